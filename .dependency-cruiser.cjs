@@ -1,0 +1,56 @@
+// Layers of DESIGN.md, lowest first: a module may import its own layer or any layer below,
+// never one above, and imports never cycle. `npm run check:layers` enforces both.
+const LAYERS = [
+  'core',
+  'kernels',
+  'observers',
+  'onnx',
+  'passes',
+  'runtime',
+  'ptq',
+  'advise',
+  'report',
+  'cli|web',
+];
+
+const upward = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `no-upward-from-${layer.replace('|', '-')}`,
+  comment: `${layer}/ may not import ${LAYERS.slice(i + 1).join(', ')}`,
+  severity: 'error',
+  from: { path: `^src/(${layer})/` },
+  to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/` },
+}));
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-has-no-dependencies',
+      comment: 'core/ runs in a browser with no dependency: no npm packages, no node: modules',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'core'] },
+    },
+    {
+      name: 'only-cli-touches-the-process',
+      comment: 'file system and process belong to cli/ (and to tests, benches and scripts)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|web|runtime)/|\\.test\\.ts$' },
+      to: {
+        path: '^(fs|node:fs|fs/promises|node:fs/promises|process|node:process|child_process|node:child_process)$',
+      },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,25 @@
+// `npm run bench -- NAME [NAME ...]`: runs the named benchmarks (all when none is named).
+// Each benchmark is a module here whose `run()` prints its figures beside a baseline
+// measured in the same process. Run on one thread: onnxruntime sessions set intraOpNumThreads 1.
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void }>>([
+  ['quantize', () => import('./quantize.js')],
+]);
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const chosen = names.length > 0 ? names : [...BENCHES.keys()];
+  for (const name of chosen) {
+    const load = BENCHES.get(name);
+    if (load === undefined) {
+      console.error(`unknown benchmark "${name}"; choose from: ${[...BENCHES.keys()].join(', ')}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.log(`\n== ${name} ==`);
+    await (await load()).run();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The `zeropoint` command line: parses arguments, reads and writes files, prints results.
+// Each command's logic lives in its own module; this file only wires them to commander.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ZeropointError, fail } from '../core/errors.js';
+import { formatQParams } from './format.js';
+import { parseNpy, type NpyArray } from './npy.js';
+import { concatBatches, minMaxQParams, type QParamsOptions } from './qparams-command.js';
+
+interface QParamsFlags extends QParamsOptions {
+  readonly json?: boolean;
+  readonly compare?: boolean;
+}
+
+function readNpy(file: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    fail('io', `cannot read ${file}: ${(error as Error).message}`, { file });
+  }
+  const array = parseNpy(bytes, file);
+  const bad = array.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    fail(
+      'bad-calibration-data',
+      `${file} holds ${array.data[bad]} at flat index ${bad}; ` +
+        'quantization parameters need finite data',
+      { file, sample: bad },
+    );
+  }
+  return array;
+}
+
+function runQParams(files: string[], flags: QParamsFlags): void {
+  const tensor = concatBatches(files.map(readNpy));
+  const results =
+    flags.compare === true
+      ? [minMaxQParams(tensor, flags, 'symmetric'), minMaxQParams(tensor, flags, 'asymmetric')]
+      : [minMaxQParams(tensor, flags)];
+  if (flags.json === true) {
+    console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+  } else {
+    console.log(`${files.join(', ')}: [${tensor.shape.join(', ')}] float32\n`);
+    console.log(formatQParams(results));
+  }
+}
+
+const program = new Command()
+  .name('zeropoint')
+  .description('Quantize neural networks: symmetric and asymmetric integer quantization.')
+  .showHelpAfterError();
+
+program
+  .command('qparams')
+  .description('scale and zero point of a float32 .npy tensor, and the error of quantizing it')
+  .argument('<files...>', 'float32 .npy files; several are observed in order as batches')
+  .option('--qtype <qtype>', 'int2|uint2|int4|uint4|int8|uint8|int16|uint16', 'int8')
+  .option('--scheme <scheme>', 'symmetric|asymmetric (default: symmetric for signed qtypes)')
+  .option('--axis <n>', 'per-axis parameters along this axis (per-tensor without it)')
+  .option('--block <size>', 'per-block parameters: blocks of this size along --axis')
+  .option('--narrow', 'symmetric grid without the extra negative level (the default)')
+  .option('--full', 'symmetric grid over the full integer range')
+  .option('--reduce-range', 'one bit less of range, for x86 kernels without VNNI')
+  .option('--compare', 'both schemes side by side')
+  .option('--json', 'print one JSON object (an array of two with --compare)')
+  .action(runQParams);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof ZeropointError) {
+    console.error(`zeropoint: ${error.message} [${error.code}]`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

@@ -13,7 +13,10 @@ export function float16ToNumber(bits: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-/** Encodes a number as the nearest float16 bit pattern, ties to even (as numpy's astype). */
+/**
+ * Encodes a float32 value as the nearest float16 bit pattern, ties to even (numpy's astype from
+ * float32). A float64 argument is first rounded to float32, so it may round twice.
+ */
 export function numberToFloat16(value: number): number {
   view.setFloat32(0, value);
   const f = view.getUint32(0);
@@ -39,7 +42,7 @@ export function numberToFloat16(value: number): number {
   return out;
 }
 
-/** Rounds a number to the nearest float16 value (the float16 analogue of Math.fround). */
+/** Rounds a float32 value to the nearest float16 value (float64 input: via float32 first). */
 export function f16round(value: number): number {
   return float16ToNumber(numberToFloat16(value));
 }

@@ -18,6 +18,11 @@ describe('pack and unpack', () => {
     expect(Array.from(pack('int16', [-2, 258]))).toEqual([0xfe, 0xff, 0x02, 0x01]);
   });
 
+  it('unpacks from a Node Buffer view at an offset without reading its pool', () => {
+    const view = Buffer.from([9, 9, 9, 1, 0, 2, 0]).subarray(3);
+    expect(Array.from(unpack('int16', view, 2))).toEqual([1, 2]);
+  });
+
   for (const qtype of QTYPE_NAMES) {
     it(`unpack(pack(v)) == v for ${qtype}`, () => {
       const { qmin, qmax } = QTYPES[qtype];

@@ -67,7 +67,9 @@ const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 /**
  * Scale and zero point for the real range [min, max] under `spec`.
- * Arithmetic is float32 step by step (as PyTorch and ONNX do), so results match bit for bit.
+ * Arithmetic is float32 step by step (as PyTorch and ONNX do), so results match bit for bit,
+ * except where ONNX would overflow: a range wider than float32 (near +-3.4e38) is divided
+ * before it is summed, and scales below the smallest normal float32 are floored.
  * A degenerate range (all zeros, or narrower than float32 can express) gets a finite positive
  * scale and a zero point that keeps real 0 exact; NaN or infinite bounds throw `bad-range`.
  */

@@ -8,10 +8,11 @@
 import { fail } from './errors.js';
 import { forEachRun, layoutOf } from './granularity.js';
 import { QTYPES, allocate, type StorageArray } from './qtypes.js';
+import { ROUNDING_MAGIC } from './rounding.js';
 import type { QParams } from './tensor-qparams.js';
 
-// 1.5 * 2^52: v + MAGIC - MAGIC rounds |v| < 2^51 half to even (see rounding.ts).
-const MAGIC = 6755399441055744;
+// v + MAGIC - MAGIC rounds |v| < 2^51 half to even: rounding.ts's rule, inlined in hot loops.
+const MAGIC = ROUNDING_MAGIC;
 
 function checkLength(n: number, shape: readonly number[], params: QParams): void {
   const layout = layoutOf(shape, params.granularity);

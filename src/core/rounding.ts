@@ -3,7 +3,9 @@
 
 // 1.5 * 2^52: adding then subtracting it leaves a double rounded to an integer under the
 // FPU's default mode, round-half-to-even, for |x| < 2^51.
-const MAGIC = 6755399441055744;
+// Hot loops (quantize.ts) inline `v + ROUNDING_MAGIC - ROUNDING_MAGIC` for speed.
+export const ROUNDING_MAGIC = 6755399441055744;
+const MAGIC = ROUNDING_MAGIC;
 const LIMIT = 2 ** 51;
 
 /** Rounds to the nearest integer, ties to even; NaN and +-Inf pass through unchanged. */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void }>>([
   ['quantize', () => import('./quantize.js')],
+  ['observe', () => import('./observe.js')],
 ]);
 
 async function main(): Promise<void> {

@@ -29,8 +29,10 @@ describe('zeropoint qparams', () => {
     expect(Object.keys(out)).toEqual([
       'qtype',
       'scheme',
+      'method',
       'axis',
       'blockSize',
+      'range',
       'scale',
       'zeroPoint',
       'metrics',
@@ -38,8 +40,10 @@ describe('zeropoint qparams', () => {
     expect(out).toMatchObject({
       qtype: 'uint8',
       scheme: 'asymmetric',
+      method: 'minmax',
       axis: null,
       blockSize: null,
+      range: [-0.7903607487678528, 0.6242902278900146],
     });
     // the weight spans [-0.790, 0.624]: scale = 1.4146 / 255, zero point = round(0.790 / scale)
     expect(out.scale).toBeCloseTo((0.79036075 + 0.6242902) / 255, 7);
@@ -69,6 +73,43 @@ describe('zeropoint qparams', () => {
     expect(perAxis.scale).toHaveLength(24);
     expect(new Set(perAxis.zeroPoint)).toEqual(new Set([0]));
     expect(perAxis.metrics.sqnrDb).toBeGreaterThan(perTensor.metrics.sqnrDb);
+  });
+
+  it('several files are observed in order as batches; ema follows the later batch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeropoint-'));
+    writeFileSync(join(dir, 'a.npy'), serializeNpy(Float32Array.of(-1, 1), [1, 2]));
+    writeFileSync(join(dir, 'b.npy'), serializeNpy(Float32Array.of(-3, 3), [1, 2]));
+    const files = [join(dir, 'a.npy'), join(dir, 'b.npy')];
+    const minmax = JSON.parse(zeropoint('qparams', ...files, '--json')) as { range: number[] };
+    expect(minmax.range).toEqual([-3, 3]);
+    const ema = JSON.parse(
+      zeropoint('qparams', ...files, '--method', 'ema', '--momentum', '0.5', '--json'),
+    ) as { method: string; range: number[] };
+    expect(ema).toMatchObject({ method: 'ema', range: [-2, 2] });
+  });
+
+  it('--compare-methods gives one row per method and scheme; clipping methods clip outliers', () => {
+    const rows = JSON.parse(zeropoint('qparams', WEIGHT, '--compare-methods', '--json')) as {
+      method: string;
+      scheme: string;
+      range: [number, number];
+    }[];
+    expect(rows.map((r) => `${r.method}/${r.scheme}`)).toEqual(
+      ['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse'].flatMap((m) => [
+        `${m}/symmetric`,
+        `${m}/asymmetric`,
+      ]),
+    );
+    const minmax = rows[0]!.range;
+    const percentile = rows.find((r) => r.method === 'percentile')!.range;
+    expect(percentile[1] - percentile[0]).toBeLessThan(minmax[1] - minmax[0]);
+  });
+
+  it('rejects an unknown method and an option the method does not take', () => {
+    expect(failing('qparams', WEIGHT, '--method', 'median').stderr).toMatch(/median/);
+    expect(failing('qparams', WEIGHT, '--method', 'minmax', '--bins', '64').stderr).toMatch(
+      /bins.*minmax/,
+    );
   });
 
   it('--compare prints both schemes side by side', () => {

@@ -31,7 +31,17 @@ function summary(values: number | number[]): string {
   return `${num(sorted[0]!)}..${num(sorted[sorted.length - 1]!)} (median ${num(median)}, n=${sorted.length})`;
 }
 
-function percent(x: number): string {
+/** A range as "[min, max]", or a summary of per-channel ranges. */
+export function rangeText(range: QParamsResult['range']): string {
+  const [lo, hi] = range;
+  if (typeof lo === 'number' && typeof hi === 'number') return `[${num(lo)}, ${num(hi)}]`;
+  const los = lo as number[];
+  const his = hi as number[];
+  return `[${num(Math.min(...los))}, ${num(Math.max(...his))}] over ${los.length}`;
+}
+
+/** A fraction as a percentage with the digits that matter. */
+export function percent(x: number): string {
   return `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
 }
 
@@ -56,6 +66,8 @@ export function formatQParams(results: readonly QParamsResult[]): string {
         : `per-block (axis ${first.axis}, block ${first.blockSize})`;
   const header = ['', ...results.map((r) => `${r.scheme} ${r.qtype}`)];
   const rows: string[][] = [
+    ['method', ...results.map((r) => r.method)],
+    ['range', ...results.map((r) => rangeText(r.range))],
     ['scale', ...results.map((r) => summary(r.scale))],
     ['zero point', ...results.map((r) => summary(r.zeroPoint))],
     ...METRIC_ROWS.map(([label, get]) => [label, ...results.map((r) => get(r.metrics))]),

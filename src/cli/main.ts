@@ -4,13 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
+import { registerBench } from './bench-command.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
-import { concatBatches, minMaxQParams, type QParamsOptions } from './qparams-command.js';
+import { formatMethods } from './format-methods.js';
+import { METHODS, calibratedQParams, type QParamsOptions } from './qparams-command.js';
 
 interface QParamsFlags extends QParamsOptions {
   readonly json?: boolean;
   readonly compare?: boolean;
+  readonly compareMethods?: boolean;
 }
 
 function readNpy(file: string): NpyArray {
@@ -34,15 +37,29 @@ function readNpy(file: string): NpyArray {
 }
 
 function runQParams(files: string[], flags: QParamsFlags): void {
-  const tensor = concatBatches(files.map(readNpy));
+  const batches = files.map(readNpy);
+  if (flags.compareMethods === true) {
+    const rows = METHODS.flatMap((method) =>
+      (['symmetric', 'asymmetric'] as const).map((scheme) =>
+        calibratedQParams(batches, flags, scheme, method),
+      ),
+    );
+    console.log(flags.json === true ? JSON.stringify(rows, null, 2) : formatMethods(rows));
+    return;
+  }
   const results =
     flags.compare === true
-      ? [minMaxQParams(tensor, flags, 'symmetric'), minMaxQParams(tensor, flags, 'asymmetric')]
-      : [minMaxQParams(tensor, flags)];
+      ? [
+          calibratedQParams(batches, flags, 'symmetric'),
+          calibratedQParams(batches, flags, 'asymmetric'),
+        ]
+      : [calibratedQParams(batches, flags)];
   if (flags.json === true) {
     console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
   } else {
-    console.log(`${files.join(', ')}: [${tensor.shape.join(', ')}] float32\n`);
+    const shape =
+      batches.length === 1 ? `[${batches[0]!.shape.join(', ')}]` : `${batches.length} batches`;
+    console.log(`${files.join(', ')}: ${shape} float32\n`);
     console.log(formatQParams(results));
   }
 }
@@ -63,9 +80,20 @@ program
   .option('--narrow', 'symmetric grid without the extra negative level (the default)')
   .option('--full', 'symmetric grid over the full integer range')
   .option('--reduce-range', 'one bit less of range, for x86 kernels without VNNI')
+  .option(
+    '--method <method>',
+    `calibration method: ${['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse'].join('|')}`,
+    'minmax',
+  )
+  .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
+  .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
+  .option('--momentum <m>', 'ema method: weight of each new batch (default 0.01)')
   .option('--compare', 'both schemes side by side')
+  .option('--compare-methods', 'one row per calibration method and scheme')
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
+
+registerBench(program);
 
 try {
   await program.parseAsync();

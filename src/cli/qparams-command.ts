@@ -7,7 +7,14 @@ import { quantMetrics, type QuantMetrics } from '../core/metrics.js';
 import type { QuantSpec, Scheme } from '../core/qparams.js';
 import { QTYPES, isQType, type QType } from '../core/qtypes.js';
 import { quantize } from '../core/quantize.js';
-import { qparamsFromRanges, rangesOf, type QParams } from '../core/tensor-qparams.js';
+import { qparamsFromRanges, rangesOf, type QParams, type Ranges } from '../core/tensor-qparams.js';
+import {
+  OBSERVERS,
+  createObserver,
+  isPerAxisRange,
+  type ObserverKind,
+  type ObserverOptions,
+} from '../observers/index.js';
 import type { NpyArray } from './npy.js';
 
 /** Options as the command line gives them, before validation. */
@@ -19,14 +26,21 @@ export interface QParamsOptions {
   readonly narrow?: boolean;
   readonly full?: boolean;
   readonly reduceRange?: boolean;
+  readonly method?: string;
+  readonly percentile?: string;
+  readonly bins?: string;
+  readonly momentum?: string;
 }
 
 /** One scheme's parameters and error on the tensor, as `--json` prints it. */
 export interface QParamsResult {
   readonly qtype: QType;
   readonly scheme: Scheme;
+  readonly method: string;
   readonly axis: number | null;
   readonly blockSize: number | null;
+  /** The calibrated real range: [min, max], or [mins, maxes] per axis or block. */
+  readonly range: [number, number] | [number[], number[]];
   readonly scale: number | number[];
   readonly zeroPoint: number | number[];
   readonly metrics: QuantMetrics;
@@ -108,33 +122,77 @@ function scalarOrArray(values: ArrayLike<number>, perTensor: boolean): number | 
   return perTensor ? (values[0] as number) : Array.from(values);
 }
 
-/** Parameters and metrics of quantizing `tensor` with `params`. */
-export function describe(tensor: NpyArray, params: QParams, spec: QuantSpec): QParamsResult {
+/** Parameters and metrics of quantizing `tensor` with `params` chosen by `method`. */
+export function describe(
+  tensor: NpyArray,
+  params: QParams,
+  spec: QuantSpec,
+  method: string,
+  range: Ranges,
+): QParamsResult {
   const q = quantize(tensor.data, tensor.shape, params);
   const g = params.granularity;
   const perTensor = g.kind === 'per-tensor';
   return {
     qtype: spec.qtype,
     scheme: spec.scheme,
+    method,
     axis: g.kind === 'per-tensor' ? null : g.axis,
     blockSize: g.kind === 'per-block' ? g.blockSize : null,
+    range: perTensor
+      ? [range.min[0] as number, range.max[0] as number]
+      : [Array.from(range.min), Array.from(range.max)],
     scale: scalarOrArray(params.scale, perTensor),
     zeroPoint: scalarOrArray(params.zeroPoint, perTensor),
     metrics: quantMetrics(tensor.data, q, tensor.shape, params),
   };
 }
 
-/** Min/max parameters of `tensor` under the options (one scheme, or `scheme` to override). */
-export function minMaxQParams(
-  tensor: NpyArray,
+function parseNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n)) fail('bad-argument', `${flag} must be a number, got "${text}"`);
+  return n;
+}
+
+/** Observer options from the flags, only those given. */
+function observerOptions(options: QParamsOptions, granularity: Granularity): ObserverOptions {
+  const bins = parseInteger(options.bins, '--bins', 2);
+  const percentile = parseNumber(options.percentile, '--percentile');
+  const momentum = parseNumber(options.momentum, '--momentum');
+  return {
+    ...(granularity.kind === 'per-axis' ? { axis: granularity.axis } : {}),
+    ...(bins === undefined ? {} : { bins }),
+    ...(percentile === undefined ? {} : { percentile }),
+    ...(momentum === undefined ? {} : { momentum }),
+  };
+}
+
+/**
+ * Observes `batches` in order with the calibration method of the options (default minmax) and
+ * describes the resulting parameters on all the data; `scheme` and `method` override the options.
+ */
+export function calibratedQParams(
+  batches: readonly NpyArray[],
   options: QParamsOptions,
   scheme?: Scheme,
+  method: string = options.method ?? 'minmax',
 ): QParamsResult {
   const { spec, granularity } = specFromOptions(options, scheme);
-  const params = qparamsFromRanges(
-    rangesOf(tensor.data, tensor.shape, granularity),
-    spec,
-    granularity,
-  );
-  return describe(tensor, params, spec);
+  const tensor = concatBatches(batches);
+  if (granularity.kind === 'per-block') {
+    if (method !== 'minmax') fail('bad-argument', `--block works with --method minmax only`);
+    const range = rangesOf(tensor.data, tensor.shape, granularity);
+    return describe(tensor, qparamsFromRanges(range, spec, granularity), spec, method, range);
+  }
+  const observer = createObserver(method, observerOptions(options, granularity));
+  for (const batch of batches) observer.observe(batch.data, batch.shape);
+  const observed = observer.range(spec);
+  const range = isPerAxisRange(observed)
+    ? observed
+    : { min: Float32Array.of(observed.min), max: Float32Array.of(observed.max) };
+  return describe(tensor, observer.qparams(spec), spec, method, range);
 }
+
+/** Every calibration method, for --compare-methods. */
+export const METHODS: readonly ObserverKind[] = [...OBSERVERS.keys()];

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
-import { registerBench } from './bench-command.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
@@ -93,7 +92,6 @@ program
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
 
-registerBench(program);
 
 try {
   await program.parseAsync();

@@ -92,7 +92,6 @@ program
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
 
-
 try {
   await program.parseAsync();
 } catch (error) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void }>>([
   ['quantize', () => import('./quantize.js')],
   ['observe', () => import('./observe.js')],
+  ['kernels', () => import('./kernels.js')],
 ]);
 
 async function main(): Promise<void> {

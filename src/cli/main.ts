@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
+import { registerBench } from './bench-command.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
@@ -91,6 +92,8 @@ program
   .option('--compare-methods', 'one row per calibration method and scheme')
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
+
+registerBench(program);
 
 try {
   await program.parseAsync();

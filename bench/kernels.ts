@@ -1,0 +1,31 @@
+// `npm run bench -- kernels`: the integer kernel benchmark in onnxruntime-node and, when Debian's
+// chromium is installed, in onnxruntime-web (wasm) inside headless Chromium; figures side by side
+// with the facts they imply: signed activations' cost (s8 x s8 over u8 x s8), zero points' cost
+// (expected within noise), unsigned weights' cost. One thread; paired, interleaved rounds.
+import type { HardwareProfile } from '../src/advise/hardware-profile.js';
+import { formatKernels } from '../src/cli/bench-format.js';
+import { kernelConfigs } from '../src/cli/bench-kernel-models.js';
+import { nodeKernelProfile } from '../src/cli/bench-kernels.js';
+import {
+  browserKernelProfile,
+  chromiumAvailable,
+  CHROMIUM_PATH,
+} from '../src/web/browser-kernels.js';
+
+export async function run(): Promise<void> {
+  const configs = kernelConfigs();
+  const profiles: HardwareProfile[] = [
+    await nodeKernelProfile(configs, { threads: 1, warmup: 3, rounds: 15, targetSeconds: 0.004 }),
+  ];
+  if (chromiumAvailable()) {
+    profiles.push(
+      await browserKernelProfile(configs, { warmup: 2, rounds: 10, targetSeconds: 0.004 }),
+    );
+  } else {
+    console.log(
+      `(no browser at ${CHROMIUM_PATH}: onnxruntime-web figures skipped; ` +
+        'apt-get install -y chromium)',
+    );
+  }
+  console.log(formatKernels(profiles));
+}

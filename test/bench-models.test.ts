@@ -1,0 +1,140 @@
+// End to end: `zeropoint bench MODEL...` on tiny models built in code, run as a user would in a
+// child process: the JSON's documented shape, agreement computed right (a model agrees with
+// itself exactly; a perturbed one by the SQNR its weights imply), --dim and --calib inputs.
+// No wall-clock figure is asserted: only that latencies and memory are measured.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { serializeNpy } from '../src/cli/npy.js';
+import { attr } from '../src/onnx/graph-node.js';
+import { ModelBuilder } from '../src/onnx/build.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const dir = mkdtempSync(join(tmpdir(), 'zeropoint-bench-'));
+const WEIGHTS = Float32Array.from({ length: 8 * 4 }, (_, i) => Math.sin(i + 1));
+
+/** x [batch, 8] -> MatMul W [8, 4] -> Softmax -> y [batch, 4]; `scale` multiplies W. */
+function classifier(file: string, scale: number): string {
+  const m = new ModelBuilder('classifier');
+  const x = m.input('x', 'float32', ['batch', 8]);
+  const w = m.initializer(
+    'w',
+    'float32',
+    [8, 4],
+    WEIGHTS.map((v) => v * scale),
+  );
+  const y = m.op('Softmax', [m.op('MatMul', [x, w])], [attr.int('axis', -1)]);
+  m.output(y, 'float32', ['batch', 4]);
+  writeFileSync(join(dir, file), m.bytes());
+  return join(dir, file);
+}
+
+interface Report {
+  runtime: { name: string; version: string; threads: number };
+  inputs: { source: string; samples: number; shapes: Record<string, number[]> };
+  models: {
+    file: string;
+    fileBytes: number;
+    latencyMs: { median: number; p90: number };
+    throughput: number;
+    relativeLatency: number;
+    peakMemoryBytes: number | null;
+    agreement: { name: string; sqnrDb: number | string; maxAbsDiff: number; top1: number | null }[];
+  }[];
+}
+
+function bench(...args: string[]): Report {
+  const out = execFileSync(
+    'node',
+    [...CLI, 'bench', '--runs', '3', '--warmup', '1', '--json', ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out) as Report;
+}
+
+let reference: string;
+let same: string;
+let scaled: string;
+
+beforeAll(() => {
+  reference = classifier('reference.onnx', 1);
+  same = classifier('same.onnx', 1);
+  scaled = classifier('scaled.onnx', 1.5);
+});
+
+describe('zeropoint bench MODEL...', () => {
+  it('measures every model and compares each with the first', () => {
+    const report = bench(reference, same, scaled, '--dim', 'batch=3');
+    expect(Object.keys(report)).toEqual(['runtime', 'warmup', 'runs', 'inputs', 'models']);
+    expect(report.runtime).toMatchObject({ name: 'onnxruntime-node', threads: 1 });
+    expect(report.inputs).toEqual({ source: 'generated', samples: 1, shapes: { x: [3, 8] } });
+    expect(report.models.map((m) => m.file)).toEqual([reference, same, scaled]);
+    for (const m of report.models) {
+      expect(Object.keys(m)).toEqual([
+        'file',
+        'fileBytes',
+        'latencyMs',
+        'throughput',
+        'relativeLatency',
+        'peakMemoryBytes',
+        'peakRssBytes',
+        'agreement',
+      ]);
+      expect(m.fileBytes).toBe(statSync(m.file).size);
+      expect(m.latencyMs.p90).toBeGreaterThanOrEqual(m.latencyMs.median);
+      expect(m.throughput).toBeCloseTo(1000 / m.latencyMs.median, 6);
+      expect(m.peakMemoryBytes).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.models[0]!.relativeLatency).toBe(1);
+    // a model agrees with itself, and with an identical copy, exactly
+    for (const m of report.models.slice(0, 2)) {
+      expect(m.agreement).toEqual([
+        { name: 'softmax_1', sqnrDb: 'Infinity', maxAbsDiff: 0, top1: 1 },
+      ]);
+    }
+    // scaling the logits sharpens the softmax but never moves its argmax
+    const [scaledAgreement] = report.models[2]!.agreement;
+    expect(scaledAgreement!.top1).toBe(1);
+    expect(scaledAgreement!.sqnrDb).toBeGreaterThan(0);
+    expect(scaledAgreement!.sqnrDb).toBeLessThan(60);
+    expect(scaledAgreement!.maxAbsDiff).toBeGreaterThan(0);
+  });
+
+  it('feeds calibration .npy samples and prints a table', () => {
+    const calib = join(dir, 'calib');
+    const x = Float32Array.from({ length: 16 }, (_, i) => (i % 5) - 2);
+    mkdirSync(calib, { recursive: true });
+    writeFileSync(join(calib, 'a.npy'), serializeNpy(x, [2, 8]));
+    writeFileSync(
+      join(calib, 'b.npy'),
+      serializeNpy(
+        x.map((v) => -v),
+        [2, 8],
+      ),
+    );
+    const report = bench(reference, scaled, '--calib', calib, '--no-memory');
+    expect(report.inputs).toEqual({ source: 'calibration', samples: 2, shapes: { x: [2, 8] } });
+    expect(report.models[1]!.peakMemoryBytes).toBeNull();
+    const table = execFileSync(
+      'node',
+      [...CLI, 'bench', reference, '--calib', join(calib, 'a.npy'), '--runs', '2', '--no-memory'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(table).toMatch(/median ms\s+p90 ms\s+runs\/s/);
+    expect(table).toMatch(/inputs calibration \(1 sample\): x \[2, 8\]/);
+  });
+
+  it('names the --dim flag a dynamic dimension needs', () => {
+    const r = spawnSync('node', [...CLI, 'bench', reference], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /input 'x' axis 0 has no fixed size; pass --dim batch=N \[bad-argument\]/,
+    );
+  });
+});

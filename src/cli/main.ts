@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
 import { registerBench } from './bench-command.js';
+import { formatQuantize, runQuantize } from './quantize-command.js';
+import type { QuantizeFlags } from './quantize-flags.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
@@ -92,6 +94,39 @@ program
   .option('--compare-methods', 'one row per calibration method and scheme')
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
+
+program
+  .command('quantize')
+  .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
+  .argument('<model>', 'float32 ONNX model (never modified)')
+  .requiredOption('-o, --output <file>', 'where to write the quantized model')
+  .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
+  .option('--method <method>', 'minmax|ema|histogram|percentile|entropy|mse', 'minmax')
+  .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
+  .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
+  .option(
+    '--activations <mode>',
+    'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16',
+  )
+  .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128) | int8', 'uint8')
+  .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
+  .option('--exclude <names...>', 'node names or op types to leave in float')
+  .option('--include <names...>', 'quantize only these node names or op types')
+  .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')
+  .option('--cache <file>', 'calibration statistics: reused when present, written when not')
+  .option('--batch-size <n>', 'calibration samples per run')
+  .option('--threads <n>', 'onnxruntime threads for calibration (default 1)')
+  .option('--size <HxW>', 'images: resize to this size (default: the model input size)')
+  .option('--mean <a,b,c>', 'images: per-channel mean subtracted after --scale')
+  .option('--std <a,b,c>', 'images: per-channel std divided by')
+  .option('--scale <s>', 'images: factor applied to 0..255 pixels (default 1/255)')
+  .option('--layout <NCHW|NHWC>', 'images: tensor layout (default NCHW)')
+  .option('--channels <RGB|BGR>', 'images: channel order (default RGB)')
+  .option('--json', 'print one JSON object instead of the table')
+  .action(async (model: string, flags: QuantizeFlags) => {
+    const report = await runQuantize(model, flags);
+    console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatQuantize(report));
+  });
 
 registerBench(program);
 

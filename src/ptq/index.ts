@@ -7,3 +7,4 @@ export * from './calibration-result.js';
 export * from './check-feeds.js';
 export * from './expose-tensors.js';
 export * from './model-inputs.js';
+export * from './quantize-static.js';

@@ -1,0 +1,163 @@
+// `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
+// QDQ form. Reads the model and data, runs the ptq recipe, writes the output atomically and
+// prints a short table (or one JSON object). The recipe itself lives in ptq/.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fail } from '../core/errors.js';
+import { readModel } from '../onnx/index.js';
+import { summarizePlan, type PlanSummary } from '../passes/index.js';
+import { CalibrationResult, modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
+import { openCalibrationData } from './calib-data.js';
+import { num, table } from './format.js';
+import { progressBar } from './progress.js';
+import {
+  imageFromFlags,
+  planFromFlags,
+  runFromFlags,
+  type QuantizeFlags,
+} from './quantize-flags.js';
+import { writeAtomic } from './write-atomic.js';
+
+/** The JSON report of a static quantization run. */
+export interface QuantizeReport {
+  readonly input: string;
+  readonly output: string;
+  readonly mode: 'static';
+  readonly method: string;
+  readonly activations: PlanSummary['activation'] & { readonly storage: string };
+  readonly samples: number;
+  readonly calibrationMs: number;
+  readonly cache: string | null;
+  readonly sizeBefore: number;
+  readonly sizeAfter: number;
+  readonly plan: PlanSummary;
+  readonly notes: readonly string[];
+}
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    fail('io', `cannot read ${what} ${path}: ${(error as Error).message}`, { file: path });
+  }
+}
+
+function loadCache(path: string | undefined): CalibrationResult | undefined {
+  if (path === undefined || !existsSync(path)) return undefined;
+  try {
+    return CalibrationResult.fromJSON(JSON.parse(readFileSync(path, 'utf8')) as unknown);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      fail('bad-file', `calibration cache ${path} is not JSON; delete it to recalibrate`, {
+        file: path,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Runs the command and returns the report (printing is the caller's). */
+export async function runQuantize(
+  modelPath: string,
+  flags: QuantizeFlags,
+): Promise<QuantizeReport> {
+  if (resolve(modelPath) === resolve(flags.output)) {
+    fail(
+      'bad-argument',
+      'the output path is the input model; zeropoint never overwrites its input',
+    );
+  }
+  const bytes = readBytes(modelPath, 'model');
+  const model = readModel(bytes, modelPath);
+  const { plan, method, observerOptions } = planFromFlags(flags);
+  const cache = loadCache(flags.cache);
+  let samples = cache?.samples ?? 0;
+  let result: StaticResult;
+  const bar = progressBar(undefined, 'calibrating', { quiet: flags.json === true });
+  try {
+    let data: Awaited<ReturnType<typeof openCalibrationData>> | undefined;
+    if (cache === undefined) {
+      if (flags.calib === undefined) {
+        fail('bad-argument', 'static quantization needs calibration data: --calib PATH');
+      }
+      data = await openCalibrationData(flags.calib, modelInputs(model), {
+        ...runFromFlags(flags),
+        image: imageFromFlags(flags),
+      });
+      samples = data.samples ?? 0;
+    }
+    result = await quantizeStatic(bytes, data?.batches, {
+      ...plan,
+      method,
+      observerOptions,
+      ...runFromFlags(flags),
+      ...(data?.samples === undefined ? {} : { total: data.samples }),
+      ...(cache === undefined ? {} : { cache }),
+      onProgress: (done, total) => {
+        samples = done;
+        bar.update(done, total);
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  if (flags.cache !== undefined && cache === undefined) {
+    writeAtomic(flags.cache, JSON.stringify(result.calibration));
+  }
+  writeAtomic(flags.output, result.bytes);
+  const summary = summarizePlan(result.plan);
+  return {
+    input: modelPath,
+    output: flags.output,
+    mode: 'static',
+    method,
+    activations: {
+      ...summary.activation,
+      storage:
+        summary.activation.scheme === 'symmetric' && summary.activation.qtype === 'uint8'
+          ? 'symmetric grid stored as uint8 with zero point 128 (fast uint8 x int8 kernels)'
+          : `${summary.activation.qtype}`,
+    },
+    samples,
+    calibrationMs: result.calibrationMs,
+    cache: flags.cache ?? null,
+    sizeBefore: bytes.length,
+    sizeAfter: result.bytes.length,
+    plan: summary,
+    notes: result.calibration.notes.map((n) => JSON.stringify(n)),
+  };
+}
+
+function kb(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
+}
+
+/** The short table a person reads after `zeropoint quantize`. */
+export function formatQuantize(r: QuantizeReport): string {
+  const rows = Object.entries(r.plan.byOp)
+    .sort((a, b) => b[1].quantized + b[1].sharesScale - (a[1].quantized + a[1].sharesScale))
+    .map(([op, s]) => [
+      op,
+      String(s.quantized + s.sharesScale),
+      String(s.folded),
+      String(s.float),
+      Object.entries(s.floatReasons)
+        .map(([why, n]) => (n > 1 ? `${why} (${n})` : why))
+        .join('; '),
+    ]);
+  const calibration =
+    r.calibrationMs === 0
+      ? `calibration: from cache ${r.cache ?? ''}`
+      : `calibration: ${r.samples} samples, ${r.method}, ${num(r.calibrationMs / 1000, 3)} s` +
+        (r.cache === null ? '' : `, statistics saved to ${r.cache}`);
+  return [
+    `${r.input} -> ${r.output}`,
+    calibration,
+    `activations: ${r.activations.scheme} ${r.activations.qtype}; ${r.activations.storage}`,
+    '',
+    table(['op', 'integer', 'folded', 'float', 'why float'], rows),
+    '',
+    `nodes: ${r.plan.integer} of ${r.plan.nodes} run on integers or fold away, ${r.plan.float} stay float`,
+    `size: ${kb(r.sizeBefore)} -> ${kb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}x smaller)`,
+  ].join('\n');
+}

@@ -1,0 +1,11 @@
+// passes/: graph rewrites from a float ONNX model to a QDQ model that onnxruntime fuses into
+// integer kernels, one pass per file: Constant nodes to initializers, conv folds, the
+// quantization plan and its application. Nothing here runs a model or touches the file system.
+export * from './constants-to-initializers.js';
+export * from './fold-batchnorm.js';
+export * from './fold-conv-affine.js';
+export * from './plan-types.js';
+export * from './plan-quantization.js';
+export * from './plan-summary.js';
+export * from './insert-qdq.js';
+export type { Fold } from './conv-affine.js';

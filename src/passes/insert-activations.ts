@@ -1,0 +1,94 @@
+// QuantizeLinear -> DequantizeLinear for activations: one QuantizeLinear per planned tensor, one
+// DequantizeLinear its readers share (onnxruntime's EnsureUniqueDQForNodeUnit copies it per
+// consumer before fusing), and DequantizeLinears at a multiple of the scale for tensors a folded
+// Mul/Div derives. Nothing is added that nothing reads. Not parameter choice (insert-qdq.ts).
+import { fail, type QType } from '../core/index.js';
+import { makeNode } from '../onnx/graph-node.js';
+import type { Graph, Use } from '../onnx/graph.js';
+import { tensorToProto } from '../onnx/tensor.js';
+import { qdqName } from './qdq-names.js';
+import type { QuantPlan } from './plan-types.js';
+
+/** Scale and zero point chosen for one group, in plan.groups order. */
+export interface ChosenParams {
+  readonly qtype: QType;
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/** Adds a scalar initializer called `name` and returns the name. */
+function scalar(graph: Graph, name: string, dtype: 'float32' | QType, value: number): string {
+  graph.addInitializer(tensorToProto({ name, dtype, shape: [], data: [value] }));
+  return name;
+}
+
+/** Adds a DequantizeLinear of `inputs`; the reads of `tensor` that `redirect` picks read it. */
+function dequantize(
+  graph: Graph,
+  tensor: string,
+  inputs: string[],
+  redirect: (use: Use) => boolean,
+): void {
+  const output = qdqName(graph, tensor, 'dequantized');
+  graph.replaceUses(tensor, output, redirect);
+  graph.addNode(makeNode({ opType: 'DequantizeLinear', inputs, outputs: [output] }));
+}
+
+/**
+ * Inserts the pairs of every group and the scaled DequantizeLinears (`scaleOf`: the scale of
+ * every planned and scaled tensor). `integer(node key)` says whether a node runs on integers:
+ * its reads of a planned tensor go through the DequantizeLinear, and so do all reads of a
+ * tensor such a node produced (onnxruntime fuses a node only when QuantizeLinear nodes alone
+ * read its output; float readers of a float-produced tensor keep the exact float value).
+ * Returns how many QuantizeLinear nodes it added.
+ */
+export function insertActivations(
+  graph: Graph,
+  plan: QuantPlan,
+  params: readonly ChosenParams[],
+  scaleOf: ReadonlyMap<string, number>,
+  integer: (key: string) => boolean,
+): number {
+  const sources = new Set(
+    plan.scaled.filter((s) => graph.uses(s.tensor).length > 0).map((s) => s.from),
+  );
+  const quantizedAs = new Map<string, { quantized: string; zeroPoint: string }>();
+  let pairs = 0;
+  plan.groups.forEach((group, i) => {
+    const p = params[i]!;
+    let names: { scale: string; zeroPoint: string } | undefined;
+    for (const tensor of group.tensors) {
+      const producer = graph.producer(tensor);
+      const fromInteger = producer !== undefined && integer(producer.output[0] ?? '');
+      const redirect = (use: Use) => fromInteger || integer(use.node.output[0] ?? '');
+      const read = graph.uses(tensor).some(redirect);
+      if (!read && !sources.has(tensor)) continue;
+      names ??= {
+        scale: scalar(graph, qdqName(graph, group.id, 'scale'), 'float32', p.scale),
+        zeroPoint: scalar(graph, qdqName(graph, group.id, 'zero point'), p.qtype, p.zeroPoint),
+      };
+      const quantized = qdqName(graph, tensor, 'quantized');
+      const q = graph.addNode(
+        makeNode({
+          opType: 'QuantizeLinear',
+          inputs: [tensor, names.scale, names.zeroPoint],
+          outputs: [quantized],
+        }),
+      );
+      if (read) {
+        const inputs = [quantized, names.scale, names.zeroPoint];
+        dequantize(graph, tensor, inputs, (use) => use.node !== q && redirect(use));
+      }
+      quantizedAs.set(tensor, { quantized, zeroPoint: names.zeroPoint });
+      pairs++;
+    }
+  });
+  for (const s of plan.scaled) {
+    if (graph.uses(s.tensor).length === 0) continue;
+    const source = quantizedAs.get(s.from) ?? fail('bad-argument', `'${s.from}' is not quantized`);
+    const scale = scaleOf.get(s.tensor) ?? fail('bad-argument', `'${s.tensor}' has no scale`);
+    const scaleName = scalar(graph, qdqName(graph, s.tensor, 'scale'), 'float32', scale);
+    dequantize(graph, s.tensor, [source.quantized, scaleName, source.zeroPoint], () => true);
+  }
+  return pairs;
+}

@@ -1,0 +1,124 @@
+// The static post-training quantization recipe: prepare the float model (opset upgrade,
+// Constant weights to initializers, BatchNorm and per-channel affine folds), plan which nodes
+// and tensors are quantized, calibrate the planned activations on real data, insert QDQ.
+// Not I/O: callers hand in model bytes and batches and get model bytes back.
+import { fail } from '../core/index.js';
+import type { ObserverKind, ObserverOptions } from '../observers/index.js';
+import {
+  buildGraph,
+  defaultOpset,
+  readModel,
+  upgradeOpset,
+  verifyGraph,
+  writeModel,
+  type Graph,
+  type UpgradeReport,
+} from '../onnx/index.js';
+import type { ModelProto } from '../onnx/gen/onnx_pb.js';
+import {
+  activationQuant,
+  constantsToInitializers,
+  foldBatchNorm,
+  foldConvAffine,
+  insertQdq,
+  planQuantization,
+  requiredOpset,
+  type InsertReport,
+  type PlanOptions,
+  type QuantPlan,
+} from '../passes/index.js';
+import type { Batches } from './batches.js';
+import { calibrate } from './calibrate.js';
+import { checkCalibrationCache } from './calibration-cache.js';
+import type { CalibrationResult } from './calibration-result.js';
+
+/** Options of quantizeStatic: the plan's, plus how to calibrate. */
+export interface StaticOptions extends PlanOptions {
+  /** Calibration method (default minmax). */
+  readonly method?: ObserverKind;
+  readonly observerOptions?: ObserverOptions;
+  readonly batchSize?: number;
+  /** Samples in `batches`, when known, for progress. */
+  readonly total?: number;
+  readonly threads?: number;
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** Statistics from an earlier run on the same model; calibration is skipped when given. */
+  readonly cache?: CalibrationResult;
+}
+
+/** What preparing the float model changed. */
+export interface PrepareReport {
+  readonly upgrade: UpgradeReport | undefined;
+  readonly constantsMoved: number;
+  readonly foldedNodes: number;
+}
+
+/** Everything quantizeStatic did, for the CLI's table and `--json`. */
+export interface StaticResult {
+  readonly bytes: Uint8Array;
+  readonly plan: QuantPlan;
+  readonly prepare: PrepareReport;
+  readonly insert: InsertReport;
+  readonly calibration: CalibrationResult;
+  /** Wall time of calibration in ms (0 when a cache was used). */
+  readonly calibrationMs: number;
+}
+
+/**
+ * Prepares a float model for quantization at `opset` or later: upgrades older models,
+ * moves Constant-node weights into initializers and folds BatchNorm and per-channel affine
+ * ops into the preceding Conv. Returns the model (a new object) and its graph.
+ */
+export function prepareModel(
+  bytes: Uint8Array,
+  opset: number,
+): { model: ModelProto; graph: Graph; report: PrepareReport } {
+  const model = readModel(bytes);
+  const upgrade = defaultOpset(model) < opset ? upgradeOpset(model, opset) : undefined;
+  const graph = buildGraph(model);
+  const constants = constantsToInitializers(graph);
+  const folds = [...foldBatchNorm(graph), ...foldConvAffine(graph)];
+  verifyGraph(graph);
+  return {
+    model,
+    graph,
+    report: { upgrade, constantsMoved: constants.converted, foldedNodes: folds.length },
+  };
+}
+
+/** Statically quantizes `modelBytes` to a QDQ model, calibrating on `batches`. */
+export async function quantizeStatic(
+  modelBytes: Uint8Array,
+  batches: Batches | undefined,
+  options: StaticOptions = {},
+): Promise<StaticResult> {
+  const { model, graph, report: prepare } = prepareModel(modelBytes, requiredOpset(options));
+  const plan = planQuantization(graph, options);
+  const prepared = writeModel(model);
+  const method = options.method ?? 'minmax';
+  let calibration: CalibrationResult;
+  const started = Date.now();
+  if (options.cache !== undefined) {
+    checkCalibrationCache(options.cache, prepared, plan.calibrate);
+    calibration = options.cache;
+  } else {
+    if (batches === undefined) {
+      fail('bad-calibration-data', 'static quantization needs calibration data (--calib PATH)');
+    }
+    calibration = await calibrate(prepared, plan.calibrate, batches, {
+      method,
+      ...(options.observerOptions === undefined
+        ? {}
+        : { observerOptions: options.observerOptions }),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.total === undefined ? {} : { total: options.total }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+  }
+  const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
+  const ranges = calibration.ranges({ method, spec: activationQuant(options) });
+  const insert = insertQdq(graph, plan, ranges);
+  verifyGraph(graph);
+  return { bytes: writeModel(model), plan, prepare, insert, calibration, calibrationMs };
+}

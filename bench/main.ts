@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void }>>([
   ['quantize', () => import('./quantize.js')],
+  ['accuracy', () => import('./accuracy.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],
 ]);

@@ -101,7 +101,7 @@ program
   .argument('<model>', 'float32 ONNX model (never modified)')
   .requiredOption('-o, --output <file>', 'where to write the quantized model')
   .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
-  .option('--method <method>', 'minmax|ema|histogram|percentile|entropy|mse', 'minmax')
+  .option('--method <method>', 'minmax|ema|histogram|percentile|entropy|mse (default percentile)')
   .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
   .option(

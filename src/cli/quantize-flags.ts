@@ -89,7 +89,7 @@ export function planFromFlags(flags: QuantizeFlags): {
   if (actType !== 'uint8' && actType !== 'int8') {
     fail('bad-argument', `--act-type must be uint8 or int8; got "${actType}"`);
   }
-  const method = flags.method ?? config.method ?? 'minmax';
+  const method = flags.method ?? config.method ?? 'percentile';
   if (!isObserverKind(method)) fail('bad-argument', `unknown calibration method "${method}"`);
   const bins = positiveInt(flags.bins, '--bins');
   const percentile = flags.percentile === undefined ? undefined : Number(flags.percentile);

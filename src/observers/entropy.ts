@@ -119,7 +119,12 @@ function asymmetricWindow(s: HistogramSnapshot, levels: number): TensorRange {
   const zero = Math.floor(-s.lo / s.width);
   const sMax = Math.min(last, Math.max(first, zero));
   const eMin = Math.min(last + 1, Math.max(first + 1, zero + 1));
+  // As TensorRT's symmetric search starts at `levels` bins, windows narrower than `levels` bins
+  // are not candidates: folding all the mass into the edge bins of a tiny window scores a
+  // near-zero KL (on one-sided data the search otherwise collapses onto the smallest values).
+  const narrowest = Math.min(levels, last + 1 - first);
   const evaluate = (a: number, b: number): number => {
+    if (b - a < narrowest) return Infinity;
     const lw = binInterval(s, a)[0];
     const hw = binInterval(s, b - 1)[1];
     const grid = Math.max(hw, 0) - Math.min(lw, 0);

@@ -102,6 +102,18 @@ describe('entropyRange', () => {
     expect(entropyRange(s, ASYM).min).toBe(0);
   });
 
+  it('strictly positive data does not collapse onto its smallest values (asymmetric)', () => {
+    // A LayerNorm variance: all values in [0.15, 2.7], most near the bottom. Windows narrower
+    // than the grid's levels fold nearly all the mass into one edge bin and score a KL near 0;
+    // they are not candidates, as TensorRT's symmetric search starts at `levels` bins.
+    const g = gaussian(50_000, 7);
+    const x = g.map((v) => 0.15 + Math.min(2.55, Math.abs(v) * 0.3));
+    const s = snapshotOf(x);
+    const r = entropyRange(s, ASYM);
+    expect(r.max - r.min).toBeGreaterThanOrEqual((s.max - s.min) * (256 / 2048) * 0.99);
+    expect(r.max).toBeGreaterThan(0.6);
+  });
+
   it('constant and empty data give their own range', () => {
     const h = new Histogram();
     expect(entropyRange(h.snapshot(), SYM)).toEqual({ min: 0, max: 0 });

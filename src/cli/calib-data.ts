@@ -78,12 +78,14 @@ export async function openCalibrationData(
   const extension = extname(path).toLowerCase();
   if (info.isFile() && extension === '.npz') {
     const plan = await planNpz(path, inputs, batchSize);
+    if (plan.samples === 0) noSamples(path, 'its arrays hold 0 samples');
     return { kind: 'npz', samples: plan.samples, batches: readNpzBatches(plan, batchSize) };
   }
   const files = info.isDirectory() ? await listFolder(path) : [path];
   const npy = files.filter((f) => extname(f).toLowerCase() === '.npy');
   if (npy.length > 0) {
     const plan = await planNpyBatches(npy, inputs);
+    if (plan.samples === 0) noSamples(path, 'its .npy files hold 0 samples');
     const batches = readNpyBatches(plan.batches);
     return {
       kind: 'npy',
@@ -96,12 +98,16 @@ export async function openCalibrationData(
     const plan = planImages(images, inputs, options.image ?? {}, batchSize, path);
     return { kind: 'images', samples: images.length, batches: readImageBatches(plan, batchSize) };
   }
-  return fail(
-    'bad-calibration-data',
-    `no calibration samples in ${path}: expected .npy files, a .npz archive or images ` +
-      `(${IMAGE_EXTENSIONS.join(' ')})`,
-    { file: path },
+  return noSamples(
+    path,
+    `expected .npy files, a .npz archive or images (${IMAGE_EXTENSIONS.join(' ')})`,
   );
+}
+
+function noSamples(path: string, why: string): never {
+  return fail('bad-calibration-data', `no calibration samples in ${path}: ${why}`, {
+    file: path,
+  });
 }
 
 /** The batches of openCalibrationData(path, inputs, options), as one generator. */

@@ -1,9 +1,9 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
 // QDQ form. Reads the model and data, runs the ptq recipe, writes the output atomically and
 // prints a short table (or one JSON object). The recipe itself lives in ptq/.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fail } from '../core/errors.js';
+import { ZeropointError, fail } from '../core/errors.js';
 import { readModel } from '../onnx/index.js';
 import { summarizePlan, type PlanSummary } from '../passes/index.js';
 import { CalibrationResult, modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
@@ -16,7 +16,7 @@ import {
   runFromFlags,
   type QuantizeFlags,
 } from './quantize-flags.js';
-import { writeAtomic } from './write-atomic.js';
+import { checkWritable, writeAtomic } from './write-atomic.js';
 
 /** The JSON report of a static quantization run. */
 export interface QuantizeReport {
@@ -52,7 +52,24 @@ function loadCache(path: string | undefined): CalibrationResult | undefined {
         file: path,
       });
     }
+    if (error instanceof ZeropointError) {
+      fail(error.code, `calibration cache ${path}: ${error.message}; delete it to recalibrate`, {
+        ...error.context,
+        file: path,
+      });
+    }
     throw error;
+  }
+}
+
+/** True when both paths name one file: the same path, or (through links) the same inode. */
+function isSameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 
@@ -61,14 +78,21 @@ export async function runQuantize(
   modelPath: string,
   flags: QuantizeFlags,
 ): Promise<QuantizeReport> {
-  if (resolve(modelPath) === resolve(flags.output)) {
+  if (isSameFile(modelPath, flags.output)) {
     fail(
       'bad-argument',
-      'the output path is the input model; zeropoint never overwrites its input',
+      `the output path ${flags.output} is the input model; zeropoint never overwrites its ` +
+        'input: choose another -o path',
+      { file: flags.output },
     );
+  }
+  const cachePath = flags.cache;
+  if (cachePath !== undefined && [modelPath, flags.output].some((p) => isSameFile(p, cachePath))) {
+    fail('bad-argument', `--cache ${cachePath} names the input or output model; give a .json path`);
   }
   const bytes = readBytes(modelPath, 'model');
   const model = readModel(bytes, modelPath);
+  checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(flags);
   const cache = loadCache(flags.cache);
   let samples = cache?.samples ?? 0;
@@ -101,10 +125,10 @@ export async function runQuantize(
   } finally {
     bar.stop();
   }
+  writeAtomic(flags.output, result.bytes);
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
-  writeAtomic(flags.output, result.bytes);
   const summary = summarizePlan(result.plan);
   return {
     input: modelPath,

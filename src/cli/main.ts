@@ -108,7 +108,7 @@ program
     '--activations <mode>',
     'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16',
   )
-  .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128) | int8', 'uint8')
+  .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128, default) | int8')
   .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
   .option('--exclude <names...>', 'node names or op types to leave in float')
   .option('--include <names...>', 'quantize only these node names or op types')

@@ -89,6 +89,9 @@ export function planFromFlags(flags: QuantizeFlags): {
   if (actType !== 'uint8' && actType !== 'int8') {
     fail('bad-argument', `--act-type must be uint8 or int8; got "${actType}"`);
   }
+  if (flags.actType !== undefined && mode !== 'symmetric') {
+    fail('bad-argument', '--act-type applies to --activations symmetric only');
+  }
   const method = flags.method ?? config.method ?? 'percentile';
   if (!isObserverKind(method)) fail('bad-argument', `unknown calibration method "${method}"`);
   const bins = positiveInt(flags.bins, '--bins');

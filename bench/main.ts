@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void }>>([
   ['quantize', () => import('./quantize.js')],
   ['accuracy', () => import('./accuracy.js')],
+  ['weights', () => import('./weights.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],
 ]);

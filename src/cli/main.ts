@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
 import { registerBench } from './bench-command.js';
-import { formatQuantize, runQuantize } from './quantize-command.js';
+import { formatQuantize, runModeQuantize, runQuantize } from './quantize-command.js';
+import {
+  MODE_OPTIONS,
+  formatModeReport,
+  parseModeFlags,
+  type ModeFlags,
+} from './quantize-modes.js';
 import type { QuantizeFlags } from './quantize-flags.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
@@ -95,7 +101,7 @@ program
   .option('--json', 'print one JSON object (an array of two with --compare)')
   .action(runQParams);
 
-program
+const quantizeCommand = program
   .command('quantize')
   .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
   .argument('<model>', 'float32 ONNX model (never modified)')
@@ -122,11 +128,18 @@ program
   .option('--scale <s>', 'images: factor applied to 0..255 pixels (default 1/255)')
   .option('--layout <NCHW|NHWC>', 'images: tensor layout (default NCHW)')
   .option('--channels <RGB|BGR>', 'images: channel order (default RGB)')
-  .option('--json', 'print one JSON object instead of the table')
-  .action(async (model: string, flags: QuantizeFlags) => {
-    const report = await runQuantize(model, flags);
-    console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatQuantize(report));
-  });
+  .option('--json', 'print one JSON object instead of the table');
+for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
+quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {
+  const mode = parseModeFlags(flags);
+  if (mode !== undefined) {
+    const report = runModeQuantize(model, flags.output, mode);
+    console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatModeReport(report));
+    return;
+  }
+  const report = await runQuantize(model, flags);
+  console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatQuantize(report));
+});
 
 registerBench(program);
 

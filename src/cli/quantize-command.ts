@@ -17,6 +17,9 @@ import {
   type QuantizeFlags,
 } from './quantize-flags.js';
 import { checkWritable, writeAtomic } from './write-atomic.js';
+import { runQuantizeMode, type ModeOptions } from './quantize-modes.js';
+import type { DynamicReport } from '../ptq/quantize-dynamic.js';
+import type { WeightsReport } from '../ptq/quantize-weights.js';
 
 /** The JSON report of a static quantization run. */
 export interface QuantizeReport {
@@ -73,19 +76,38 @@ function isSameFile(a: string, b: string): boolean {
   }
 }
 
+function refuseInputAsOutput(modelPath: string, output: string): void {
+  if (isSameFile(modelPath, output)) {
+    fail(
+      'bad-argument',
+      `the output path ${output} is the input model; zeropoint never overwrites its ` +
+        'input: choose another -o path',
+      { file: output },
+    );
+  }
+}
+
+/** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
+export function runModeQuantize(
+  modelPath: string,
+  output: string,
+  mode: ModeOptions,
+): DynamicReport | WeightsReport {
+  refuseInputAsOutput(modelPath, output);
+  const bytes = readBytes(modelPath, 'model');
+  readModel(bytes, modelPath);
+  checkWritable(output);
+  const result = runQuantizeMode(bytes, mode);
+  writeAtomic(output, result.bytes);
+  return result.report;
+}
+
 /** Runs the command and returns the report (printing is the caller's). */
 export async function runQuantize(
   modelPath: string,
   flags: QuantizeFlags,
 ): Promise<QuantizeReport> {
-  if (isSameFile(modelPath, flags.output)) {
-    fail(
-      'bad-argument',
-      `the output path ${flags.output} is the input model; zeropoint never overwrites its ` +
-        'input: choose another -o path',
-      { file: flags.output },
-    );
-  }
+  refuseInputAsOutput(modelPath, flags.output);
   const cachePath = flags.cache;
   if (cachePath !== undefined && [modelPath, flags.output].some((p) => isSameFile(p, cachePath))) {
     fail('bad-argument', `--cache ${cachePath} names the input or output model; give a .json path`);

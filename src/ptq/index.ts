@@ -8,3 +8,5 @@ export * from './check-feeds.js';
 export * from './expose-tensors.js';
 export * from './model-inputs.js';
 export * from './quantize-static.js';
+export * from './quantize-dynamic.js';
+export * from './quantize-weights.js';

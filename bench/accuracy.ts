@@ -1,6 +1,7 @@
-// `npm run bench -- accuracy [--quick]`: static INT8 on the real PP-OCR models, scored with
-// each model's own metric on held-out rendered data: fp32 against each activation scheme and
-// calibration method, with file size and single-threaded latency measured in the same run.
+// `npm run bench -- accuracy [--quick]`: static INT8 on the real PP-OCR models and openWakeWord's
+// embedding model, scored with each model's own metric on held-out rendered or synthesized
+// data: fp32 against each activation scheme and calibration method, with file size and
+// single-threaded latency measured in the same run.
 // Calibration runs once per model (a histogram); every method's ranges come from that cache.
 import { readFileSync } from 'node:fs';
 import type { ObserverKind } from '../src/observers/index.js';
@@ -13,12 +14,13 @@ import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js
 import { printTable } from './harness.js';
 import { clsBench, detBench, recBench, type OcrBench } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
+import { wakewordBench, type WakewordBench } from './wakeword/index.js';
 
 interface ModelCase {
-  readonly bench: OcrBench;
+  readonly bench: OcrBench | WakewordBench;
   readonly calib: string;
   readonly evalCount: number;
-  /** One input for latency: [N, C, H, W]. */
+  /** One input for latency: [N, C, H, W] (the wake-word embedding model: [N, 76, 32, 1]). */
   readonly latencyShape: readonly number[];
 }
 
@@ -26,6 +28,12 @@ const CASES: readonly ModelCase[] = [
   { bench: clsBench, calib: 'data/ocr/cls', evalCount: 400, latencyShape: [1, 3, 48, 192] },
   { bench: recBench, calib: 'data/ocr/rec', evalCount: 400, latencyShape: [1, 3, 48, 320] },
   { bench: detBench, calib: 'data/ocr/det', evalCount: 16, latencyShape: [1, 3, 640, 640] },
+  {
+    bench: wakewordBench,
+    calib: 'data/wakeword/calib',
+    evalCount: 120,
+    latencyShape: [1, 76, 32, 1],
+  },
 ];
 
 const VARIANTS: readonly { activations: ActivationMode; method: ObserverKind }[] = [

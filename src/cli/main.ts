@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
 import { registerBench } from './bench-command.js';
+import { registerProfile } from './profile-command.js';
+import { ADVICE_OPTIONS } from './profile-format.js';
 import { formatQuantize, runModeQuantize, runQuantize } from './quantize-command.js';
 import {
   MODE_OPTIONS,
@@ -112,7 +114,7 @@ const quantizeCommand = program
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
   .option(
     '--activations <mode>',
-    'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16',
+    'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16 | auto (per tensor, advised)',
   )
   .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128, default) | int8')
   .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
@@ -130,6 +132,7 @@ const quantizeCommand = program
   .option('--channels <RGB|BGR>', 'images: channel order (default RGB)')
   .option('--json', 'print one JSON object instead of the table');
 for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
+for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
 quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {
   const mode = parseModeFlags(flags);
   if (mode !== undefined) {
@@ -142,6 +145,7 @@ quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) =
 });
 
 registerBench(program);
+registerProfile(program);
 
 try {
   await program.parseAsync();

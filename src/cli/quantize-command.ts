@@ -18,6 +18,8 @@ import {
 } from './quantize-flags.js';
 import { checkWritable, writeAtomic } from './write-atomic.js';
 import { runQuantizeMode, type ModeOptions } from './quantize-modes.js';
+import { formatAdvice, type AdviceSummary } from './profile-format.js';
+import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './profile-quantize.js';
 import type { DynamicReport } from '../ptq/quantize-dynamic.js';
 import type { WeightsReport } from '../ptq/quantize-weights.js';
 
@@ -35,6 +37,8 @@ export interface QuantizeReport {
   readonly sizeAfter: number;
   readonly plan: PlanSummary;
   readonly notes: readonly string[];
+  /** With --activations auto or --target: the advisor's decisions and search trials. */
+  readonly advice?: AdviceSummary;
 }
 
 function readBytes(path: string, what: string): Uint8Array {
@@ -108,6 +112,7 @@ export async function runQuantize(
   flags: QuantizeFlags,
 ): Promise<QuantizeReport> {
   refuseInputAsOutput(modelPath, flags.output);
+  if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
   const cachePath = flags.cache;
   if (cachePath !== undefined && [modelPath, flags.output].some((p) => isSameFile(p, cachePath))) {
     fail('bad-argument', `--cache ${cachePath} names the input or output model; give a .json path`);
@@ -115,7 +120,7 @@ export async function runQuantize(
   const bytes = readBytes(modelPath, 'model');
   const model = readModel(bytes, modelPath);
   checkWritable(flags.output);
-  const { plan, method, observerOptions } = planFromFlags(flags);
+  const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
   const cache = loadCache(flags.cache);
   let samples = cache?.samples ?? 0;
   let result: StaticResult;
@@ -205,5 +210,6 @@ export function formatQuantize(r: QuantizeReport): string {
     '',
     `nodes: ${r.plan.integer} of ${r.plan.nodes} run on integers or fold away, ${r.plan.float} stay float`,
     `size: ${kb(r.sizeBefore)} -> ${kb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}x smaller)`,
+    ...(r.advice === undefined ? [] : ['', formatAdvice(r.advice)]),
   ].join('\n');
 }

@@ -30,6 +30,12 @@ export interface QuantizeFlags {
   readonly layout?: string;
   readonly channels?: string;
   readonly json?: boolean;
+  /** Advice (profile-quantize.ts): a target, a metric module, a hardware profile, held-out batches. */
+  readonly target?: string;
+  readonly targetMetric?: string;
+  readonly hardware?: string;
+  readonly holdout?: string;
+  readonly trials?: string;
 }
 
 /** A config file: any plan option, plus the method; flags given on the command line win. */
@@ -82,8 +88,8 @@ export function planFromFlags(flags: QuantizeFlags): {
 } {
   const config = readConfig(flags.config);
   const mode = flags.activations ?? config.activations ?? 'asymmetric';
-  if (!MODES.includes(mode as ActivationMode)) {
-    fail('bad-argument', `--activations must be one of ${MODES.join(', ')}; got "${mode}"`);
+  if (mode !== 'auto' && !MODES.includes(mode as ActivationMode)) {
+    fail('bad-argument', `--activations must be one of ${MODES.join(', ')}, auto; got "${mode}"`);
   }
   const actType = flags.actType ?? 'uint8';
   if (actType !== 'uint8' && actType !== 'int8') {
@@ -99,7 +105,7 @@ export function planFromFlags(flags: QuantizeFlags): {
   const exclude = flags.exclude ?? config.exclude;
   const include = flags.include ?? config.include;
   const plan: PlanOptions = {
-    activations: mode as ActivationMode,
+    activations: (mode === 'auto' ? 'asymmetric' : mode) as ActivationMode,
     symmetricType: actType,
     weightGranularity: flags.perTensor === true ? 'per-tensor' : 'per-channel',
     ...(exclude === undefined ? {} : { exclude }),

@@ -1,0 +1,79 @@
+// The error each activation recommendation actually gives on held-out data: run the float model
+// with the calibrated tensors exposed, quantize their values with the recommended parameters
+// and compare, so the report can set the expected SQNR (from the calibration histogram) beside
+// the measured one. Values are dropped batch by batch. Not the histogram estimate itself.
+import { QTYPES } from '../core/index.js';
+import type { Feeds } from '../ptq/index.js';
+import { exposeTensors } from '../ptq/index.js';
+import type { TensorProfile } from './profile-types.js';
+import { createSession } from '../runtime/onnxruntime.js';
+
+interface Sums {
+  signal: number;
+  noise: number;
+  count: number;
+}
+
+/** Adds the error of quantizing x with (scale, zeroPoint) on [qmin, qmax] to `sums`. */
+function accumulate(
+  sums: Sums,
+  x: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!Number.isFinite(v)) continue;
+    let q = Math.round(Math.fround(v / scale)) + zeroPoint;
+    q = q < qmin ? qmin : q > qmax ? qmax : q;
+    const e = v - Math.fround((q - zeroPoint) * scale);
+    sums.signal += v * v;
+    sums.noise += e * e;
+    sums.count++;
+  }
+}
+
+/** `profiles` with `measured` filled in for each activation, from `heldOut` batches. */
+export async function measureActivations(
+  prepared: Uint8Array,
+  profiles: readonly TensorProfile[],
+  heldOut: readonly Feeds[],
+): Promise<TensorProfile[]> {
+  const names = [...new Set(profiles.flatMap((p) => p.calibrated))];
+  if (names.length === 0 || heldOut.length === 0) return [...profiles];
+  const exposed = exposeTensors(prepared, names);
+  const sums = new Map<string, Sums>();
+  const session = await createSession(exposed.bytes);
+  try {
+    for (const feeds of heldOut) {
+      const outputs = await session.run(feeds, exposed.fetch);
+      for (const p of profiles) {
+        const rec = p.recommendation;
+        const c = p.candidates.find(
+          (k) =>
+            k.scheme === rec.scheme && k.method === rec.method && k.granularity === 'per-tensor',
+        );
+        if (c === undefined) continue;
+        const { qmin, qmax } = QTYPES[c.qtype];
+        const s = sums.get(p.id) ?? { signal: 0, noise: 0, count: 0 };
+        for (const name of p.calibrated) {
+          const t = outputs[name] ?? feeds[name];
+          if (t?.type === 'float32') {
+            accumulate(s, t.data as Float32Array, c.scale, c.zeroPoint, qmin, qmax);
+          }
+        }
+        sums.set(p.id, s);
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return profiles.map((p) => {
+    const s = sums.get(p.id);
+    if (s === undefined || s.count === 0) return p;
+    const sqnrDb = s.noise === 0 ? Infinity : 10 * Math.log10(s.signal / s.noise);
+    return { ...p, measured: { sqnrDb, mse: s.noise / s.count } };
+  });
+}

@@ -1,0 +1,117 @@
+// The files `zeropoint profile` and `quantize --activations auto|--target` read besides the
+// model: the hardware profile (--hardware), a histogram calibration cache (--cache), the user's
+// metric module (--target-metric), and the calibration data split into a calibrating part and
+// held-out batches (--holdout). Not the advice (advise/) and not the commands' output.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defaultHeldOut, HeldOutSplit, parseHardwareProfile } from '../advise/index.js';
+import type { HardwareInput, Outputs } from '../advise/index.js';
+import { fail } from '../core/errors.js';
+import { CalibrationResult, type Feeds, type ModelInput } from '../ptq/index.js';
+import { openCalibrationData, type CalibrationDataOptions } from './calib-data.js';
+
+/** The profile in `path`, or undefined (the built-in default) when no path is given. */
+export function loadHardware(path: string | undefined): HardwareInput | undefined {
+  if (path === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    fail('bad-file', `cannot read hardware profile ${path}: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+  return { profile: parseHardwareProfile(json, path), file: path };
+}
+
+/** A calibration cache at `path`, or undefined when there is none; `bad-file` when not JSON. */
+export function loadCache(path: string | undefined): CalibrationResult | undefined {
+  if (path === undefined || !existsSync(path)) return undefined;
+  try {
+    return CalibrationResult.fromJSON(JSON.parse(readFileSync(path, 'utf8')) as unknown);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      fail('bad-file', `calibration cache ${path} is not JSON; delete it to recalibrate`, {
+        file: path,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * A user metric: scores a model's outputs on the held-out batches, higher is better.
+ * `outputs[i]` and `inputs[i]` are batch i's outputs and feeds; `reference[i]` is what the fp32
+ * model gave for it (for metrics that score agreement rather than labels).
+ */
+export type ScoreFunction = (
+  outputs: Outputs,
+  inputs: readonly Feeds[],
+  reference: Outputs,
+) => number | Promise<number>;
+
+/** Imports the module at `path` and returns its `score` export (or its default export). */
+export async function loadMetric(path: string): Promise<ScoreFunction> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (error) {
+    fail('bad-file', `cannot load metric module ${path}: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+  const score = module.score ?? module.default;
+  if (typeof score !== 'function') {
+    fail(
+      'bad-file',
+      `metric module ${path} must export a function score(outputs, inputs, reference)`,
+      {
+        file: path,
+      },
+    );
+  }
+  return score as ScoreFunction;
+}
+
+/** Calibration data split into what calibrates and what is held out. */
+export interface SplitData {
+  readonly split: HeldOutSplit;
+  /** Samples in the data, when the reader knows. */
+  readonly total: number | undefined;
+  readonly heldOutBatches: number;
+}
+
+/**
+ * Opens `path` for `inputs` and holds out the last `holdout` batches (default: a quarter, at
+ * most 8; 0 keeps every batch for calibration).
+ */
+export async function openSplit(
+  path: string,
+  inputs: readonly ModelInput[],
+  options: CalibrationDataOptions,
+  holdout: string | undefined,
+): Promise<SplitData> {
+  const data = await openCalibrationData(path, inputs, options);
+  const batchSize = options.batchSize ?? inputs[0]?.dims?.[0] ?? 1;
+  const batches = Math.ceil((data.samples ?? 0) / batchSize);
+  let held = defaultHeldOut(batches);
+  if (holdout !== undefined) {
+    held = Number(holdout);
+    if (!Number.isInteger(held) || held < 0)
+      fail('bad-argument', '--holdout takes a count of batches');
+  }
+  if (data.samples !== undefined && held >= batches) {
+    fail(
+      'bad-argument',
+      `--holdout ${held} leaves nothing to calibrate on: the data holds ${batches} batch(es)`,
+    );
+  }
+  // With an unknown sample count nothing is held out: every batch calibrates.
+  const calibrating = data.samples === undefined ? Number.MAX_SAFE_INTEGER : batches - held;
+  return {
+    split: new HeldOutSplit(data.batches, Math.max(1, calibrating)),
+    total: data.samples,
+    heldOutBatches: data.samples === undefined ? 0 : held,
+  };
+}

@@ -10,11 +10,11 @@ import {
   readModel,
   upgradeOpset,
   writeModel,
-  type Graph,
 } from '../onnx/index.js';
 import {
   insertQdq,
   planQuantization,
+  readFloatInputs,
   requiredOpset,
   type InsertReport,
   type PlanOptions,
@@ -50,27 +50,6 @@ export function buildQuantized(
   const insert = insertQdq(graph, plan, ranges);
   readFloatInputs(graph, options.exclude ?? []);
   return { bytes: writeModel(model), plan, insert };
-}
-
-/** Ops onnxruntime's WeightBiasQuantization rewrites when their input comes from a DequantizeLinear. */
-const WEIGHTED = new Set(['Conv', 'ConvTranspose', 'Gemm']);
-
-/**
- * Excluded Conv/ConvTranspose/Gemm nodes read the float tensor instead of its DequantizeLinear.
- * onnxruntime (WeightBiasQuantization, graph level 1) quantizes the float weight of such a node
- * to per-tensor int8 whenever its input comes from a DequantizeLinear, so a layer the search
- * falls back to float would otherwise run with a coarser weight than the quantized one had.
- */
-function readFloatInputs(graph: Graph, exclude: readonly string[]): void {
-  for (const node of graph.nodes) {
-    if (!WEIGHTED.has(node.opType)) continue;
-    if (!exclude.includes(node.name) && !exclude.includes(node.opType)) continue;
-    const dq = graph.producer(node.input[0] ?? '');
-    if (dq?.opType !== 'DequantizeLinear') continue;
-    const q = graph.producer(dq.input[0] ?? '');
-    if (q?.opType !== 'QuantizeLinear') continue;
-    graph.setInput(node, 0, q.input[0]!);
-  }
 }
 
 /** Runs `bytes` on every batch and returns all outputs per batch. */

@@ -15,3 +15,4 @@ export { findWeightTargets } from './weight-only-targets.js';
 export { dynamicMatMul } from './dynamic-matmul.js';
 export { dynamicConv } from './dynamic-conv.js';
 export { dynamicGather } from './dynamic-gather.js';
+export { readFloatInputs } from './read-float-inputs.js';

@@ -22,6 +22,7 @@ import {
   foldConvAffine,
   insertQdq,
   planQuantization,
+  readFloatInputs,
   requiredOpset,
   type InsertReport,
   type PlanOptions,
@@ -150,6 +151,7 @@ export async function quantizeStatic(
   const ranges = calibration.ranges({ method, spec: activationQuant(options) });
   keepOutputRanges(graph, plan, calibration, method, ranges);
   const insert = insertQdq(graph, plan, ranges);
+  readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
   return { bytes: writeModel(model), plan, prepare, insert, calibration, calibrationMs };
 }

@@ -9,7 +9,6 @@ export * from './hardware-profile.js';
 export * from './held-out.js';
 export * from './histogram-error.js';
 export * from './measured-error.js';
-export * from './output-ranges.js';
 export * from './profile-measure.js';
 export * from './profile-model.js';
 export * from './profile-types.js';

@@ -20,7 +20,7 @@ import { chooseStorage } from './activation-costs.js';
 import { autoPlanOptions, baseMode } from './auto-plan.js';
 import type { RangeMethod } from './candidates.js';
 import { DEFAULT_PROFILE, type HardwareProfile } from './hardware-profile.js';
-import { nearOutputs, staticRanges } from './output-ranges.js';
+import { nearOutputs, staticRanges } from '../ptq/index.js';
 import { profileActivations, profileWeights } from './profile-tensors.js';
 import { compareConfigs, measureHeldOut } from './profile-measure.js';
 import type {

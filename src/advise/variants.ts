@@ -4,13 +4,7 @@
 // insert QDQ with ranges calibrated once, run on held-out batches and compare the outputs with
 // fp32's. Not the static recipe (ptq/quantize-static.ts), which prepares and calibrates too.
 import type { TensorRange } from '../observers/index.js';
-import {
-  buildGraph,
-  defaultOpset,
-  readModel,
-  upgradeOpset,
-  writeModel,
-} from '../onnx/index.js';
+import { buildGraph, defaultOpset, readModel, upgradeOpset, writeModel } from '../onnx/index.js';
 import {
   insertQdq,
   planQuantization,

@@ -10,3 +10,4 @@ export * from './model-inputs.js';
 export * from './quantize-static.js';
 export * from './quantize-dynamic.js';
 export * from './quantize-weights.js';
+export * from './output-ranges.js';

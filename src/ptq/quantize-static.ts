@@ -31,6 +31,7 @@ import {
 import type { Batches } from './batches.js';
 import { calibrate } from './calibrate.js';
 import { checkCalibrationCache } from './calibration-cache.js';
+import { nearOutputs, staticRanges } from './output-ranges.js';
 import type { CalibrationResult } from './calibration-result.js';
 
 /** Options of quantizeStatic: the plan's, plus how to calibrate. */
@@ -87,36 +88,6 @@ export function prepareModel(
   };
 }
 
-const CLIPPING: ReadonlySet<ObserverKind> = new Set(['percentile', 'entropy', 'mse']);
-
-/**
- * Tensors that reach a graph output through float nodes only (the logits before a final
- * Softmax, say) keep their full calibrated range under clipping methods: clipping the top
- * of logits makes the largest ones equal and destroys the argmax the model is read by.
- */
-function keepOutputRanges(
-  graph: Graph,
-  plan: QuantPlan,
-  calibration: CalibrationResult,
-  method: ObserverKind,
-  ranges: Map<string, { min: number; max: number }>,
-): void {
-  if (!CLIPPING.has(method)) return;
-  const float = new Set(plan.nodes.filter((d) => d.status === 'float').map((d) => d.node));
-  const seen = new Set<string>();
-  const stack = graph.outputs.map((o) => o.name);
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    if (ranges.has(name)) ranges.set(name, calibration.range(name, { method: 'histogram' }));
-    const producer = graph.producer(name);
-    if (producer !== undefined && float.has(producer.output[0] ?? '')) {
-      stack.push(...producer.input.filter((i) => i !== ''));
-    }
-  }
-}
-
 /** Statically quantizes `modelBytes` to a QDQ model, calibrating on `batches`. */
 export async function quantizeStatic(
   modelBytes: Uint8Array,
@@ -148,8 +119,9 @@ export async function quantizeStatic(
     });
   }
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
-  const ranges = calibration.ranges({ method, spec: activationQuant(options) });
-  keepOutputRanges(graph, plan, calibration, method, ranges);
+  // Logits before a final Softmax keep their full range: clipping them ties the top scores.
+  const near = nearOutputs(graph, plan);
+  const ranges = staticRanges(calibration, method, activationQuant(options), near);
   const insert = insertQdq(graph, plan, ranges);
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);

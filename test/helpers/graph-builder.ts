@@ -3,45 +3,25 @@
 // Test-only on purpose: passes add nodes to an existing Graph (src/onnx/graph-node.ts and
 // tensor.ts give them makeNode, attr and tensorToProto); only tests invent whole models.
 import { create } from '@bufbuild/protobuf';
-import { DTYPES, type DType, type TensorArray } from '../../src/onnx/dtypes.js';
+import type { DType, TensorArray } from '../../src/onnx/dtypes.js';
 import {
   GraphProtoSchema,
   ModelProtoSchema,
-  ValueInfoProtoSchema,
   type AttributeProto,
   type GraphProto,
   type ModelProto,
   type NodeProto,
-  type ValueInfoProto,
 } from '../../src/onnx/gen/onnx_pb.js';
 import { attr, makeNode, type NodeInit } from '../../src/onnx/graph-node.js';
 import { writeModel } from '../../src/onnx/model.js';
+import { tensorValueInfoOf, type Dim } from '../../src/onnx/build.js';
 import { tensorToProto } from '../../src/onnx/tensor.js';
 
-/** A dimension: a size, a symbolic name, or unknown. */
-export type Dim = number | string | undefined;
+/** A dimension: a size, a symbolic name, or unknown (src/onnx/build.ts's type). */
+export type { Dim } from '../../src/onnx/build.js';
 
 /** A value's type: element type and shape (undefined shape: unknown rank). */
-export function valueInfo(name: string, dtype: DType, shape?: readonly Dim[]): ValueInfoProto {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: {
-      value: {
-        case: 'tensorType',
-        value: {
-          elemType: DTYPES[dtype].onnx,
-          ...(shape === undefined ? {} : { shape: { dim: shape.map(dimension) } }),
-        },
-      },
-    },
-  });
-}
-
-function dimension(d: Dim) {
-  if (typeof d === 'number') return { value: { case: 'dimValue' as const, value: BigInt(d) } };
-  if (typeof d === 'string') return { value: { case: 'dimParam' as const, value: d } };
-  return {};
-}
+export const valueInfo = tensorValueInfoOf;
 
 /** Model-level options of a builder. */
 export interface ModelOptions {

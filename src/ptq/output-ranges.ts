@@ -1,13 +1,13 @@
 // Ranges as static quantization reads them: a clipping method's range for most tensors, but the
 // full calibrated range for tensors that reach a graph output through float ops only (logits
 // before a final Softmax), since clipping their top flattens the scores the model is read by.
-// The same rule as ptq/quantize-static.ts applies, so the advisor's variants and trials are
-// the models `zeropoint quantize` would write. Not calibration itself.
+// quantize-static.ts and the advisor's variants both read ranges here, so the advisor's trials
+// are the models `zeropoint quantize` would write. Not calibration itself.
 import type { QuantSpec } from '../core/index.js';
 import type { ObserverKind, TensorRange } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import type { QuantPlan } from '../passes/index.js';
-import type { CalibrationResult } from '../ptq/index.js';
+import type { CalibrationResult } from './calibration-result.js';
 
 /** Methods that clip the calibrated range. */
 const CLIPPING: ReadonlySet<ObserverKind> = new Set(['percentile', 'entropy', 'mse']);

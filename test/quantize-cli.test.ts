@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QuantizeReport } from '../src/cli/quantize-command.js';
+import type { QuantizeReport } from '../src/cli/quantize-report.js';
 import { parseNpy, serializeNpy } from '../src/cli/npy.js';
 import { writeAtomic } from '../src/cli/write-atomic.js';
 import { createSession } from '../src/runtime/onnxruntime.js';

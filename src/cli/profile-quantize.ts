@@ -16,12 +16,7 @@ import {
 } from '../advise/index.js';
 import { fail } from '../core/errors.js';
 import { readModel } from '../onnx/index.js';
-import {
-  activationQuant,
-  summarizePlan,
-  type PlanOptions,
-  type PlanSummary,
-} from '../passes/index.js';
+import { activationQuant, summarizePlan, type PlanOptions } from '../passes/index.js';
 import { modelInputs } from '../ptq/index.js';
 import { loadCache, loadHardware, loadMetric, openSplit } from './profile-inputs.js';
 import { progressBar } from './progress.js';
@@ -33,6 +28,7 @@ import {
 } from './quantize-flags.js';
 import { writeAtomic } from './write-atomic.js';
 import type { AdviceSummary } from './profile-format.js';
+import type { QuantizeReport } from './quantize-report.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */
 export function wantsAdvice(flags: QuantizeFlags): boolean {
@@ -55,21 +51,7 @@ export function withHardwareStorage(flags: QuantizeFlags): QuantizeFlags {
 }
 
 /** The quantize report with the advice (the same fields as the static command's report). */
-export interface AdvisedReport {
-  readonly input: string;
-  readonly output: string;
-  readonly mode: 'static';
-  readonly method: string;
-  readonly activations: PlanSummary['activation'] & { readonly storage: string };
-  readonly samples: number;
-  readonly calibrationMs: number;
-  readonly cache: string | null;
-  readonly sizeBefore: number;
-  readonly sizeAfter: number;
-  readonly plan: PlanSummary;
-  readonly notes: readonly string[];
-  readonly advice: AdviceSummary;
-}
+export type AdvisedReport = QuantizeReport & { readonly advice: AdviceSummary };
 
 /** Parses `--target`: a number (dB, or an absolute score) or `P%` of the fp32 score. */
 function parseTarget(

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZeropointError, fail } from '../core/errors.js';
 import { readModel } from '../onnx/index.js';
-import { summarizePlan, type PlanSummary } from '../passes/index.js';
+import { summarizePlan } from '../passes/index.js';
 import { CalibrationResult, modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
 import { openCalibrationData } from './calib-data.js';
 import { num, table } from './format.js';
@@ -18,28 +18,11 @@ import {
 } from './quantize-flags.js';
 import { checkWritable, writeAtomic } from './write-atomic.js';
 import { runQuantizeMode, type ModeOptions } from './quantize-modes.js';
-import { formatAdvice, type AdviceSummary } from './profile-format.js';
+import { formatAdvice } from './profile-format.js';
+import type { QuantizeReport } from './quantize-report.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './profile-quantize.js';
 import type { DynamicReport } from '../ptq/quantize-dynamic.js';
 import type { WeightsReport } from '../ptq/quantize-weights.js';
-
-/** The JSON report of a static quantization run. */
-export interface QuantizeReport {
-  readonly input: string;
-  readonly output: string;
-  readonly mode: 'static';
-  readonly method: string;
-  readonly activations: PlanSummary['activation'] & { readonly storage: string };
-  readonly samples: number;
-  readonly calibrationMs: number;
-  readonly cache: string | null;
-  readonly sizeBefore: number;
-  readonly sizeAfter: number;
-  readonly plan: PlanSummary;
-  readonly notes: readonly string[];
-  /** With --activations auto or --target: the advisor's decisions and search trials. */
-  readonly advice?: AdviceSummary;
-}
 
 function readBytes(path: string, what: string): Uint8Array {
   try {

@@ -1,6 +1,7 @@
 // Shared benchmark plumbing: interleaved timing of several cases in one process (so ratios
 // hold on a noisy shared machine), the memory-bound baseline pass, and table printing.
 // Not a test: nothing here asserts a time.
+import { createRng } from './ocr/text.js';
 
 /** One thing to time; `fn` runs the whole workload once. */
 export interface BenchCase {
@@ -45,14 +46,9 @@ export function memoryBoundPass(x: Float32Array, out: Uint8Array): void {
 
 /** Deterministic float32 test data: a gaussian-ish mix from a fixed-seed generator. */
 export function benchData(n: number, seed = 1): Float32Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  const next = (): number => rng.next();
+
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = (next() + next() + next() - 1.5) * 2;
   return x;

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { profileModel } from '../src/advise/index.js';
 import { htmlReport } from '../src/report/index.js';
-import { chromiumAvailable, CHROMIUM_PATH } from '../src/web/browser-kernels.js';
+import { chromiumAvailable, CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/web/browser-kernels.js';
 import { convChain, convInputs } from './helpers/conv-chain.js';
 
 const browser = process.env.ZEROPOINT_CHROMIUM ?? CHROMIUM_PATH;
@@ -19,15 +19,6 @@ const reason =
   `no browser at ${browser}: the report test needs Debian's chromium ` +
   '(apt-get install -y chromium; .ci/run installs it)';
 if (!available) console.warn(`test/report-browser.test.ts SKIPPED: ${reason}`);
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('the profile report in headless Chromium', () => {
   if (!available) {
@@ -46,7 +37,11 @@ describe('the profile report in headless Chromium', () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'report.html');
     writeFileSync(file, htmlReport(profile, { generator: 'test', createdAt: 'now' }));
-    const chrome = await chromium.launch({ executablePath: browser, args: ARGS, timeout: 60_000 });
+    const chrome = await chromium.launch({
+      executablePath: browser,
+      args: [...CHROMIUM_ARGS],
+      timeout: 60_000,
+    });
     try {
       const page = await chrome.newPage({ viewport: { width: 1150, height: 1600 } });
       const problems: string[] = [];

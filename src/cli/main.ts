@@ -14,7 +14,7 @@ import {
   parseModeFlags,
   type ModeFlags,
 } from './quantize-modes.js';
-import type { QuantizeFlags } from './quantize-flags.js';
+import { IMAGE_OPTIONS, type QuantizeFlags } from './quantize-flags.js';
 import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
@@ -124,13 +124,8 @@ const quantizeCommand = program
   .option('--cache <file>', 'calibration statistics: reused when present, written when not')
   .option('--batch-size <n>', 'calibration samples per run')
   .option('--threads <n>', 'onnxruntime threads for calibration (default 1)')
-  .option('--size <HxW>', 'images: resize to this size (default: the model input size)')
-  .option('--mean <a,b,c>', 'images: per-channel mean subtracted after --scale')
-  .option('--std <a,b,c>', 'images: per-channel std divided by')
-  .option('--scale <s>', 'images: factor applied to 0..255 pixels (default 1/255)')
-  .option('--layout <NCHW|NHWC>', 'images: tensor layout (default NCHW)')
-  .option('--channels <RGB|BGR>', 'images: channel order (default RGB)')
   .option('--json', 'print one JSON object instead of the table');
+for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
 for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
 for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
 quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {

@@ -2,19 +2,22 @@
 // weight and activation of a model on calibration data (statistics, sym/asym candidates, a
 // recommendation with its reason), measures on held-out batches, ranks layer sensitivity, writes
 // the HTML report and JSON, and prints a short summary. The analysis lives in advise/.
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { profileModel, type ModelProfile, type RangeMethod } from '../advise/index.js';
+import type { ModelProfile, RangeMethod } from '../advise/index.js';
 import { fail } from '../core/errors.js';
-import { readModel } from '../onnx/index.js';
 import type { PlanOptions } from '../passes/index.js';
 import { modelInputs } from '../ptq/index.js';
 import { htmlReport, profileJSON, summarize } from '../report/index.js';
 import { table } from './format.js';
-import { loadCache, loadHardware, openSplit } from './profile-inputs.js';
-import { progressBar } from './progress.js';
-import { imageFromFlags, runFromFlags, type QuantizeFlags } from './quantize-flags.js';
+import { loadHardware, openSplit, profileWithProgress } from './profile-inputs.js';
+import { loadCache, readModelFile } from './read-inputs.js';
+import {
+  IMAGE_OPTIONS,
+  imageFromFlags,
+  runFromFlags,
+  type QuantizeFlags,
+} from './quantize-flags.js';
 import { writeAtomic } from './write-atomic.js';
 
 /** Flags of `zeropoint profile`, as commander hands them over. */
@@ -46,13 +49,7 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
       `--method must be one of ${METHODS.join(', ')} for profile; got "${method}"`,
     );
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(modelPath));
-  } catch (error) {
-    fail('io', `cannot read model ${modelPath}: ${(error as Error).message}`, { file: modelPath });
-  }
-  const model = readModel(bytes, modelPath);
+  const { bytes, model } = readModelFile(modelPath);
   const quantizeLike = { output: '', ...flags, json: false };
   const run = runFromFlags(quantizeLike);
   const data = await openSplit(
@@ -67,31 +64,18 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
     ...(flags.include === undefined ? {} : { include: flags.include }),
   };
   const cache = loadCache(flags.cache);
-  const hardware = loadHardware(flags.hardware);
-  const bar = progressBar(data.total, 'calibrating');
-  let result;
-  try {
-    result = await profileModel({
-      model: bytes,
-      name: basename(modelPath),
-      batches: data.split.calibration(),
-      heldOut: async () => {
-        await data.split.drain();
-        return data.split.heldOut;
-      },
-      checkBatches: () => data.split.kept,
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
-      plan,
-      method: method as RangeMethod,
-      sensitivity: flags.sensitivity !== false,
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      ...(data.total === undefined ? {} : { total: data.total }),
-      onProgress: (_stage, done, total) => bar.update(done, total),
-    });
-  } finally {
-    bar.stop();
-  }
+  const result = await profileWithProgress({
+    bytes,
+    modelPath,
+    data,
+    cache,
+    hardware: loadHardware(flags.hardware),
+    plan,
+    method: method as RangeMethod,
+    sensitivity: flags.sensitivity !== false,
+    threads: run.threads,
+    quiet: false,
+  });
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
@@ -149,7 +133,7 @@ export function formatProfile(run: ProfileRun): string {
 
 /** Registers `zeropoint profile` on `program`. */
 export function registerProfile(program: Command): void {
-  program
+  const command = program
     .command('profile')
     .description('profile every tensor, recommend symmetric or asymmetric, rank layer sensitivity')
     .argument('<model>', 'float32 ONNX model (never modified)')
@@ -172,14 +156,9 @@ export function registerProfile(program: Command): void {
     .option('--exclude <names...>', 'node names or op types to leave in float')
     .option('--include <names...>', 'quantize only these node names or op types')
     .option('--batch-size <n>', 'calibration samples per run')
-    .option('--threads <n>', 'onnxruntime threads (default 1)')
-    .option('--size <HxW>', 'images: resize to this size (default: the model input size)')
-    .option('--mean <a,b,c>', 'images: per-channel mean subtracted after --scale')
-    .option('--std <a,b,c>', 'images: per-channel std divided by')
-    .option('--scale <s>', 'images: factor applied to 0..255 pixels (default 1/255)')
-    .option('--layout <NCHW|NHWC>', 'images: tensor layout (default NCHW)')
-    .option('--channels <RGB|BGR>', 'images: channel order (default RGB)')
-    .action(async (model: string, flags: ProfileFlags) => {
-      console.log(formatProfile(await runProfile(model, flags)));
-    });
+    .option('--threads <n>', 'onnxruntime threads (default 1)');
+  for (const [flag, description] of IMAGE_OPTIONS) command.option(flag, description);
+  command.action(async (model: string, flags: ProfileFlags) => {
+    console.log(formatProfile(await runProfile(model, flags)));
+  });
 }

@@ -2,14 +2,21 @@
 // model: the hardware profile (--hardware), a histogram calibration cache (--cache), the user's
 // metric module (--target-metric), and the calibration data split into a calibrating part and
 // held-out batches (--holdout). Not the advice (advise/) and not the commands' output.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultHeldOut, HeldOutSplit, parseHardwareProfile } from '../advise/index.js';
-import type { HardwareInput, Outputs } from '../advise/index.js';
+import {
+  defaultHeldOut,
+  HeldOutSplit,
+  parseHardwareProfile,
+  profileModel,
+} from '../advise/index.js';
+import type { HardwareInput, Outputs, ProfiledModel, RangeMethod } from '../advise/index.js';
 import { fail } from '../core/errors.js';
-import { CalibrationResult, type Feeds, type ModelInput } from '../ptq/index.js';
+import type { PlanOptions } from '../passes/index.js';
+import type { CalibrationResult, Feeds, ModelInput } from '../ptq/index.js';
 import { openCalibrationData, type CalibrationDataOptions } from './calib-data.js';
+import { progressBar } from './progress.js';
 
 /** The profile in `path`, or undefined (the built-in default) when no path is given. */
 export function loadHardware(path: string | undefined): HardwareInput | undefined {
@@ -23,21 +30,6 @@ export function loadHardware(path: string | undefined): HardwareInput | undefine
     });
   }
   return { profile: parseHardwareProfile(json, path), file: path };
-}
-
-/** A calibration cache at `path`, or undefined when there is none; `bad-file` when not JSON. */
-export function loadCache(path: string | undefined): CalibrationResult | undefined {
-  if (path === undefined || !existsSync(path)) return undefined;
-  try {
-    return CalibrationResult.fromJSON(JSON.parse(readFileSync(path, 'utf8')) as unknown);
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      fail('bad-file', `calibration cache ${path} is not JSON; delete it to recalibrate`, {
-        file: path,
-      });
-    }
-    throw error;
-  }
 }
 
 /**
@@ -114,4 +106,46 @@ export async function openSplit(
     total: data.samples,
     heldOutBatches: data.samples === undefined ? 0 : held,
   };
+}
+
+/** What both profiling commands hand to profileModel besides the data. */
+export interface ProfileRun {
+  readonly bytes: Uint8Array;
+  readonly modelPath: string;
+  readonly data: SplitData;
+  readonly cache: CalibrationResult | undefined;
+  readonly hardware: HardwareInput | undefined;
+  readonly plan: PlanOptions;
+  readonly method: RangeMethod;
+  readonly sensitivity: boolean;
+  readonly threads: number | undefined;
+  readonly quiet: boolean;
+}
+
+/** Runs profileModel on the split data behind a progress bar on stderr. */
+export async function profileWithProgress(run: ProfileRun): Promise<ProfiledModel> {
+  const { data, cache, hardware } = run;
+  const bar = progressBar(data.total, 'calibrating', { quiet: run.quiet });
+  try {
+    return await profileModel({
+      model: run.bytes,
+      name: basename(run.modelPath),
+      batches: data.split.calibration(),
+      heldOut: async () => {
+        await data.split.drain();
+        return data.split.heldOut;
+      },
+      checkBatches: () => data.split.kept,
+      ...(cache === undefined ? {} : { cache }),
+      ...(hardware === undefined ? {} : { hardware }),
+      plan: run.plan,
+      method: run.method,
+      sensitivity: run.sensitivity,
+      ...(run.threads === undefined ? {} : { threads: run.threads }),
+      ...(data.total === undefined ? {} : { total: data.total }),
+      onProgress: (_stage, done, total) => bar.update(done, total),
+    });
+  } finally {
+    bar.stop();
+  }
 }

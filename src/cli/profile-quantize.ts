@@ -2,24 +2,21 @@
 // quantization that applies the advisor's per-tensor recommendations, and optionally searches
 // for the least fallback (int16 activations, then float, most sensitive layers first) that meets
 // an accuracy target on held-out batches, reporting every trial. The steps live in advise/.
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   accuracySearch,
   buildQuantized,
   chooseStorage,
   outputSqnr,
-  profileModel,
   runBatches,
   type ModelProfile,
   type RangeMethod,
 } from '../advise/index.js';
 import { fail } from '../core/errors.js';
-import { readModel } from '../onnx/index.js';
 import { activationQuant, summarizePlan, type PlanOptions } from '../passes/index.js';
 import { modelInputs } from '../ptq/index.js';
-import { loadCache, loadHardware, loadMetric, openSplit } from './profile-inputs.js';
-import { progressBar } from './progress.js';
+import { loadHardware, loadMetric, openSplit, profileWithProgress } from './profile-inputs.js';
+import { loadCache, readModelFile } from './read-inputs.js';
 import {
   imageFromFlags,
   planFromFlags,
@@ -98,8 +95,7 @@ export async function runAdvisedQuantize(
   const target = searching
     ? parseTarget(flags.target, flags.targetMetric !== undefined)
     : undefined;
-  const bytes = new Uint8Array(readFileSync(modelPath));
-  const model = readModel(bytes, modelPath);
+  const { bytes, model } = readModelFile(modelPath);
   const { plan, method } = planFromFlags(flags);
   if (!['minmax', 'percentile', 'entropy', 'mse'].includes(method)) {
     fail(
@@ -128,30 +124,19 @@ export async function runAdvisedQuantize(
     ...(plan.include === undefined ? {} : { include: plan.include }),
     ...(plan.tensors === undefined ? {} : { tensors: plan.tensors }),
   };
-  const bar = progressBar(data.total, 'calibrating', { quiet: flags.json === true });
   const started = Date.now();
-  let profiled;
-  try {
-    profiled = await profileModel({
-      model: bytes,
-      name: basename(modelPath),
-      batches: data.split.calibration(),
-      heldOut: async () => {
-        await data.split.drain();
-        return data.split.heldOut;
-      },
-      checkBatches: () => data.split.kept,
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
-      plan: base,
-      method: method as RangeMethod,
-      sensitivity: searching,
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      onProgress: (_s, done, total) => bar.update(done, total),
-    });
-  } finally {
-    bar.stop();
-  }
+  const profiled = await profileWithProgress({
+    bytes,
+    modelPath,
+    data,
+    cache,
+    hardware,
+    plan: base,
+    method: method as RangeMethod,
+    sensitivity: searching,
+    threads: run.threads,
+    quiet: flags.json === true,
+  });
   const auto = flags.activations === undefined || flags.activations === 'auto';
   const start = auto ? profiled.auto : plan;
   const ranges = auto

@@ -1,12 +1,11 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
 // QDQ form. Reads the model and data, runs the ptq recipe, writes the output atomically and
 // prints a short table (or one JSON object). The recipe itself lives in ptq/.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ZeropointError, fail } from '../core/errors.js';
-import { readModel } from '../onnx/index.js';
+import { fail } from '../core/errors.js';
 import { summarizePlan } from '../passes/index.js';
-import { CalibrationResult, modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
+import { modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
 import { openCalibrationData } from './calib-data.js';
 import { num, table } from './format.js';
 import { progressBar } from './progress.js';
@@ -17,40 +16,13 @@ import {
   type QuantizeFlags,
 } from './quantize-flags.js';
 import { checkWritable, writeAtomic } from './write-atomic.js';
+import { loadCache, readModelFile } from './read-inputs.js';
 import { runQuantizeMode, type ModeOptions } from './quantize-modes.js';
 import { formatAdvice } from './profile-format.js';
 import type { QuantizeReport } from './quantize-report.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './profile-quantize.js';
 import type { DynamicReport } from '../ptq/quantize-dynamic.js';
 import type { WeightsReport } from '../ptq/quantize-weights.js';
-
-function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (error) {
-    fail('io', `cannot read ${what} ${path}: ${(error as Error).message}`, { file: path });
-  }
-}
-
-function loadCache(path: string | undefined): CalibrationResult | undefined {
-  if (path === undefined || !existsSync(path)) return undefined;
-  try {
-    return CalibrationResult.fromJSON(JSON.parse(readFileSync(path, 'utf8')) as unknown);
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      fail('bad-file', `calibration cache ${path} is not JSON; delete it to recalibrate`, {
-        file: path,
-      });
-    }
-    if (error instanceof ZeropointError) {
-      fail(error.code, `calibration cache ${path}: ${error.message}; delete it to recalibrate`, {
-        ...error.context,
-        file: path,
-      });
-    }
-    throw error;
-  }
-}
 
 /** True when both paths name one file: the same path, or (through links) the same inode. */
 function isSameFile(a: string, b: string): boolean {
@@ -81,8 +53,7 @@ export function runModeQuantize(
   mode: ModeOptions,
 ): DynamicReport | WeightsReport {
   refuseInputAsOutput(modelPath, output);
-  const bytes = readBytes(modelPath, 'model');
-  readModel(bytes, modelPath);
+  const { bytes } = readModelFile(modelPath);
   checkWritable(output);
   const result = runQuantizeMode(bytes, mode);
   writeAtomic(output, result.bytes);
@@ -100,8 +71,7 @@ export async function runQuantize(
   if (cachePath !== undefined && [modelPath, flags.output].some((p) => isSameFile(p, cachePath))) {
     fail('bad-argument', `--cache ${cachePath} names the input or output model; give a .json path`);
   }
-  const bytes = readBytes(modelPath, 'model');
-  const model = readModel(bytes, modelPath);
+  const { bytes, model } = readModelFile(modelPath);
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
   const cache = loadCache(flags.cache);

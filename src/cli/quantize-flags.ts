@@ -119,6 +119,16 @@ export function planFromFlags(flags: QuantizeFlags): {
   return { plan, method, observerOptions };
 }
 
+/** The image preprocessing flags of every command that reads calibration images. */
+export const IMAGE_OPTIONS: readonly (readonly [string, string])[] = [
+  ['--size <HxW>', 'images: resize to this size (default: the model input size)'],
+  ['--mean <a,b,c>', 'images: per-channel mean subtracted after --scale'],
+  ['--std <a,b,c>', 'images: per-channel std divided by'],
+  ['--scale <s>', 'images: factor applied to 0..255 pixels (default 1/255)'],
+  ['--layout <NCHW|NHWC>', 'images: tensor layout (default NCHW)'],
+  ['--channels <RGB|BGR>', 'images: channel order (default RGB)'],
+];
+
 /** Image preprocessing options from flags (used only when --calib is a folder of images). */
 export function imageFromFlags(flags: QuantizeFlags): ImageOptions {
   const size = flags.size?.split('x').map(Number);

@@ -45,18 +45,11 @@ export interface CalibrationInit {
 }
 
 /** The JSON form of a CalibrationResult (the calibration cache file). */
-export interface CalibrationJSON {
+export type CalibrationJSON = Omit<CalibrationInit, 'observers'> & {
   readonly format: 'zeropoint-calibration';
   readonly version: 1;
-  readonly model: string;
-  readonly tensors: readonly string[];
-  readonly method: ObserverKind;
-  readonly options: ObserverOptions;
-  readonly batches: number;
-  readonly samples: number;
-  readonly notes: readonly CalibrationNote[];
   readonly observers: Readonly<Record<string, ObserverJSON>>;
-}
+};
 
 const HISTOGRAM_METHODS: readonly ObserverKind[] = ['histogram', 'percentile', 'entropy', 'mse'];
 

@@ -25,7 +25,8 @@ export interface BrowserRunOptions {
   readonly timeoutMs?: number;
 }
 
-const ARGS = [
+/** Flags that start Debian's chromium headless here, with no background network traffic. */
+export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -61,7 +62,11 @@ export async function browserKernelProfile(
     models.map((m) => m.bytes),
     inputs,
   );
-  const browser = await chromium.launch({ executablePath, args: ARGS, timeout: 60_000 });
+  const browser = await chromium.launch({
+    executablePath,
+    args: [...CHROMIUM_ARGS],
+    timeout: 60_000,
+  });
   try {
     const page = await browser.newPage();
     const problems: string[] = [];

@@ -5,8 +5,7 @@
 import { fail, type QType } from '../core/index.js';
 import { makeNode } from '../onnx/graph-node.js';
 import type { Graph, Use } from '../onnx/graph.js';
-import { tensorToProto } from '../onnx/tensor.js';
-import { qdqName } from './qdq-names.js';
+import { addScale, addZeroPoint, qdqName, quantizedActivationName } from './qdq-names.js';
 import type { QuantPlan } from './plan-types.js';
 
 /** Scale and zero point chosen for one group, in plan.groups order. */
@@ -14,12 +13,6 @@ export interface ChosenParams {
   readonly qtype: QType;
   readonly scale: number;
   readonly zeroPoint: number;
-}
-
-/** Adds a scalar initializer called `name` and returns the name. */
-function scalar(graph: Graph, name: string, dtype: 'float32' | QType, value: number): string {
-  graph.addInitializer(tensorToProto({ name, dtype, shape: [], data: [value] }));
-  return name;
 }
 
 /** Adds a DequantizeLinear of `inputs`; the reads of `tensor` that `redirect` picks read it. */
@@ -64,10 +57,10 @@ export function insertActivations(
       const read = graph.uses(tensor).some(redirect);
       if (!read && !sources.has(tensor)) continue;
       names ??= {
-        scale: scalar(graph, qdqName(graph, group.id, 'scale'), 'float32', p.scale),
-        zeroPoint: scalar(graph, qdqName(graph, group.id, 'zero point'), p.qtype, p.zeroPoint),
+        scale: addScale(graph, [p.scale]),
+        zeroPoint: addZeroPoint(graph, p.qtype, [p.zeroPoint]),
       };
-      const quantized = qdqName(graph, tensor, 'quantized');
+      const quantized = quantizedActivationName(graph);
       const q = graph.addNode(
         makeNode({
           opType: 'QuantizeLinear',
@@ -87,7 +80,7 @@ export function insertActivations(
     if (graph.uses(s.tensor).length === 0) continue;
     const source = quantizedAs.get(s.from) ?? fail('bad-argument', `'${s.from}' is not quantized`);
     const scale = scaleOf.get(s.tensor) ?? fail('bad-argument', `'${s.tensor}' has no scale`);
-    const scaleName = scalar(graph, qdqName(graph, s.tensor, 'scale'), 'float32', scale);
+    const scaleName = addScale(graph, [scale]);
     dequantize(graph, s.tensor, [source.quantized, scaleName, source.zeroPoint], () => true);
   }
   return pairs;

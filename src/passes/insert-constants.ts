@@ -17,7 +17,7 @@ import { attr, makeNode } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { tensorToProto } from '../onnx/tensor.js';
 import type { ConstantInput } from './plan-types.js';
-import { qdqName } from './qdq-names.js';
+import { addScale, addZeroPoint, qdqName } from './qdq-names.js';
 
 /** Integer data and parameters of one tensor to store behind a DequantizeLinear. */
 interface Stored {
@@ -37,21 +37,16 @@ interface Stored {
  */
 export function storeDequantized(graph: Graph, base: string, stored: Stored): string {
   const quantized = qdqName(graph, base, 'quantized');
-  const scale = qdqName(graph, base, 'scale');
+  const perAxis = stored.axis !== undefined;
   const hasZeroPoint =
     stored.dtype !== 'int32' || Array.from(stored.zeroPoint).some((z) => z !== 0);
-  const zeroPoint = hasZeroPoint ? [qdqName(graph, base, 'zero point')] : [];
-  const output = qdqName(graph, base, 'dequantized');
-  const paramShape = stored.axis === undefined ? [] : [stored.scale.length];
   const { dtype, shape, data } = stored;
   graph.addInitializer(tensorToProto({ name: quantized, dtype, shape, data }));
-  const scales = { name: scale, dtype: 'float32' as const, shape: paramShape };
-  graph.addInitializer(tensorToProto({ ...scales, data: stored.scale }));
-  for (const zp of zeroPoint) {
-    graph.addInitializer(tensorToProto({ ...scales, name: zp, dtype, data: stored.zeroPoint }));
-  }
+  const scale = addScale(graph, stored.scale, perAxis);
+  const zeroPoint = hasZeroPoint ? [addZeroPoint(graph, dtype, stored.zeroPoint, perAxis)] : [];
+  const output = qdqName(graph, base, 'dequantized');
   // Operators.md, DequantizeLinear-13: `axis` selects the per-axis dimension of a 1-D scale.
-  const attributes = stored.axis === undefined ? [] : [attr.int('axis', stored.axis)];
+  const attributes = perAxis ? [attr.int('axis', stored.axis)] : [];
   graph.addNode(
     makeNode({
       opType: 'DequantizeLinear',

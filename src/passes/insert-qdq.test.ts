@@ -166,4 +166,25 @@ describe('insertQdq', () => {
       undefined,
     ]);
   });
+
+  it('names parameters short and stores each uniform zero point once', () => {
+    const graph = convReluConv();
+    quantized(graph);
+    const names = graph.model.graph!.initializer.map((t) => t.name);
+    const zeroPoints = names.filter((n) => n.startsWith('zp'));
+    // Per value: the activations' (x 127, relu 0, conv_2 159) and the weights' all-zero ones.
+    expect(zeroPoints.sort()).toEqual([
+      'zp_int8_0x2',
+      'zp_int8_0x3',
+      'zp_uint8_0',
+      'zp_uint8_127',
+      'zp_uint8_159',
+    ]);
+    expect(names.filter((n) => n.startsWith('scale')).every((n) => /^scale\d+$/.test(n))).toBe(
+      true,
+    );
+    const dqReaders = graph.nodes.filter((n) => n.opType === 'DequantizeLinear');
+    const zpReads = dqReaders.map((n) => n.input[2]).filter((z) => z !== undefined);
+    expect(zpReads.length).toBeGreaterThan(zeroPoints.length);
+  });
 });

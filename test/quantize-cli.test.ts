@@ -88,6 +88,35 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
     }
   });
 
+  it('--bias-correction corrects every Conv bias, and says when a cache has no means', async () => {
+    const corrected = await runCli(
+      'quantize',
+      MODEL,
+      '--calib',
+      CALIB,
+      '-o',
+      join(out, 'd.onnx'),
+      '--bias-correction',
+      '--json',
+    );
+    const r = JSON.parse(corrected.stdout) as QuantizeReport;
+    expect(r.biasCorrected).toBe(53);
+    expect(sha(join(out, 'd.onnx'))).not.toBe(sha(join(out, 'b.onnx')));
+    const stale = await runCli(
+      'quantize',
+      MODEL,
+      '-o',
+      join(out, 'e.onnx'),
+      '--cache',
+      join(out, 'cls.calib.json'),
+      '--bias-correction',
+      '--json',
+    );
+    const s = JSON.parse(stale.stdout) as QuantizeReport;
+    expect(s.biasCorrected).toBe(0);
+    expect(s.notes.join(' ')).toMatch(/no channel means; calibrate again/);
+  });
+
   it('--json prints the documented report', () => {
     expect(Object.keys(report)).toEqual([
       'input',
@@ -100,6 +129,7 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       'cache',
       'sizeBefore',
       'sizeAfter',
+      'biasCorrected',
       'plan',
       'notes',
     ]);
@@ -112,6 +142,7 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       cache: null,
       sizeBefore: statSync(MODEL).size,
       sizeAfter: statSync(join(out, 'b.onnx')).size,
+      biasCorrected: 0,
       notes: [],
     });
     expect(['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse']).toContain(report.method);

@@ -118,6 +118,10 @@ const quantizeCommand = program
   )
   .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128, default) | int8')
   .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
+  .option(
+    '--bias-correction',
+    "subtract each Conv weight's rounding shift at the calibrated input means from its bias",
+  )
   .option('--exclude <names...>', 'node names or op types to leave in float')
   .option('--include <names...>', 'quantize only these node names or op types')
   .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')

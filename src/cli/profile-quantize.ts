@@ -198,6 +198,7 @@ export async function runAdvisedQuantize(
     cache: flags.cache ?? null,
     sizeBefore: bytes.length,
     sizeAfter: result.bytes.length,
+    biasCorrected: result.insert.correctedBias,
     plan: summary,
     notes: [...p.warnings],
     advice: {

@@ -127,8 +127,16 @@ export async function runQuantize(
     cache: flags.cache ?? null,
     sizeBefore: bytes.length,
     sizeAfter: result.bytes.length,
+    biasCorrected: result.insert.correctedBias,
     plan: summary,
-    notes: result.calibration.notes.map((n) => JSON.stringify(n)),
+    notes: [
+      ...result.calibration.notes.map((n) => JSON.stringify(n)),
+      ...(result.plan.channelMeans.length > 0 && result.insert.correctedBias === 0
+        ? [
+            'bias correction: the calibration cache holds no channel means; calibrate again to correct biases',
+          ]
+        : []),
+    ],
   };
 }
 
@@ -163,6 +171,9 @@ export function formatQuantize(r: QuantizeReport): string {
     '',
     `nodes: ${r.plan.integer} of ${r.plan.nodes} run on integers or fold away, ${r.plan.float} stay float`,
     `size: ${kb(r.sizeBefore)} -> ${kb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}x smaller)`,
+    ...(r.biasCorrected === 0
+      ? []
+      : [`bias correction: ${r.biasCorrected} Conv biases corrected for weight rounding`]),
     ...(r.advice === undefined ? [] : ['', formatAdvice(r.advice)]),
   ].join('\n');
 }

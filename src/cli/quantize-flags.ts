@@ -17,6 +17,7 @@ export interface QuantizeFlags {
   readonly activations?: string;
   readonly actType?: string;
   readonly perTensor?: boolean;
+  readonly biasCorrection?: boolean;
   readonly exclude?: string[];
   readonly include?: string[];
   readonly config?: string;
@@ -108,6 +109,7 @@ export function planFromFlags(flags: QuantizeFlags): {
     activations: (mode === 'auto' ? 'asymmetric' : mode) as ActivationMode,
     symmetricType: actType,
     weightGranularity: flags.perTensor === true ? 'per-tensor' : 'per-channel',
+    biasCorrection: flags.biasCorrection === true,
     ...(exclude === undefined ? {} : { exclude }),
     ...(include === undefined ? {} : { include }),
     ...(config.tensors === undefined ? {} : { tensors: config.tensors }),

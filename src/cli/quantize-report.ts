@@ -15,6 +15,8 @@ export interface QuantizeReport {
   readonly cache: string | null;
   readonly sizeBefore: number;
   readonly sizeAfter: number;
+  /** Conv biases corrected for the mean shift of weight rounding (0 without --bias-correction). */
+  readonly biasCorrected: number;
   readonly plan: PlanSummary;
   readonly notes: readonly string[];
   /** With --activations auto or --target: the advisor's decisions and search trials. */

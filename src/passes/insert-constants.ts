@@ -134,16 +134,20 @@ export function biasMinScale(
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Stores a bias as int32 with scale[c] = inputScale x weightScale[c] (float32) and zero point 0.
- * Returns the DQ output and how many values saturated at the int32 limits.
+ * Stores a bias as int32 with scale[c] = inputScale x weightScale[c] (float32) and zero point 0,
+ * less `shift[c]` when given (bias correction). Returns the DQ output and how many values
+ * saturated at the int32 limits.
  */
 export function storeBias(
   graph: Graph,
   entry: ConstantInput,
   inputScale: number,
   weightScale: Float32Array,
+  shift?: ArrayLike<number>,
 ): { output: string; saturated: number } {
-  const { data, shape } = floatValues(graph, entry);
+  const values = floatValues(graph, entry);
+  const { shape } = values;
+  const data = shift === undefined ? values.data : values.data.map((b, c) => b - (shift[c] ?? 0));
   const scale = Float32Array.from(weightScale, (w) => Math.fround(inputScale * w));
   let saturated = 0;
   const q = Int32Array.from(data, (b, i) => {

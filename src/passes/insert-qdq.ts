@@ -8,6 +8,7 @@ import type { TensorRange } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import { defaultOpset } from '../onnx/model.js';
 import { opSpec } from '../onnx/op-specs.js';
+import { weightRoundingShift } from './bias-correction.js';
 import { dropIfUnused } from './conv-affine.js';
 import { insertActivations } from './insert-activations.js';
 import {
@@ -42,6 +43,8 @@ export interface InsertReport {
   readonly folded: number;
   /** Bias values that saturated at the int32 limits (tiny input x weight scales). */
   readonly saturatedBias: number;
+  /** Biases corrected for the mean shift of their weights' rounding (bias-correction.ts). */
+  readonly correctedBias: number;
 }
 
 /** The real range of a group: fixed, or the union of its calibrated ranges, clipped to clamps. */
@@ -62,12 +65,14 @@ function groupRange(group: ActivationGroup, ranges: ReadonlyMap<string, TensorRa
 /**
  * Rewrites `graph` per `plan` with `ranges` (calibrated min/max by tensor name). The model must
  * be at plan.opset or later (upgradeOpset first); fails with `bad-calibration-data` naming a
- * tensor whose range is missing.
+ * tensor whose range is missing. `means` (per-channel means by tensor name, for the tensors of
+ * plan.channelMeans) turns on bias correction for the nodes they feed.
  */
 export function insertQdq(
   graph: Graph,
   plan: QuantPlan,
   ranges: ReadonlyMap<string, TensorRange>,
+  means: ReadonlyMap<string, ArrayLike<number>> = new Map(),
 ): InsertReport {
   const opset = defaultOpset(graph.model);
   if (opset < plan.opset) {
@@ -105,8 +110,10 @@ export function insertQdq(
   // Constants before activations, while node inputs still carry the float tensors' names.
   const cache: WeightCache = new Map();
   const weightScales = new Map<string, Float32Array>();
+  const shifts = new Map<string, Float64Array>();
+  const meanInputs = new Map(plan.channelMeans.map((m) => [m.node, m.tensor]));
   const constantCache = new Map<string, string>();
-  const counts = { weight: 0, bias: 0, constant: 0, saturated: 0 };
+  const counts = { weight: 0, bias: 0, constant: 0, saturated: 0, corrected: 0 };
   for (const entry of plan.constants) {
     const target = node(entry.node);
     const biasSpec = opSpec(target)?.bias;
@@ -120,14 +127,22 @@ export function insertQdq(
           : biasMinScale(graph, bias, inputScale, entry.axis === undefined);
       const stored = storeWeight(graph, entry, cache, minScale);
       weightScales.set(entry.node, stored.params.scale);
+      const inputMeans = means.get(meanInputs.get(entry.node) ?? '');
+      const w = graph.constantValue(entry.tensor);
+      if (inputMeans !== undefined && w?.dtype === 'float32') {
+        const shift = weightRoundingShift(target, w.data, w.shape, stored.params, inputMeans);
+        if (shift !== undefined) shifts.set(entry.node, shift);
+      }
       output = stored.output;
     } else if (entry.role === 'bias') {
       const weightScale = weightScales.get(entry.node);
       if (weightScale === undefined || inputScale === undefined) {
         fail('bad-argument', `the bias of '${entry.node}' needs a quantized input and weight`);
       }
-      const stored = storeBias(graph, entry, inputScale, weightScale);
+      const shift = shifts.get(entry.node);
+      const stored = storeBias(graph, entry, inputScale, weightScale, shift);
       counts.saturated += stored.saturated;
+      if (shift !== undefined) counts.corrected++;
       output = stored.output;
     } else {
       const { qtype, scheme } = plan.activation;
@@ -152,5 +167,6 @@ export function insertQdq(
     constants: counts.constant,
     folded: folded.length,
     saturatedBias: counts.saturated,
+    correctedBias: counts.corrected,
   };
 }

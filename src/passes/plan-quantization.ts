@@ -8,6 +8,7 @@ import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import { opSpec, type Bounds } from '../onnx/op-specs.js';
+import { channelMeanInput } from './bias-correction.js';
 import { foldClamps, foldScales, type FoldState } from './plan-folds.js';
 import { FLOAT32, inferElementTypes } from './element-types.js';
 import { buildGroups, TensorSets } from './plan-groups.js';
@@ -140,6 +141,15 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
     })),
     calibrate,
     scaled: [...derived].map(([tensor, d]) => ({ tensor, ...d })),
+    channelMeans:
+      options.biasCorrection !== true
+        ? []
+        : nodes.flatMap((node) => {
+            const k = kernels.get(node);
+            const hasBias = k?.constants.some((c) => c.role === 'bias') === true;
+            const input = hasBias ? channelMeanInput(node, nodeKey(node)) : undefined;
+            return input === undefined ? [] : [input];
+          }),
   };
 }
 

@@ -2,6 +2,7 @@
 // data (arrays, records, strings, numbers), so the CLI can print it, save it, and hand its
 // `calibrate` list to calibration before insert-qdq applies it. Not the planning logic.
 import { fail, type QType, type Scheme } from '../core/index.js';
+import type { ChannelMeanInput } from './bias-correction.js';
 
 /**
  * How activations are quantized. `asymmetric`: uint8, zero point where the range puts it.
@@ -41,6 +42,12 @@ export interface PlanOptions {
   readonly opsWithoutKernel?: 'float' | 'quantize';
   /** Concat inputs and output share one scale ('share'), or the kernel requantizes (default). */
   readonly concat?: 'requantize' | 'share';
+  /**
+   * Correct quantized Convs' biases for the mean shift of weight rounding (default false:
+   * measured, it cut openWakeWord's score drift by a third but cost the PP-OCR recognizer
+   * 0.2-0.6 points of character accuracy).
+   */
+  readonly biasCorrection?: boolean;
 }
 
 /** Activation parameters shared by a set of tensors (through scale-preserving ops and folds). */
@@ -110,6 +117,8 @@ export interface QuantPlan {
   /** Float tensors whose calibrated min/max insertQdq needs, in graph order. */
   readonly calibrate: readonly string[];
   readonly scaled: readonly ScaledTensor[];
+  /** Inputs whose per-channel means bias correction reads (empty when it is off). */
+  readonly channelMeans: readonly ChannelMeanInput[];
 }
 
 /** The qtype and scheme activations get under `options`. */

@@ -16,6 +16,7 @@ import { createSession, type RuntimeTensor, type Session } from '../runtime/onnx
 import { rebatch, samplesOf, type Batches, type Feeds } from './batches.js';
 import { modelFingerprint } from './calibration-cache.js';
 import { CalibrationResult } from './calibration-result.js';
+import { ChannelMeans } from './channel-means.js';
 import { checkFeeds } from './check-feeds.js';
 import { exposeTensors, type CalibrationNote } from './expose-tensors.js';
 
@@ -32,6 +33,8 @@ export interface CalibrateOptions {
   readonly onProgress?: (done: number, total: number | undefined) => void;
   /** onnxruntime intra-op threads (1 by default). */
   readonly threads?: number;
+  /** Tensors whose per-channel means to collect too (bias correction), with the channel axis. */
+  readonly means?: readonly { readonly tensor: string; readonly axis: number }[];
 }
 
 /** Adds a float32 tensor to its observer; NaN or infinity fails naming tensor and batch. */
@@ -67,11 +70,16 @@ export async function calibrate(
   }
   createObserver(options.method, observerOptions);
   const bytes = model instanceof Uint8Array ? model : writeModel(model);
-  const exposed = exposeTensors(bytes, tensorNames);
-  const notes: CalibrationNote[] = [...exposed.notes];
+  const meanAxes = new Map((options.means ?? []).map((m) => [m.tensor, m.axis]));
+  const requested = new Set(tensorNames);
+  const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])]);
+  const notes: CalibrationNote[] = exposed.notes.filter((n) => requested.has(n.tensor));
   const observers = new Map<string, Observer>();
+  const means = new Map<string, ChannelMeans>();
   for (const name of [...exposed.fetch, ...exposed.fromFeeds]) {
-    observers.set(name, createObserver(options.method, observerOptions));
+    if (requested.has(name)) observers.set(name, createObserver(options.method, observerOptions));
+    const axis = meanAxes.get(name);
+    if (axis !== undefined) means.set(name, new ChannelMeans(axis));
   }
   const skip = (tensor: string, type: string): void => {
     observers.delete(tensor);
@@ -90,12 +98,17 @@ export async function calibrate(
       for (const name of [...fetch, ...exposed.fromFeeds]) {
         const observer = observers.get(name);
         const t = outputs[name] ?? feeds[name];
-        if (observer === undefined || t === undefined) continue;
-        if (t.type !== 'float32') skip(name, t.type);
-        else observeTensor(observer, name, t, batch);
+        if (t === undefined) continue;
+        if (t.type !== 'float32') {
+          means.delete(name);
+          if (observer !== undefined) skip(name, t.type);
+        } else {
+          if (observer !== undefined) observeTensor(observer, name, t, batch);
+          means.get(name)?.observe(t.data as Float32Array, t.dims, name);
+        }
         delete outputs[name];
       }
-      fetch = fetch.filter((name) => observers.has(name));
+      fetch = fetch.filter((name) => observers.has(name) || means.has(name));
       samples += samplesOf(feeds);
       batch++;
       options.onProgress?.(samples, options.total);
@@ -113,6 +126,7 @@ export async function calibrate(
     batches: batch,
     samples,
     notes,
+    means,
   });
 }
 

@@ -6,6 +6,7 @@ import { fail } from '../core/index.js';
 import { observerFromJSON, type Observer } from '../observers/index.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import { writeModel } from '../onnx/model.js';
+import { ChannelMeans } from './channel-means.js';
 import { CalibrationResult } from './calibration-result.js';
 import type { CalibrationNote } from './expose-tensors.js';
 
@@ -104,6 +105,15 @@ export function mergeCalibration(a: CalibrationResult, b: CalibrationResult): Ca
   }
   const notes = new Map<string, CalibrationNote>();
   for (const note of [...a.notes, ...b.notes]) notes.set(note.tensor, note);
+  // Means merge where both shards have them; a shard without them drops them for the tensor.
+  const means = new Map<string, ChannelMeans>();
+  for (const [tensor, m] of a.means) {
+    const other = b.means.get(tensor);
+    if (other === undefined) continue;
+    const merged = new ChannelMeans(m.axis, m.sum, m.count);
+    merged.merge(other);
+    means.set(tensor, merged);
+  }
   return new CalibrationResult({
     model: a.model,
     tensors: [...new Set([...a.tensors, ...b.tensors])],
@@ -113,5 +123,6 @@ export function mergeCalibration(a: CalibrationResult, b: CalibrationResult): Ca
     batches: a.batches + b.batches,
     samples: a.samples + b.samples,
     notes: [...notes.values()],
+    means,
   });
 }

@@ -18,6 +18,7 @@ import {
   type ObserverOptions,
   type TensorRange,
 } from '../observers/index.js';
+import { ChannelMeans, type ChannelMeansJSON } from './channel-means.js';
 import type { CalibrationNote } from './expose-tensors.js';
 
 /** How to read ranges from a result; each field defaults to what was calibrated. */
@@ -42,13 +43,16 @@ export interface CalibrationInit {
   readonly batches: number;
   readonly samples: number;
   readonly notes: readonly CalibrationNote[];
+  /** Per-channel means of the inputs bias correction reads (absent in older caches). */
+  readonly means?: ReadonlyMap<string, ChannelMeans>;
 }
 
 /** The JSON form of a CalibrationResult (the calibration cache file). */
-export type CalibrationJSON = Omit<CalibrationInit, 'observers'> & {
+export type CalibrationJSON = Omit<CalibrationInit, 'observers' | 'means'> & {
   readonly format: 'zeropoint-calibration';
   readonly version: 1;
   readonly observers: Readonly<Record<string, ObserverJSON>>;
+  readonly means?: Readonly<Record<string, ChannelMeansJSON>>;
 };
 
 const HISTOGRAM_METHODS: readonly ObserverKind[] = ['histogram', 'percentile', 'entropy', 'mse'];
@@ -63,6 +67,7 @@ export class CalibrationResult implements CalibrationInit {
   readonly batches: number;
   readonly samples: number;
   readonly notes: readonly CalibrationNote[];
+  readonly means: ReadonlyMap<string, ChannelMeans>;
 
   constructor(init: CalibrationInit) {
     this.model = init.model;
@@ -73,6 +78,12 @@ export class CalibrationResult implements CalibrationInit {
     this.batches = init.batches;
     this.samples = init.samples;
     this.notes = [...init.notes];
+    this.means = init.means ?? new Map();
+  }
+
+  /** The per-channel mean of every tensor that has them, by tensor name. */
+  channelMeans(): Map<string, Float64Array> {
+    return new Map([...this.means].map(([tensor, m]) => [tensor, m.means()]));
   }
 
   /** The observer of `tensor`; fails with `bad-argument` when it was not calibrated. */
@@ -101,6 +112,8 @@ export class CalibrationResult implements CalibrationInit {
   toJSON(): CalibrationJSON {
     const observers: Record<string, ObserverJSON> = {};
     for (const [tensor, observer] of this.observers) observers[tensor] = observer.toJSON();
+    const means: Record<string, ChannelMeansJSON> = {};
+    for (const [tensor, m] of this.means) means[tensor] = m.toJSON();
     return {
       format: 'zeropoint-calibration',
       version: 1,
@@ -112,6 +125,7 @@ export class CalibrationResult implements CalibrationInit {
       samples: this.samples,
       notes: this.notes,
       observers,
+      ...(this.means.size === 0 ? {} : { means }),
     };
   }
 
@@ -130,6 +144,12 @@ export class CalibrationResult implements CalibrationInit {
     for (const [tensor, observer] of Object.entries(saved)) {
       observers.set(tensor, observerFromJSON(observer));
     }
+    const means = new Map<string, ChannelMeans>();
+    if (r.means !== undefined) {
+      for (const [tensor, m] of Object.entries(asRecord(r.means, 'calibration cache "means"'))) {
+        means.set(tensor, ChannelMeans.fromJSON(m));
+      }
+    }
     return new CalibrationResult({
       model: stringField(r, 'model'),
       tensors: stringsField(r, 'tensors'),
@@ -139,6 +159,7 @@ export class CalibrationResult implements CalibrationInit {
       batches: countField(r, 'batches'),
       samples: countField(r, 'samples'),
       notes: notesField(r),
+      means,
     });
   }
 }

@@ -109,6 +109,7 @@ export async function quantizeStatic(
     }
     calibration = await calibrate(prepared, plan.calibrate, batches, {
       method,
+      means: plan.channelMeans,
       ...(options.observerOptions === undefined
         ? {}
         : { observerOptions: options.observerOptions }),
@@ -122,7 +123,7 @@ export async function quantizeStatic(
   // Logits before a final Softmax keep their full range: clipping them ties the top scores.
   const near = nearOutputs(graph, plan);
   const ranges = staticRanges(calibration, method, activationQuant(options), near);
-  const insert = insertQdq(graph, plan, ranges);
+  const insert = insertQdq(graph, plan, ranges, calibration.channelMeans());
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
   return { bytes: writeModel(model), plan, prepare, insert, calibration, calibrationMs };

@@ -31,7 +31,7 @@ const CASES: readonly ModelCase[] = [
   {
     bench: wakewordBench,
     calib: 'data/wakeword/calib',
-    evalCount: 120,
+    evalCount: 240,
     latencyShape: [1, 76, 32, 1],
   },
 ];

@@ -36,9 +36,9 @@ import {
 
 const OUT = 'data/wakeword';
 /** Eval clips per wake word, speech negatives, noise-only negatives; calibration clips, windows. */
-const EVAL_POSITIVES = 24;
-const EVAL_SPEECH_NEGATIVES = 40;
-const EVAL_NOISE = 8;
+const EVAL_POSITIVES = 48;
+const EVAL_SPEECH_NEGATIVES = 80;
+const EVAL_NOISE = 16;
 const CALIB_CLIPS = 24;
 const CALIB_WINDOWS_PER_FILE = 16;
 

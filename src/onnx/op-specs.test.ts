@@ -51,10 +51,37 @@ describe('OP_SPECS', () => {
       ['hi', 6],
     ]);
     const value = (name: string) => values.get(name);
-    expect(spec('Relu').clampBounds!(node('Relu', ['x']), value)).toEqual([0, Infinity]);
-    expect(spec('Clip').clampBounds!(node('Clip', ['x', 'lo', 'hi']), value)).toEqual([0, 6]);
-    expect(spec('Clip').clampBounds!(node('Clip', ['x', '', 'hi']), value)).toEqual([-Infinity, 6]);
-    expect(spec('Clip').clampBounds!(node('Clip', ['x', 'lo', 'dynamic']), value)).toBeUndefined();
+    const rank = () => 4;
+    expect(spec('Relu').clampBounds!(node('Relu', ['x']), value, rank)).toEqual([0, Infinity]);
+    expect(spec('Clip').clampBounds!(node('Clip', ['x', 'lo', 'hi']), value, rank)).toEqual([0, 6]);
+    expect(spec('Clip').clampBounds!(node('Clip', ['x', '', 'hi']), value, rank)).toEqual([
+      -Infinity,
+      6,
+    ]);
+    expect(
+      spec('Clip').clampBounds!(node('Clip', ['x', 'lo', 'dynamic']), value, rank),
+    ).toBeUndefined();
+  });
+
+  it('reads Max/Min by a constant as a clamp, unless the constant would raise the rank', () => {
+    const values = new Map([['c', -0.4]]);
+    const value = (name: string) => values.get(name);
+    const ranks = new Map<string, number>([
+      ['x', 4],
+      ['c', 4],
+      ['v', 1],
+    ]);
+    const rank = (name: string) => ranks.get(name);
+    const max = spec('Max').clampBounds!;
+    expect(max(node('Max', ['x', 'c']), value, rank)).toEqual([-0.4, Infinity]);
+    expect(spec('Min').clampBounds!(node('Min', ['x', 'c']), value, rank)).toEqual([
+      -Infinity,
+      -0.4,
+    ]);
+    expect(max(node('Max', ['v', 'c']), value, rank)).toBeUndefined();
+    expect(max(node('Max', ['u', 'c']), value, rank)).toBeUndefined();
+    expect(max(node('Max', ['x', 'y']), value, rank)).toBeUndefined();
+    expect(max(node('Max', ['x', 'c', 'y']), value, rank)).toBeUndefined();
   });
 
   it('reads Mul and Div by a positive scalar as a scale factor, and nothing else', () => {

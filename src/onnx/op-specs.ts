@@ -47,10 +47,14 @@ export interface OpSpec {
     node: NodeProto,
     value: (name: string) => number | undefined,
   ) => { readonly input: number; readonly factor: number } | undefined;
-  /** Relu/Clip: the bounds it clamps to, from attributes or constant inputs (`value` reads one). */
+  /**
+   * Relu/Clip, and Max/Min by a constant: the bounds it clamps to, from attributes or constant
+   * inputs (`value` reads a one-element constant, `rank` a tensor's rank where the graph fixes it).
+   */
   readonly clampBounds?: (
     node: NodeProto,
     value: (name: string) => number | undefined,
+    rank: (name: string) => number | undefined,
   ) => Bounds | undefined;
   /** Element type (TensorProto.DataType) of output `index`; default: that of input 0. */
   readonly outputType?: (
@@ -201,7 +205,22 @@ export const OP_SPECS: ReadonlyMap<string, OpSpec> = new Map<string, OpSpec>([
       },
     }),
   ],
-  ...['Sub', 'Pow', 'Max', 'Min'].map((op): [string, OpSpec] => [op, float(both)]),
+  ...['Sub', 'Pow'].map((op): [string, OpSpec] => [op, float(both)]),
+  // Max(x, c) and Min(x, c) with a one-element constant c clamp x (tf2onnx writes LeakyRelu
+  // then Max(x, -0.4) this way), unless c's rank would broadcast x to a higher rank.
+  ...(['Max', 'Min'] as const).map((op): [string, OpSpec] => [
+    op,
+    float(both, {
+      clampBounds: (node, value, rank) => {
+        const [x, c] = [node.input[0] ?? '', node.input[1] ?? ''];
+        const bound = value(c);
+        const ranks = [rank(x), rank(c)];
+        if (node.input.length !== 2 || bound === undefined || value(x) !== undefined) return;
+        if (ranks[0] === undefined || ranks[1] === undefined || ranks[1] > ranks[0]) return;
+        return op === 'Max' ? [bound, Infinity] : [-Infinity, bound];
+      },
+    }),
+  ]),
   ...[
     'HardSwish',
     'Sqrt',

@@ -3,6 +3,7 @@
 // constant inputs; a scale-preserving or clamping op whose fate depends on its neighbours; or
 // a float op, with the reason. Not the decisions that look across nodes (plan-quantization.ts).
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import { tensorRank } from '../onnx/rank.js';
 import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import { activationInputs, opSpec, type Bounds, type OpSpec } from '../onnx/op-specs.js';
@@ -87,7 +88,11 @@ function classifySpec(node: NodeProto, spec: OpSpec, env: PlanEnv): Classified {
     return float('not float arithmetic (a shape, cast or comparison)');
   }
   if (spec.clampBounds !== undefined) {
-    const bounds = spec.clampBounds(node, (name) => scalar(env.graph, name));
+    const bounds = spec.clampBounds(
+      node,
+      (name) => scalar(env.graph, name),
+      (name) => tensorRank(env.graph, name),
+    );
     if (bounds !== undefined) return { kind: 'clamp', bounds };
     if (!quantizeAll) return float('its bounds are not constants');
   } else if (spec.preservesScale === true) {

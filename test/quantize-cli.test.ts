@@ -89,24 +89,25 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
   });
 
   it('--bias-correction corrects every Conv bias, and says when a cache has no means', async () => {
+    const dir = folder('bias-correction');
     const corrected = await runCli(
       'quantize',
       MODEL,
       '--calib',
       CALIB,
       '-o',
-      join(out, 'd.onnx'),
+      join(dir, 'd.onnx'),
       '--bias-correction',
       '--json',
     );
     const r = JSON.parse(corrected.stdout) as QuantizeReport;
     expect(r.biasCorrected).toBe(53);
-    expect(sha(join(out, 'd.onnx'))).not.toBe(sha(join(out, 'b.onnx')));
+    expect(sha(join(dir, 'd.onnx'))).not.toBe(sha(join(out, 'b.onnx')));
     const stale = await runCli(
       'quantize',
       MODEL,
       '-o',
-      join(out, 'e.onnx'),
+      join(dir, 'e.onnx'),
       '--cache',
       join(out, 'cls.calib.json'),
       '--bias-correction',

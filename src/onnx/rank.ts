@@ -41,8 +41,27 @@ const SAME_RANK = new Set([
 /** Elementwise ops with broadcasting: the largest rank of their inputs. */
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow']);
 
-/** The rank of `name` in `graph`, or undefined when the graph does not fix it. */
-export function tensorRank(graph: Graph, name: string, depth = 64): number | undefined {
+/**
+ * The rank of `name` in `graph`, or undefined when the graph does not fix it. Each tensor is
+ * looked at once per call (`seen`): residual Adds reach the same tensors by many paths.
+ */
+export function tensorRank(
+  graph: Graph,
+  name: string,
+  seen = new Map<string, number | undefined>(),
+): number | undefined {
+  if (seen.has(name)) return seen.get(name);
+  seen.set(name, undefined);
+  const rank = rankOf(graph, name, seen);
+  seen.set(name, rank);
+  return rank;
+}
+
+function rankOf(
+  graph: Graph,
+  name: string,
+  seen: Map<string, number | undefined>,
+): number | undefined {
   const constant = graph.constantValue(name);
   if (constant !== undefined) return constant.shape.length;
   const info = graph.valueInfo(name)?.type?.value;
@@ -50,10 +69,10 @@ export function tensorRank(graph: Graph, name: string, depth = 64): number | und
     return info.value.shape.dim.length;
   }
   const node = graph.producer(name);
-  if (node === undefined || depth === 0 || node.output[0] !== name) return undefined;
-  if (SAME_RANK.has(node.opType)) return tensorRank(graph, node.input[0] ?? '', depth - 1);
+  if (node === undefined || node.output[0] !== name) return undefined;
+  if (SAME_RANK.has(node.opType)) return tensorRank(graph, node.input[0] ?? '', seen);
   if (BROADCAST.has(node.opType)) {
-    const ranks = node.input.map((i) => tensorRank(graph, i, depth - 1));
+    const ranks = node.input.map((i) => tensorRank(graph, i, seen));
     return ranks.some((r) => r === undefined) ? undefined : Math.max(...(ranks as number[]));
   }
   if (node.opType === 'Reshape') return graph.constantValue(node.input[1] ?? '')?.shape[0];

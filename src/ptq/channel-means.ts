@@ -13,7 +13,7 @@ export interface ChannelMeansJSON {
 /** Running per-channel sums of one tensor along `axis`. */
 export class ChannelMeans {
   sum: Float64Array;
-  count = 0;
+  count: number;
 
   constructor(
     readonly axis: number,

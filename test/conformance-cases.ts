@@ -1,4 +1,4 @@
-// Loads ONNX's node conformance cases (../shared/conformance/onnx-node): each case's operator,
+// Loads ONNX's node conformance cases (test/fixtures/onnx-node): each case's operator,
 // integer attributes, inputs by the operator's input slots and expected outputs, decoded with
 // src/onnx/tensor.ts. Not the dispatch or the comparison: see conformance.test.ts.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { tensorFromProto, type DecodedTensor } from '../src/onnx/tensor.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where CI puts ONNX's node tests: shared/ sits beside the repository. */
-export const CONFORMANCE_DIR = path.resolve(REPO_ROOT, '../shared/conformance/onnx-node');
+/** ONNX's node tests for the quantization operators, copied into the repository (see its README). */
+export const CONFORMANCE_DIR = path.resolve(REPO_ROOT, 'test/fixtures/onnx-node');
 
 /** An attribute value of the kinds the quantization operators use. */
 export type Attribute = number | readonly number[] | string;

@@ -19,6 +19,7 @@ import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
 import { METHODS, calibratedQParams, type QParamsOptions } from './qparams-command.js';
+import { packageVersion } from './version.js';
 
 interface QParamsFlags extends QParamsOptions {
   readonly json?: boolean;
@@ -77,6 +78,7 @@ function runQParams(files: string[], flags: QParamsFlags): void {
 const program = new Command()
   .name('zeropoint')
   .description('Quantize neural networks: symmetric and asymmetric integer quantization.')
+  .version(packageVersion(), '-V, --version', 'print the version of zeropoint')
   .showHelpAfterError();
 
 program

@@ -19,6 +19,7 @@ import { formatQParams } from './format.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import { formatMethods } from './format-methods.js';
 import { METHODS, calibratedQParams, type QParamsOptions } from './qparams-command.js';
+import { SEARCH_OPTION } from './search-flag.js';
 import { packageVersion } from './version.js';
 
 interface QParamsFlags extends QParamsOptions {
@@ -100,6 +101,7 @@ program
   .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
   .option('--momentum <m>', 'ema method: weight of each new batch (default 0.01)')
+  .option(...SEARCH_OPTION)
   .option('--compare', 'both schemes side by side')
   .option('--compare-methods', 'one row per calibration method and scheme')
   .option('--json', 'print one JSON object (an array of two with --compare)')
@@ -114,6 +116,7 @@ const quantizeCommand = program
   .option('--method <method>', 'minmax|ema|histogram|percentile|entropy|mse (default percentile)')
   .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
+  .option(...SEARCH_OPTION)
   .option(
     '--activations <mode>',
     'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16 | auto (per tensor, advised)',

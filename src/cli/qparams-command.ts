@@ -12,10 +12,12 @@ import {
   OBSERVERS,
   createObserver,
   isPerAxisRange,
+  type MseSearch,
   type ObserverKind,
   type ObserverOptions,
 } from '../observers/index.js';
 import type { NpyArray } from './npy.js';
+import { searchFromFlag } from './search-flag.js';
 
 /** Options as the command line gives them, before validation. */
 export interface QParamsOptions {
@@ -30,6 +32,8 @@ export interface QParamsOptions {
   readonly percentile?: string;
   readonly bins?: string;
   readonly momentum?: string;
+  /** mse method: exhaustive (default) or torch. */
+  readonly search?: string;
 }
 
 /** One scheme's parameters and error on the tensor, as `--json` prints it. */
@@ -155,8 +159,13 @@ function parseNumber(text: string | undefined, flag: string): number | undefined
   return n;
 }
 
-/** Observer options from the flags, only those given. */
-function observerOptions(options: QParamsOptions, granularity: Granularity): ObserverOptions {
+/** Observer options from the flags, only those given (--search only for the mse rows). */
+function observerOptions(
+  options: QParamsOptions,
+  granularity: Granularity,
+  method: string,
+  search: MseSearch | undefined,
+): ObserverOptions {
   const bins = parseInteger(options.bins, '--bins', 2);
   const percentile = parseNumber(options.percentile, '--percentile');
   const momentum = parseNumber(options.momentum, '--momentum');
@@ -165,6 +174,7 @@ function observerOptions(options: QParamsOptions, granularity: Granularity): Obs
     ...(bins === undefined ? {} : { bins }),
     ...(percentile === undefined ? {} : { percentile }),
     ...(momentum === undefined ? {} : { momentum }),
+    ...(search === undefined || method !== 'mse' ? {} : { search }),
   };
 }
 
@@ -179,13 +189,14 @@ export function calibratedQParams(
   method: string = options.method ?? 'minmax',
 ): QParamsResult {
   const { spec, granularity } = specFromOptions(options, scheme);
+  const search = searchFromFlag(options.search, options.method ?? 'minmax');
   const tensor = concatBatches(batches);
   if (granularity.kind === 'per-block') {
     if (method !== 'minmax') fail('bad-argument', `--block works with --method minmax only`);
     const range = rangesOf(tensor.data, tensor.shape, granularity);
     return describe(tensor, qparamsFromRanges(range, spec, granularity), spec, method, range);
   }
-  const observer = createObserver(method, observerOptions(options, granularity));
+  const observer = createObserver(method, observerOptions(options, granularity, method, search));
   for (const batch of batches) observer.observe(batch.data, batch.shape);
   const observed = observer.range(spec);
   const range = isPerAxisRange(observed)

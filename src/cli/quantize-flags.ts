@@ -6,6 +6,7 @@ import { fail } from '../core/errors.js';
 import { isObserverKind, type ObserverKind, type ObserverOptions } from '../observers/index.js';
 import type { ActivationMode, PlanOptions, TensorOverride } from '../passes/index.js';
 import type { ImageOptions } from './calib-images.js';
+import { searchFromFlag } from './search-flag.js';
 
 /** Flags as commander hands them over. */
 export interface QuantizeFlags {
@@ -14,6 +15,7 @@ export interface QuantizeFlags {
   readonly method?: string;
   readonly percentile?: string;
   readonly bins?: string;
+  readonly search?: string;
   readonly activations?: string;
   readonly actType?: string;
   readonly perTensor?: boolean;
@@ -103,6 +105,15 @@ export function planFromFlags(flags: QuantizeFlags): {
   if (!isObserverKind(method)) fail('bad-argument', `unknown calibration method "${method}"`);
   const bins = positiveInt(flags.bins, '--bins');
   const percentile = flags.percentile === undefined ? undefined : Number(flags.percentile);
+  const search = searchFromFlag(flags.search, method);
+  const advised = mode === 'auto' || flags.target !== undefined || flags.targetMetric !== undefined;
+  if (search !== undefined && advised) {
+    fail(
+      'bad-argument',
+      '--search does not apply with --activations auto, --target or --target-metric ' +
+        '(the advisor reads mse ranges with the exhaustive search)',
+    );
+  }
   const exclude = flags.exclude ?? config.exclude;
   const include = flags.include ?? config.include;
   const plan: PlanOptions = {
@@ -117,6 +128,7 @@ export function planFromFlags(flags: QuantizeFlags): {
   const observerOptions: ObserverOptions = {
     ...(bins === undefined ? {} : { bins }),
     ...(percentile === undefined ? {} : { percentile }),
+    ...(search === undefined ? {} : { search }),
   };
   return { plan, method, observerOptions };
 }

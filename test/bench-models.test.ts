@@ -1,15 +1,18 @@
 // End to end: `zeropoint bench MODEL...` on tiny models built in code, run as a user would in a
 // child process: the JSON's documented shape, agreement computed right (a model agrees with
-// itself exactly; a perturbed one by the SQNR its weights imply), --dim and --calib inputs.
+// itself exactly; a perturbed one by the SQNR its weights imply), --dim and --calib inputs, the
+// defaults for dynamic dimensions and the one error that lists every dimension left open.
 // No wall-clock figure is asserted: only that latencies and memory are measured.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RANDOM_INPUTS_NOTE } from '../src/cli/bench-models.js';
 import { serializeNpy } from '../src/cli/npy.js';
 import { attr } from '../src/onnx/graph-node.js';
 import { ModelBuilder } from '../src/onnx/build.js';
+import { GraphBuilder } from './helpers/graph-builder.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'zeropoint-bench-'));
@@ -33,7 +36,13 @@ function classifier(file: string, scale: number): string {
 
 interface Report {
   runtime: { name: string; version: string; threads: number };
-  inputs: { source: string; samples: number; shapes: Record<string, number[]> };
+  inputs: {
+    source: string;
+    samples: number;
+    shapes: Record<string, number[]>;
+    defaults: Record<string, number>;
+    note: string | null;
+  };
   models: {
     file: string;
     fileBytes: number;
@@ -71,7 +80,13 @@ describe('zeropoint bench MODEL...', () => {
     const report = bench(reference, same, scaled, '--dim', 'batch=3');
     expect(Object.keys(report)).toEqual(['runtime', 'warmup', 'runs', 'inputs', 'models']);
     expect(report.runtime).toMatchObject({ name: 'onnxruntime-node', threads: 1 });
-    expect(report.inputs).toEqual({ source: 'generated', samples: 1, shapes: { x: [3, 8] } });
+    expect(report.inputs).toEqual({
+      source: 'generated',
+      samples: 1,
+      shapes: { x: [3, 8] },
+      defaults: {},
+      note: RANDOM_INPUTS_NOTE,
+    });
     expect(report.models.map((m) => m.file)).toEqual([reference, same, scaled]);
     for (const m of report.models) {
       expect(Object.keys(m)).toEqual([
@@ -117,7 +132,13 @@ describe('zeropoint bench MODEL...', () => {
       ),
     );
     const report = bench(reference, scaled, '--calib', calib, '--no-memory');
-    expect(report.inputs).toEqual({ source: 'calibration', samples: 2, shapes: { x: [2, 8] } });
+    expect(report.inputs).toEqual({
+      source: 'calibration',
+      samples: 2,
+      shapes: { x: [2, 8] },
+      defaults: {},
+      note: null,
+    });
     expect(report.models[1]!.peakMemoryBytes).toBeNull();
     const table = execFileSync(
       'node',
@@ -130,11 +151,38 @@ describe('zeropoint bench MODEL...', () => {
     expect(table).toMatch(/inputs calibration \(1 sample\): x \[2, 8\]/);
   });
 
-  it('names the --dim flag a dynamic dimension needs', () => {
-    const r = spawnSync('node', [...CLI, 'bench', reference], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(
-      /input 'x' axis 0 has no fixed size; pass --dim batch=N \[bad-argument\]/,
+  it('without --dim, the batch axis is 1, and the table says so and that the data is random', () => {
+    const table = execFileSync(
+      'node',
+      [...CLI, 'bench', reference, scaled, '--runs', '2', '--warmup', '0', '--no-memory'],
+      { encoding: 'utf8' },
     );
+    expect(table).toMatch(/inputs generated \(1 sample\): x \[1, 8\]/);
+    expect(table).toMatch(/dynamic dimensions by default: x:0=1 \(set them with --dim\)/);
+    expect(table).toContain(`note: ${RANDOM_INPUTS_NOTE}`);
+    expect(RANDOM_INPUTS_NOTE).toMatch(/random inputs.*--calib/);
+  });
+
+  it('lists every dimension it cannot size in one error, with the flags that size them', () => {
+    // a [batch, seq, 8] and b [N, seq, ?]: the batch axes default to 1; seq and b's last do not
+    const g = new GraphBuilder('open-dims');
+    g.input('a', 'float32', ['batch', 'seq', 8]);
+    g.input('b', 'float32', ['N', 'seq', undefined]);
+    g.output(g.op('Identity', ['a']), 'float32', ['batch', 'seq', 8]);
+    g.output(g.op('Identity', ['b']), 'float32', ['N', 'seq', undefined]);
+    const file = join(dir, 'open-dims.onnx');
+    writeFileSync(file, g.bytes());
+
+    const r = spawnSync('node', [...CLI, 'bench', file], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      "zeropoint: 3 dynamic dimensions have no size: 'a' axis 1 (seq), 'b' axis 1 (seq), " +
+        "'b' axis 2; pass --dim seq=N --dim b:2=N, or --calib with real samples [bad-argument]",
+    );
+    const report = bench(file, '--dim', 'seq=5', '--dim', 'b:2=8', '--no-memory');
+    expect(report.inputs).toMatchObject({
+      shapes: { a: [1, 5, 8], b: [1, 5, 8] },
+      defaults: { 'a:0': 1, 'b:0': 1 },
+    });
   });
 });

@@ -9,8 +9,15 @@ import { nodeKernelProfile } from './bench-kernels.js';
 import { formatKernels, formatModelBench } from './bench-format.js';
 import { parseDims } from './bench-inputs.js';
 import { benchModels } from './bench-models.js';
+import { IMAGE_OPTIONS, imageFromFlags } from './quantize-flags.js';
 
 interface BenchFlags {
+  readonly size?: string;
+  readonly mean?: string;
+  readonly std?: string;
+  readonly scale?: string;
+  readonly layout?: string;
+  readonly channels?: string;
   readonly kernels?: boolean;
   readonly shapes?: string[];
   readonly threads: string;
@@ -72,14 +79,16 @@ async function runBench(models: string[], flags: BenchFlags): Promise<void> {
     runs: count(flags.runs ?? '20', '--runs', 1),
     dims: parseDims(flags.dim),
     memory: flags.memory,
-    ...(flags.calib === undefined ? {} : { calib: flags.calib }),
+    ...(flags.calib === undefined
+      ? {}
+      : { calib: flags.calib, image: imageFromFlags({ ...flags, output: '', json: false }) }),
   });
   console.log(flags.json === true ? benchJson(report) : formatModelBench(report));
 }
 
 /** Adds `zeropoint bench` to the program. */
 export function registerBench(program: Command): void {
-  program
+  const command = program
     .command('bench')
     .description(
       'latency, memory, size and output agreement of models; or integer kernel speed (--kernels)',
@@ -93,15 +102,20 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads per session', '1')
     .option('--warmup <n>', 'warm-up runs per model before timing', '3')
     .option('--runs <n>', 'interleaved timed rounds (default 20 for models, 10 for kernels)')
-    .option('--calib <path>', '.npy file, or directory of .npy files, to feed the models')
+    .option(
+      '--calib <path>',
+      'real inputs, as quantize reads them: a folder of images or .npy files, or a .npz',
+    )
     .option(
       '--dim <name=N>',
-      'size of a dynamic dimension: NAME=N, or INPUT:AXIS=N (repeatable)',
+      'size of a dynamic dimension: NAME=N or INPUT:AXIS=N (repeatable; default: the first ' +
+        '--calib sample, else 1 for batch axes and 224 for image height and width)',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
     .option('--no-memory', 'skip the peak-memory measurement (one child process per model)')
     .option('--save <file>', 'with --kernels: write the hardware profile JSON here')
-    .option('--json', 'print one JSON object')
-    .action(runBench);
+    .option('--json', 'print one JSON object');
+  for (const [flag, description] of IMAGE_OPTIONS) command.option(flag, description);
+  command.action(runBench);
 }

@@ -40,14 +40,18 @@ export function formatModelBench(report: ModelBenchReport): string {
       top1.length === 0 ? '-' : percent(Math.min(...top1)),
     ];
   });
-  const { source, samples, shapes } = report.inputs;
+  const { source, samples, shapes, defaults, note } = report.inputs;
   const inputs = Object.entries(shapes)
     .map(([name, dims]) => `${name} [${dims.join(', ')}]`)
     .join(', ');
+  const chosen = Object.entries(defaults).map(([dim, size]) => `${dim}=${size}`);
   return [
     `${report.runtime.name} ${report.runtime.version}, ${report.runtime.threads} thread(s), ` +
       `${report.runs} interleaved runs after ${report.warmup} warm-up; ` +
       `inputs ${source} (${samples} sample${samples === 1 ? '' : 's'}): ${inputs}`,
+    ...(chosen.length === 0
+      ? []
+      : [`dynamic dimensions by default: ${chosen.join(', ')} (set them with --dim)`]),
     table(
       [
         'model',
@@ -65,6 +69,7 @@ export function formatModelBench(report: ModelBenchReport): string {
     ),
     'agreement is with the first model on the same inputs (worst output shown); ' +
       'peak mem is what loading and running the model adds to a fresh process',
+    ...(note === null ? [] : [`note: ${note}`]),
   ].join('\n');
 }
 

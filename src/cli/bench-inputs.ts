@@ -1,15 +1,13 @@
-// Inputs for `zeropoint bench MODEL...`: the model's graph inputs with their dimensions resolved
-// from --dim flags, filled from calibration .npy files or generated deterministically.
-// Not image decoding or calibration sets in general (the calib commands' business): .npy only.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// Inputs for `zeropoint bench MODEL...`: the model's graph inputs, the size of every dynamic
+// dimension (from --dim, else the first calibration sample, else a default: 1 for batch axes,
+// 224 for an image's height and width), and deterministic generated feeds. Reading calibration
+// files is calib-data.ts's, shared with `quantize`.
 import { fail } from '../core/errors.js';
 import { numberToFloat16 } from '../core/float16.js';
 import { dtypeFromOnnx } from '../onnx/dtypes.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import type { RuntimeTensor, RuntimeType } from '../runtime/onnxruntime.js';
 import { fillValues } from './bench-kernel-models.js';
-import { parseNpy } from './npy.js';
 
 /** A graph input: name, element type, and dimensions (a name or undefined where not fixed). */
 export interface InputSpec {
@@ -70,32 +68,92 @@ export function parseDims(flags: readonly string[]): Map<string, number> {
   return dims;
 }
 
-/** The concrete shape of an input, failing with the flag to pass for each unresolved dimension. */
-export function resolveShape(spec: InputSpec, dims: ReadonlyMap<string, number>): number[] {
-  return spec.dims.map((d, axis) => {
-    if (typeof d === 'number' && d > 0) return d;
-    const named = typeof d === 'string' ? dims.get(d) : undefined;
-    const positional = dims.get(`${spec.name}:${axis}`);
-    const value = positional ?? named;
-    if (value === undefined) {
-      const flag = typeof d === 'string' ? `--dim ${d}=N` : `--dim ${spec.name}:${axis}=N`;
-      fail('bad-argument', `input '${spec.name}' axis ${axis} has no fixed size; pass ${flag}`, {
-        input: spec.name,
-        axis,
-      });
-    }
-    return value;
-  });
+/** Height and width of generated images whose model leaves them dynamic (ImageNet's size). */
+export const IMAGE_SIZE = 224;
+
+/** Symbolic names that mean "batch". */
+const BATCH_NAMES = /^(n|batch|batch_?size|bs)$/i;
+
+/** The concrete shape of every input, and the sizes bench chose itself. */
+export interface ResolvedShapes {
+  readonly shapes: Readonly<Record<string, readonly number[]>>;
+  /** `input:axis` -> size, for each dimension neither the model, --dim nor --calib fixed. */
+  readonly defaults: Readonly<Record<string, number>>;
 }
 
-/** Deterministic feeds for the inputs: floats in [-1, 1), integers and booleans zero. */
-export function generatedFeeds(
+/** Height and width axes of an image input (rank 4, 1 or 3 channels at axis 1 or 3). */
+function imageAxes(spec: InputSpec): readonly number[] {
+  if (spec.dims.length !== 4 || !['float32', 'float16', 'uint8'].includes(spec.type)) return [];
+  const channels = (d: InputSpec['dims'][number]): boolean => d === 1 || d === 3;
+  if (channels(spec.dims[1])) return [2, 3];
+  return channels(spec.dims[3]) ? [1, 2] : [];
+}
+
+/** The default of a dynamic dimension, or undefined when bench cannot guess one. */
+function defaultSize(spec: InputSpec, axis: number): number | undefined {
+  const d = spec.dims[axis];
+  if (axis === 0 || (typeof d === 'string' && BATCH_NAMES.test(d))) return 1;
+  return imageAxes(spec).includes(axis) ? IMAGE_SIZE : undefined;
+}
+
+/** The --dim flag that sets `axis` of `spec`: by its symbolic name where it has one. */
+function dimFlag(spec: InputSpec, axis: number): string {
+  const d = spec.dims[axis];
+  return typeof d === 'string' ? `--dim ${d}=N` : `--dim ${spec.name}:${axis}=N`;
+}
+
+/**
+ * The shape of each input: a fixed size, else --dim (`input:axis`, then the symbolic name),
+ * else the size in `sample` (the first calibration sample), else defaultSize. Fails once with
+ * `bad-argument`, listing every dimension left and the --dim flags that would set them.
+ */
+export function resolveShapes(
   specs: readonly InputSpec[],
   dims: ReadonlyMap<string, number>,
+  sample?: Feeds,
+): ResolvedShapes {
+  const shapes: Record<string, number[]> = {};
+  const defaults: Record<string, number> = {};
+  const missing: { spec: InputSpec; axis: number }[] = [];
+  for (const spec of specs) {
+    shapes[spec.name] = spec.dims.map((d, axis) => {
+      if (typeof d === 'number' && d > 0) return d;
+      const given =
+        dims.get(`${spec.name}:${axis}`) ??
+        (typeof d === 'string' ? dims.get(d) : undefined) ??
+        sample?.[spec.name]?.dims[axis];
+      if (given !== undefined) return given;
+      const guess = defaultSize(spec, axis);
+      if (guess === undefined) missing.push({ spec, axis });
+      else defaults[`${spec.name}:${axis}`] = guess;
+      return guess ?? 0;
+    });
+  }
+  if (missing.length > 0) {
+    const where = missing.map(({ spec, axis }) => {
+      const d = spec.dims[axis];
+      return `'${spec.name}' axis ${axis}${typeof d === 'string' ? ` (${d})` : ''}`;
+    });
+    const flags = [...new Set(missing.map(({ spec, axis }) => dimFlag(spec, axis)))];
+    const first = missing[0]!;
+    fail(
+      'bad-argument',
+      `${missing.length} dynamic dimension${missing.length === 1 ? ' has' : 's have'} no size: ` +
+        `${where.join(', ')}; pass ${flags.join(' ')}, or --calib with real samples`,
+      { input: first.spec.name, axis: first.axis },
+    );
+  }
+  return { shapes, defaults };
+}
+
+/** Deterministic feeds of the given shapes: floats in [-1, 1), integers and booleans zero. */
+export function feedsOfShapes(
+  specs: readonly InputSpec[],
+  shapes: Readonly<Record<string, readonly number[]>>,
 ): Feeds {
   const feeds: Record<string, RuntimeTensor> = {};
   specs.forEach((spec, i) => {
-    const shape = resolveShape(spec, dims);
+    const shape = [...shapes[spec.name]!];
     const count = shape.reduce((x, y) => x * y, 1);
     const floats = fillValues('float32', count, 11 + i) as Float32Array;
     const data: RuntimeTensor['data'] =
@@ -117,84 +175,10 @@ export function generatedFeeds(
   return feeds;
 }
 
-function npyFeed(file: string, spec: InputSpec, dims: ReadonlyMap<string, number>): RuntimeTensor {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    fail('io', `cannot read ${file}: ${(error as Error).message}`, { file });
-  }
-  const array = parseNpy(bytes, file);
-  if (spec.type !== 'float32') {
-    fail(
-      'bad-calibration-data',
-      `input '${spec.name}' is ${spec.type}; .npy calibration feeds float32`,
-      {
-        file,
-        input: spec.name,
-      },
-    );
-  }
-  const shape = array.shape.length + 1 === spec.dims.length ? [1, ...array.shape] : array.shape;
-  const fixed = spec.dims.map((d) => (typeof d === 'number' && d > 0 ? d : undefined));
-  const wanted = spec.dims.map(
-    (d, axis) =>
-      fixed[axis] ??
-      dims.get(`${spec.name}:${axis}`) ??
-      (typeof d === 'string' ? dims.get(d) : undefined),
-  );
-  const mismatch =
-    shape.length !== spec.dims.length || wanted.some((d, i) => d !== undefined && d !== shape[i]);
-  if (mismatch) {
-    fail(
-      'bad-calibration-data',
-      `${file} has shape [${array.shape.join(', ')}], but input '${spec.name}' is ` +
-        `[${spec.dims.map((d) => d ?? '?').join(', ')}]`,
-      { file, input: spec.name },
-    );
-  }
-  return { type: 'float32', dims: shape, data: array.data };
-}
-
-/**
- * Calibration feeds from `path`: one .npy file (a model with one input); or a directory holding
- * `<input>.npy` for every input (one sample), or else .npy files that are each a sample of the
- * model's single input, in name order.
- */
-export function calibrationFeeds(
-  path: string,
+/** Deterministic feeds for the inputs, their dynamic sizes resolved as resolveShapes does. */
+export function generatedFeeds(
   specs: readonly InputSpec[],
   dims: ReadonlyMap<string, number>,
-): Feeds[] {
-  const single = (): InputSpec => {
-    if (specs.length !== 1) {
-      fail(
-        'bad-calibration-data',
-        `the model has ${specs.length} inputs; put <input>.npy for each of ` +
-          `${specs.map((s) => s.name).join(', ')} in the --calib directory`,
-        { file: path },
-      );
-    }
-    return specs[0]!;
-  };
-  let directory: boolean;
-  try {
-    directory = statSync(path).isDirectory();
-  } catch (error) {
-    fail('io', `cannot read ${path}: ${(error as Error).message}`, { file: path });
-  }
-  if (!directory) return [{ [single().name]: npyFeed(path, single(), dims) }];
-  const files = readdirSync(path)
-    .filter((f) => f.endsWith('.npy'))
-    .sort();
-  const named = new Set(files.map((f) => basename(f, '.npy')));
-  if (specs.every((s) => named.has(s.name))) {
-    return [
-      Object.fromEntries(specs.map((s) => [s.name, npyFeed(join(path, `${s.name}.npy`), s, dims)])),
-    ];
-  }
-  if (files.length === 0)
-    fail('bad-calibration-data', `${path} holds no .npy files`, { file: path });
-  const spec = single();
-  return files.map((f) => ({ [spec.name]: npyFeed(join(path, f), spec, dims) }));
+): Feeds {
+  return feedsOfShapes(specs, resolveShapes(specs, dims).shapes);
 }

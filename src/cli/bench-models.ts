@@ -4,25 +4,32 @@
 // Not the kernel benchmark (bench-kernels.ts).
 import { readFileSync, statSync } from 'node:fs';
 import { fail } from '../core/errors.js';
+import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import { readModel } from '../onnx/model.js';
 import { createSession, runtimeVersion, type Session } from '../runtime/onnxruntime.js';
 import { AgreementTally, type OutputAgreement } from './bench-agreement.js';
+import { modelInputs } from '../ptq/model-inputs.js';
 import {
-  calibrationFeeds,
-  generatedFeeds,
+  feedsOfShapes,
   inputSpecs,
+  resolveShapes,
   type Feeds,
   type InputSpec,
 } from './bench-inputs.js';
 import { measurePeakMemory } from './bench-memory.js';
 import { median, pairedRatio, quantile, roundOrder } from './bench-stats.js';
+import type { ImageOptions } from './calib-images.js';
+import { openCalibrationData } from './calib-data.js';
 
 /** Options of a model benchmark. */
 export interface ModelBenchOptions {
   readonly threads: number;
   readonly warmup: number;
   readonly runs: number;
+  /** Calibration data to feed, read as `quantize --calib` reads it (.npy, .npz or images). */
   readonly calib?: string;
+  /** Preprocessing when `calib` is a folder of images. */
+  readonly image?: ImageOptions;
   readonly dims: ReadonlyMap<string, number>;
   /** Measure peak memory in a child process per model (default true). */
   readonly memory?: boolean;
@@ -54,8 +61,37 @@ export interface ModelBenchReport {
     readonly source: 'generated' | 'calibration';
     readonly samples: number;
     readonly shapes: Readonly<Record<string, readonly number[]>>;
+    /** `input:axis` -> size for dynamic dimensions bench chose (batch 1, image 224). */
+    readonly defaults: Readonly<Record<string, number>>;
+    /** With generated inputs: what their agreement figures do not say, and what to pass. */
+    readonly note: string | null;
   };
   readonly models: readonly ModelBenchResult[];
+}
+
+/** At most this many samples are compared (and kept in memory). */
+const MAX_SAMPLES = 64;
+
+/** What agreement on generated inputs means, in the report and under the table. */
+export const RANDOM_INPUTS_NOTE =
+  'agreement is measured on random inputs, which says little about accuracy on real data; ' +
+  'pass --calib with real samples (a folder of images or .npy files, or a .npz) for a meaningful figure';
+
+/** Up to MAX_SAMPLES batches of the calibration data at `path`, read as quantize reads it. */
+async function calibrationSamples(
+  path: string,
+  model: ModelProto,
+  image: ImageOptions | undefined,
+): Promise<Feeds[]> {
+  const data = await openCalibrationData(path, modelInputs(model), {
+    ...(image === undefined ? {} : { image }),
+  });
+  const samples: Feeds[] = [];
+  for await (const batch of data.batches) {
+    samples.push(batch);
+    if (samples.length === MAX_SAMPLES) break;
+  }
+  return samples;
 }
 
 function sameInputs(a: readonly InputSpec[], b: readonly InputSpec[]): boolean {
@@ -69,14 +105,15 @@ export async function benchModels(
 ): Promise<ModelBenchReport> {
   if (files.length === 0)
     fail('bad-argument', 'zeropoint bench needs at least one model (or --kernels)');
-  const loaded: { file: string; bytes: Uint8Array; specs: InputSpec[] }[] = files.map((file) => {
+  const loaded = files.map((file) => {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(file);
     } catch (error) {
       fail('io', `cannot read ${file}: ${(error as Error).message}`, { file });
     }
-    return { file, bytes, specs: inputSpecs(readModel(bytes, file)) };
+    const model = readModel(bytes, file);
+    return { file, bytes, model, specs: inputSpecs(model) };
   });
   const specs = loaded[0]!.specs;
   for (const m of loaded.slice(1)) {
@@ -92,13 +129,25 @@ export async function benchModels(
   }
   const samples: Feeds[] =
     options.calib === undefined
-      ? [generatedFeeds(specs, options.dims)]
-      : calibrationFeeds(options.calib, specs, options.dims);
+      ? []
+      : await calibrationSamples(options.calib, loaded[0]!.model, options.image);
+  const { shapes, defaults } = resolveShapes(specs, options.dims, samples[0]);
+  if (samples.length === 0) samples.push(feedsOfShapes(specs, shapes));
+  for (const [name, t] of Object.entries(samples[0]!)) {
+    if (t.dims.join(',') !== shapes[name]?.join(',')) {
+      fail(
+        'bad-argument',
+        `--dim sets input '${name}' to [${shapes[name]?.join(', ')}], but the --calib samples ` +
+          `are [${t.dims.join(', ')}]; drop the --dim flag`,
+        { input: name },
+      );
+    }
+  }
   const sessions: Session[] = [];
   for (const m of loaded) sessions.push(await createSession(m.bytes, { threads: options.threads }));
   try {
     const tallies = sessions.map(() => new AgreementTally());
-    for (const feeds of samples.slice(0, 64)) {
+    for (const feeds of samples) {
       const reference = await sessions[0]!.run(feeds);
       for (let i = 0; i < sessions.length; i++) {
         tallies[i]!.add(reference, i === 0 ? reference : await sessions[i]!.run(feeds));
@@ -139,9 +188,6 @@ export async function benchModels(
         agreement: tallies[i]!.result(),
       });
     }
-    const shapes = Object.fromEntries(
-      Object.entries(samples[0]!).map(([name, t]) => [name, t.dims]),
-    );
     return {
       runtime: { name: 'onnxruntime-node', version: runtimeVersion(), threads: options.threads },
       warmup: options.warmup,
@@ -150,6 +196,8 @@ export async function benchModels(
         source: options.calib === undefined ? 'generated' : 'calibration',
         samples: samples.length,
         shapes,
+        defaults,
+        note: options.calib === undefined ? RANDOM_INPUTS_NOTE : null,
       },
       models,
     };

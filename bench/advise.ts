@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import {
   accuracySearch,
-  buildQuantized,
   parseHardwareProfile,
   profileModel,
   type ProfiledModel,
@@ -16,7 +15,7 @@ import {
 } from '../src/advise/index.js';
 import { readCalibrationData } from '../src/cli/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
-import { modelInputs, quantizeStatic, type Feeds } from '../src/ptq/index.js';
+import { buildQuantized, modelInputs, quantizeStatic, type Feeds } from '../src/ptq/index.js';
 import { printTable } from './harness.js';
 import { clsBench, detBench, recBench, type OcrBench, type RunSession } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
@@ -93,7 +92,7 @@ async function compareSchemes(): Promise<void> {
     const models: [string, Uint8Array][] = [
       ['all asymmetric', await uniform('asymmetric')],
       ['all symmetric', await uniform('symmetric')],
-      ['auto', buildQuantized(profiled.prepared, profiled.auto, profiled.ranges).bytes],
+      ['auto', buildQuantized(profiled.prepared, profiled.auto, profiled.source).bytes],
     ];
     const ref: Float32Array[] = [];
     const base = await c.bench.evaluate(
@@ -148,19 +147,16 @@ async function search(): Promise<void> {
   );
   const fp32 = await bench.evaluate(await ortRunner(bench.modelPath), lines, SEARCH_SEED);
   const check = await bench.evaluate(await ortRunner(bench.modelPath), final);
-  const minmax = profiled.calibration.ranges({
-    method: 'minmax',
-    spec: { qtype: 'uint8', scheme: 'asymmetric' },
-  });
+  const minmax = { ...profiled.source, method: 'minmax' } as const;
   const starts = [
-    ['--activations auto (the recommendations)', profiled.auto, profiled.ranges],
+    ['--activations auto (the recommendations)', profiled.auto, profiled.source],
     ['--activations asymmetric --method minmax', { activations: 'asymmetric' }, minmax],
   ] as const;
-  for (const [label, start, ranges] of starts) {
+  for (const [label, start, source] of starts) {
     const result = await accuracySearch({
       prepared: profiled.prepared,
       start,
-      ranges,
+      source,
       ranking: sens.layers,
       groups: profiled.groups,
       names: profiled.names,
@@ -189,7 +185,7 @@ async function search(): Promise<void> {
         (t.ms / 1000).toFixed(1),
       ]),
     );
-    const startBytes = buildQuantized(profiled.prepared, start, ranges).bytes;
+    const startBytes = buildQuantized(profiled.prepared, start, source).bytes;
     const before = await bench.evaluate(await ortRunner(startBytes), final);
     const after = await bench.evaluate(await ortRunner(result.bytes), final);
     console.log(

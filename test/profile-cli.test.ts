@@ -170,7 +170,7 @@ describe('zeropoint quantize --activations auto', () => {
     expect(search.target).toBe(1);
     expect(search.trials.length).toBeGreaterThanOrEqual(1);
     expect(search.trials.length).toBeLessThanOrEqual(3);
-    expect(search.trials[0]!.change).toBe('the recommended configuration');
+    expect(search.trials[0]!.change).toMatch(/^--activations auto \(/);
     expect(search.reached).toBe(search.trials.some((t) => t.meetsTarget));
     expect(existsSync(at('target.onnx'))).toBe(true);
   });

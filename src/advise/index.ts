@@ -12,6 +12,7 @@ export * from './measured-error.js';
 export * from './profile-measure.js';
 export * from './profile-model.js';
 export * from './profile-types.js';
+export * from './quantize-advised.js';
 export * from './recommend.js';
 export * from './search.js';
 export * from './sensitivity.js';

@@ -1,10 +1,12 @@
 // The error each activation recommendation actually gives on held-out data: run the float model
 // with the calibrated tensors exposed, quantize their values with the recommended parameters
 // and compare, so the report can set the expected SQNR (from the calibration histogram) beside
-// the measured one. Values are dropped batch by batch. Not the histogram estimate itself.
+// the measured one. Every per-tensor candidate is measured too, for the accuracy search's
+// per-group method choice. Values are dropped batch by batch. Not the histogram estimate itself.
 import { QTYPES } from '../core/index.js';
 import type { Feeds } from '../ptq/index.js';
 import { exposeTensors } from '../ptq/index.js';
+import type { Candidate, RangeMethod } from './candidates.js';
 import type { TensorProfile } from './profile-types.js';
 import { createSession } from '../runtime/onnxruntime.js';
 
@@ -35,6 +37,18 @@ function accumulate(
   }
 }
 
+/** Methods the accuracy search may switch a group's range to, by measured SQNR. */
+export const SEARCH_METHODS: readonly RangeMethod[] = ['percentile', 'mse', 'minmax'];
+
+/** The key of a candidate in `measured.candidates`. */
+export function candidateKey(
+  c: Pick<Candidate, 'scheme' | 'qtype'> & { readonly method: string },
+): string {
+  return `${c.scheme} ${c.qtype} ${c.method}`;
+}
+
+const sqnr = (s: Sums): number => (s.noise === 0 ? Infinity : 10 * Math.log10(s.signal / s.noise));
+
 /** `profiles` with `measured` filled in for each activation, from `heldOut` batches. */
 export async function measureActivations(
   prepared: Uint8Array,
@@ -45,6 +59,7 @@ export async function measureActivations(
   if (names.length === 0 || heldOut.length === 0) return [...profiles];
   const exposed = exposeTensors(prepared, names);
   const sums = new Map<string, Sums>();
+  const each = new Map<string, Map<Candidate, Sums>>();
   const session = await createSession(exposed.bytes);
   try {
     for (const feeds of heldOut) {
@@ -56,15 +71,23 @@ export async function measureActivations(
             k.scheme === rec.scheme && k.method === rec.method && k.granularity === 'per-tensor',
         );
         if (c === undefined) continue;
-        const { qmin, qmax } = QTYPES[c.qtype];
         const s = sums.get(p.id) ?? { signal: 0, noise: 0, count: 0 };
+        const others = each.get(p.id) ?? new Map<Candidate, Sums>();
+        for (const k of p.candidates) {
+          if (k.granularity === 'per-tensor')
+            others.set(k, others.get(k) ?? { signal: 0, noise: 0, count: 0 });
+        }
         for (const name of p.calibrated) {
           const t = outputs[name] ?? feeds[name];
-          if (t?.type === 'float32') {
-            accumulate(s, t.data as Float32Array, c.scale, c.zeroPoint, qmin, qmax);
+          if (t?.type !== 'float32') continue;
+          const x = t.data as Float32Array;
+          for (const [k, into] of [[c, s] as const, ...others]) {
+            const { qmin, qmax } = QTYPES[k.qtype];
+            accumulate(into, x, k.scale, k.zeroPoint, qmin, qmax);
           }
         }
         sums.set(p.id, s);
+        each.set(p.id, others);
       }
     }
   } finally {
@@ -73,7 +96,8 @@ export async function measureActivations(
   return profiles.map((p) => {
     const s = sums.get(p.id);
     if (s === undefined || s.count === 0) return p;
-    const sqnrDb = s.noise === 0 ? Infinity : 10 * Math.log10(s.signal / s.noise);
-    return { ...p, measured: { sqnrDb, mse: s.noise / s.count } };
+    const candidates: Record<string, number> = {};
+    for (const [k, into] of each.get(p.id) ?? []) candidates[candidateKey(k)] = sqnr(into);
+    return { ...p, measured: { sqnrDb: sqnr(s), mse: s.noise / s.count, candidates } };
   });
 }

@@ -3,9 +3,8 @@
 // `--activations auto` makes from them (the decision flow's last step: benchmark, and keep what
 // measures best), and, on held-out batches, each recommendation's actual error and each layer's
 // sensitivity. Not the profiling from calibration statistics (profile-tensors.ts).
-import type { TensorRange } from '../observers/index.js';
 import type { NodeDecision, PlanOptions } from '../passes/index.js';
-import { samplesOf, type Feeds } from '../ptq/index.js';
+import { buildQuantized, samplesOf, type Feeds, type RangeSource } from '../ptq/index.js';
 import { measureActivations } from './measured-error.js';
 import type {
   AutoChoice,
@@ -14,18 +13,17 @@ import type {
   TensorProfile,
 } from './profile-types.js';
 import { layerSensitivity } from './sensitivity.js';
-import { buildQuantized, outputSqnr, runBatches, type Outputs } from './variants.js';
+import { outputSqnr, runBatches, type Outputs } from './variants.js';
 
-/** A whole-model configuration: its name, plan options and the ranges it reads. */
-export type Config = readonly [string, PlanOptions, ReadonlyMap<string, TensorRange>];
+/** A whole-model configuration: its name and plan options. */
+export type Config = readonly [string, PlanOptions];
 
 /** The configurations compared, the first being the recommendations, and the choice. */
 export interface Comparison {
   readonly comparisons: readonly ModelComparison[];
   readonly choice: AutoChoice;
-  /** The chosen configuration's options and ranges. */
+  /** The chosen configuration's options. */
   readonly options: PlanOptions;
-  readonly ranges: ReadonlyMap<string, TensorRange>;
 }
 
 /**
@@ -35,6 +33,7 @@ export interface Comparison {
  */
 export async function compareConfigs(
   prepared: Uint8Array,
+  source: RangeSource,
   configs: readonly Config[],
   batches: readonly Feeds[],
   kind: 'held-out' | 'calibration',
@@ -48,13 +47,12 @@ export async function compareConfigs(
       comparisons: [],
       choice: { config: first[0], basis: null, reason },
       options: first[1],
-      ranges: first[2],
     };
   }
   const reference = await runBatches(prepared, batches, threads);
   const comparisons: ModelComparison[] = [];
-  for (const [config, options, ranges] of configs) {
-    const built = buildQuantized(prepared, options, ranges);
+  for (const [config, options] of configs) {
+    const built = buildQuantized(prepared, options, source);
     comparisons.push({
       config,
       sqnrDb: outputSqnr(reference, await runBatches(built.bytes, batches, threads)),
@@ -77,7 +75,6 @@ export async function compareConfigs(
     comparisons,
     choice: { config: chosen.config, basis: { kind, samples }, reason },
     options: configs[best]![1],
-    ranges: configs[best]![2],
   };
 }
 
@@ -88,9 +85,9 @@ export interface HeldOutInput {
   readonly heldOut: readonly Feeds[];
   readonly layers: readonly NodeDecision[];
   readonly names: ReadonlyMap<string, string>;
-  /** The configuration each one-layer variant starts from, and its ranges. */
+  /** The configuration each one-layer variant starts from, and where it reads ranges. */
   readonly base: PlanOptions;
-  readonly ranges: ReadonlyMap<string, TensorRange>;
+  readonly source: RangeSource;
   readonly sensitivity: boolean;
   readonly threads?: number;
   readonly onProgress?: (stage: string, done: number, total: number | undefined) => void;
@@ -109,7 +106,7 @@ export async function measureHeldOut(
     layers: input.layers,
     names: input.names,
     base: input.base,
-    ranges: input.ranges,
+    source: input.source,
     heldOut,
     reference,
     ...(threads === undefined ? {} : { threads }),

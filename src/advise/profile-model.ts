@@ -4,7 +4,7 @@
 // --activations auto applies, and on held-out batches measure errors and layer sensitivity.
 // Not I/O (cli/ reads data and writes reports) and not rendering (report/).
 import { isZeropointError } from '../core/index.js';
-import { HistogramObserver, type TensorRange } from '../observers/index.js';
+import { HistogramObserver } from '../observers/index.js';
 import { planQuantization, type PlanOptions, type QuantPlan } from '../passes/index.js';
 import {
   calibrate,
@@ -14,13 +14,14 @@ import {
   type CalibrationResult,
   samplesOf,
   type Feeds,
+  type RangeSource,
 } from '../ptq/index.js';
 import { writeModel } from '../onnx/index.js';
 import { chooseStorage } from './activation-costs.js';
 import { autoPlanOptions, baseMode } from './auto-plan.js';
 import type { RangeMethod } from './candidates.js';
 import { DEFAULT_PROFILE, type HardwareProfile } from './hardware-profile.js';
-import { nearOutputs, staticRanges } from '../ptq/index.js';
+import { nearOutputs } from '../ptq/index.js';
 import { profileActivations, profileWeights } from './profile-tensors.js';
 import { compareConfigs, measureHeldOut } from './profile-measure.js';
 import type {
@@ -30,8 +31,6 @@ import type {
   TensorProfile,
 } from './profile-types.js';
 import { layerGroups } from './search.js';
-
-const SYMMETRIC = { qtype: 'int8', scheme: 'symmetric' } as const;
 
 /** A hardware profile and where it came from. */
 export interface HardwareInput {
@@ -78,8 +77,8 @@ export interface ProfiledModel {
   readonly names: ReadonlyMap<string, string>;
   /** Activation profiles each layer reads or writes, by layer key (for the search). */
   readonly groups: ReadonlyMap<string, readonly TensorProfile[]>;
-  /** The ranges `auto` reads (as static quantization reads them, the method's). */
-  readonly ranges: ReadonlyMap<string, TensorRange>;
+  /** Where every variant reads its ranges: the calibration, read by the profile's method. */
+  readonly source: RangeSource;
   /** True when the statistics came from `options.cache`. */
   readonly cached: boolean;
 }
@@ -145,6 +144,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
   if (calibration === undefined) {
     calibration = await calibrate(prepared, tensors, options.batches, {
       method: 'histogram',
+      means: plan.channelMeans,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.total === undefined ? {} : { total: options.total }),
       onProgress: (done, total) => options.onProgress?.('calibrating', done, total),
@@ -171,29 +171,18 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
   const names = new Map<string, string>();
   for (const node of graph.nodes) names.set(node.output[0] ?? '', node.name);
   const storage = hardware.storage.qtype;
-  const spec = { qtype: storage, scheme: 'asymmetric' } as const;
-  const ranges = staticRanges(calibration, context.method, spec, context.near);
-  const symmetricRanges = staticRanges(
-    calibration,
-    context.method,
-    SYMMETRIC,
-    nearOutputs(graph, symmetric),
-  );
+  const source: RangeSource = { calibration, method: context.method };
   const heldOut = await options.heldOut();
   const check = heldOut.length > 0 ? heldOut : ((await options.checkBatches?.()) ?? []);
   const compared = await compareConfigs(
     prepared,
+    source,
     [
-      ['the per-tensor recommendations', recommended, ranges],
-      [
-        `all asymmetric ${storage} (${context.method})`,
-        { ...base, ...baseMode(hardware.storage) },
-        ranges,
-      ],
+      ['the per-tensor recommendations', recommended],
+      [`all asymmetric ${storage} (${context.method})`, { ...base, ...baseMode(hardware.storage) }],
       [
         `all symmetric ${storage} (${context.method})`,
         { ...base, activations: 'symmetric', symmetricType: storage },
-        symmetricRanges,
       ],
     ],
     check,
@@ -215,7 +204,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
       layers: plan.nodes.filter((d) => d.status === 'quantized'),
       names,
       base: compared.options,
-      ranges: compared.ranges,
+      source,
       sensitivity: options.sensitivity !== false,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -251,7 +240,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
     auto: compared.options,
     names,
     groups,
-    ranges: compared.ranges,
+    source,
     cached,
   };
 }

@@ -32,8 +32,15 @@ export interface TensorProfile {
    */
   readonly costs: Readonly<Record<string, number | null>>;
   readonly recommendation: Recommendation;
-  /** The recommendation's error measured on held-out samples (activations; null: none held out). */
-  readonly measured: { readonly sqnrDb: number; readonly mse: number } | null;
+  /**
+   * The recommendation's error measured on held-out samples (activations; null: none held out),
+   * and the SQNR of every per-tensor candidate, keyed by candidateKey.
+   */
+  readonly measured: {
+    readonly sqnrDb: number;
+    readonly mse: number;
+    readonly candidates?: Readonly<Record<string, number>>;
+  } | null;
 }
 
 /** Output SQNR against fp32 with only one layer quantized. */

@@ -1,12 +1,12 @@
-// The accuracy-driven search on a tiny three-Conv model: the starting trial is the
-// recommendation, each batch of layers (most sensitive first, doubling) goes to int16 then to
-// float, it stops at the first trial that meets the target, and without one it keeps the best
-// within the trial budget. Fallbacks really change the model: float layers read float inputs.
+// The accuracy-driven search on a tiny three-Conv model: trial 1 is the starting configuration;
+// each batch of layers (most sensitive first, doubling) tries its best-measured method, int16
+// and float on the best configuration so far; a trial below its base is reverted and the next
+// trial builds on the base again; with every layer float the target is reachable and reached.
 import { describe, expect, it } from 'vitest';
 import { readModel } from '../onnx/index.js';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
 import { profileModel } from './profile-model.js';
-import { accuracySearch } from './search.js';
+import { accuracySearch, type SearchInput } from './search.js';
 import { outputSqnr, runBatches } from './variants.js';
 
 const model = convChain();
@@ -19,78 +19,72 @@ const profiled = await profileModel({
   method: 'minmax',
 });
 const reference = await runBatches(profiled.prepared, heldOut);
+const ranking = profiled.profile.sensitivity!.layers;
+
+function input(evaluate: SearchInput['evaluate'], target: number, trials?: number): SearchInput {
+  return {
+    prepared: profiled.prepared,
+    start: profiled.auto,
+    source: profiled.source,
+    ranking,
+    groups: profiled.groups,
+    names: profiled.names,
+    evaluate,
+    target,
+    ...(trials === undefined ? {} : { trials }),
+  };
+}
 
 describe('accuracySearch', () => {
-  it('ranks the three Conv layers and falls them back int16 first, then float', async () => {
-    const ranking = profiled.profile.sensitivity!.layers;
+  it('reaches an unreachable-by-int8 target by falling every layer back to float', async () => {
     expect(ranking.map((l) => l.opType)).toEqual(['Conv', 'Conv', 'Conv']);
-    const sqnr: number[] = [];
-    const result = await accuracySearch({
-      prepared: profiled.prepared,
-      start: profiled.auto,
-      ranges: profiled.ranges,
-      ranking,
-      groups: profiled.groups,
-      names: profiled.names,
-      evaluate: async (bytes) => {
-        sqnr.push(outputSqnr(reference, await runBatches(bytes, heldOut)));
-        return sqnr[sqnr.length - 1]!;
-      },
-      target: Infinity,
-      trials: 5,
-    });
-    const [first, second] = ranking.map((l) => l.label);
-    expect(result.trials.map((t) => t.change)).toEqual([
-      'the recommended configuration',
-      `int16 activations for ${first}`,
-      `float for ${first}`,
-      expect.stringMatching(/^int16 activations for Conv_\d, Conv_\d$/),
-      expect.stringMatching(/^float for Conv_\d, Conv_\d$/),
-    ]);
-    expect(result.trials[2]).toMatchObject({ int16: [], float: [first] });
-    expect(result.trials[3]!.int16).toHaveLength(2);
-    expect(result.trials[3]!.int16).not.toContain(first);
-    expect(second).toBeDefined();
-    // Every layer float at trial 5: the model computes what fp32 does, the only way to an
-    // infinite SQNR.
-    expect(sqnr[4]).toBe(Infinity);
+    const measure = async (bytes: Uint8Array) =>
+      outputSqnr(reference, await runBatches(bytes, heldOut));
+    const result = await accuracySearch(input(measure, Infinity));
+    const [first] = ranking.map((l) => l.label);
+    const changes = result.trials.map((t) => t.change);
+    expect(changes[0]).toBe('the recommended configuration');
+    expect(changes).toContain(`int16 activations for ${first}`);
+    expect(changes).toContain(`float for ${first}`);
+    expect(result.reached).toBe(true);
+    expect(result.chosen.score).toBe(Infinity);
+    expect([...result.chosen.float].sort()).toEqual(ranking.map((l) => l.label).sort());
+    // Only the all-float model computes exactly what fp32 does.
+    expect(result.trials.slice(0, -1).every((t) => t.score < Infinity)).toBe(true);
+  });
+
+  it('every trial builds on the best kept trial; one below its base is reverted', async () => {
+    const scores = [10, 12, 8, 9, 15, 1, 1, 1, 1];
+    const result = await accuracySearch(input(() => Promise.resolve(scores.shift()!), 14));
+    const [t1, t2, t3, t4, t5] = result.trials;
+    expect(t1).toMatchObject({ base: 0, kept: true, score: 10 });
+    expect(t2).toMatchObject({ base: 1, kept: true, score: 12 });
+    expect(t3).toMatchObject({ base: 2, kept: false, score: 8 });
+    expect(t3!.outcome).toMatch(/^reverted: 8\.00 against trial 2's 12\.00 \(-4\.00\)$/);
+    expect(t4).toMatchObject({ base: 2, kept: false, score: 9 });
+    expect(t5).toMatchObject({ base: 2, kept: true, score: 15, meetsTarget: true });
     expect(result).toMatchObject({ reached: true, chosen: { index: 5 } });
-    expect(Math.max(...sqnr.slice(0, 4))).toBeLessThan(Infinity);
+    expect(result.trials).toHaveLength(5);
   });
 
   it('keeps the best trial when the budget ends first', async () => {
     const scores = [3, 5, 4];
-    const result = await accuracySearch({
-      prepared: profiled.prepared,
-      start: profiled.auto,
-      ranges: profiled.ranges,
-      ranking: profiled.profile.sensitivity!.layers,
-      groups: profiled.groups,
-      names: profiled.names,
-      evaluate: () => Promise.resolve(scores.shift()!),
-      target: 10,
-      trials: 3,
-    });
+    const result = await accuracySearch(input(() => Promise.resolve(scores.shift()!), 10, 3));
     expect(result.trials.map((t) => t.score)).toEqual([3, 5, 4]);
     expect(result).toMatchObject({ reached: false, chosen: { index: 2 } });
   });
 
-  it('stops at the first trial that meets the target', async () => {
+  it('stops at the first trial that meets the target, with its model', async () => {
     let calls = 0;
-    const result = await accuracySearch({
-      prepared: profiled.prepared,
-      start: profiled.auto,
-      ranges: profiled.ranges,
-      ranking: profiled.profile.sensitivity!.layers,
-      groups: profiled.groups,
-      names: profiled.names,
-      evaluate: () => Promise.resolve(++calls),
-      target: 2,
-    });
+    const result = await accuracySearch(input(() => Promise.resolve(++calls), 2));
     expect(result.trials).toHaveLength(2);
     expect(result).toMatchObject({ reached: true, chosen: { index: 2, meetsTarget: true } });
     const graph = readModel(result.bytes).graph!;
-    const q16 = graph.initializer.filter((t) => t.dataType === 5); // int16 zero points
-    expect(q16.length).toBeGreaterThan(0);
+    const changed = result.trials[1]!.change;
+    if (changed.startsWith('int16')) {
+      expect(graph.initializer.filter((t) => t.dataType === 5).length).toBeGreaterThan(0);
+    } else {
+      expect(result.trials[1]!.methods).toBeGreaterThan(0);
+    }
   });
 });

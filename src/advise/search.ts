@@ -1,34 +1,44 @@
-// The accuracy-driven search: start from the recommended configuration, evaluate it, and while
-// the target does not hold, fall back the most sensitive layers not yet fallen back, a batch at a
-// time (1, 2, 4, ... layers): first to int16 activations, then, if that batch still misses, to
-// float. Stops when the target holds or the trial budget ends; every trial is reported.
+// The accuracy-driven search: evaluate the starting configuration (the auto choice, or the
+// user's --activations), then, while the target does not hold, take the most sensitive layers
+// not yet taken, a batch at a time (1, 2, 4, ... layers), and try on the best configuration so
+// far: each group's best-measured calibration method, then int16 activations, then float. A
+// trial that scores below its base is reverted; layers whose float trial was reverted join the
+// next batch, so the last batch makes every layer float: a reachable target is reached within
+// the trial budget's limit. Every trial is reported with its base and outcome.
 // Not the sensitivity ranking (sensitivity.ts) nor the metric (the caller's `evaluate`).
-import type { TensorRange } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import type { PlanOptions } from '../passes/index.js';
-import { withFallbacks, type Fallback } from './auto-plan.js';
+import { buildQuantized, type RangeSource } from '../ptq/index.js';
+import { withFallbacks, withMethodChoice, type Fallback } from './auto-plan.js';
 import type { LayerSensitivity, TensorProfile } from './profile-types.js';
-import { buildQuantized } from './variants.js';
 
 /** One evaluated configuration. */
 export interface Trial {
   readonly index: number;
-  /** What changed from the previous trial, in words. */
+  /** What this trial changed on its base, in words. */
   readonly change: string;
+  /** The trial whose configuration this one changed (0 for the first). */
+  readonly base: number;
   /** Layers (by label) at int16 activations and in float. */
   readonly int16: readonly string[];
   readonly float: readonly string[];
+  /** Activation groups whose range another calibration method gives. */
+  readonly methods: number;
   readonly score: number;
   readonly meetsTarget: boolean;
+  /** Kept as the new base, or reverted (it scored below its base). */
+  readonly kept: boolean;
+  /** The decision in words, with the scores compared. */
+  readonly outcome: string;
   readonly ms: number;
 }
 
 /** What the search needs. */
 export interface SearchInput {
   readonly prepared: Uint8Array;
-  /** The starting configuration (the recommendations). */
+  /** The starting configuration. */
   readonly start: PlanOptions;
-  readonly ranges: ReadonlyMap<string, TensorRange>;
+  readonly source: RangeSource;
   /** Layers most sensitive first (layerSensitivity's order). */
   readonly ranking: readonly LayerSensitivity[];
   /** Activation profiles each layer reads or writes, by layer key. */
@@ -39,7 +49,7 @@ export interface SearchInput {
   readonly evaluate: (bytes: Uint8Array) => Promise<number>;
   /** The score that must be reached. */
   readonly target: number;
-  /** Trials at most, the starting one included (default 10). */
+  /** Trials at most, the starting one included (default 24). */
   readonly trials?: number;
   readonly onTrial?: (trial: Trial) => void;
   /** How trial 1 is described (default 'the recommended configuration'). */
@@ -54,6 +64,9 @@ export interface SearchResult {
   readonly options: PlanOptions;
   readonly bytes: Uint8Array;
 }
+
+/** The default trial budget: enough for every layer of a ~200-layer model to reach float. */
+export const DEFAULT_TRIALS = 24;
 
 /** The activation profiles each node reads or writes, by node key (first output). */
 export function layerGroups(
@@ -77,56 +90,115 @@ export function layerGroups(
   return out;
 }
 
+/** A configuration of the search: fallbacks by layer, on top of the start with method choices. */
+interface State {
+  readonly fallbacks: ReadonlyMap<string, Fallback>;
+  /** Layers whose groups take their best-measured method. */
+  readonly methodLayers: ReadonlySet<string>;
+}
+
+const signedDb = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
 /** Runs the search; see the file comment. */
 export async function accuracySearch(input: SearchInput): Promise<SearchResult> {
-  const budget = input.trials ?? 10;
-  const fallbacks = new Map<string, Fallback>();
+  const budget = input.trials ?? DEFAULT_TRIALS;
   const label = new Map(input.ranking.map((l) => [l.node, l.label]));
+  const labels = (nodes: Iterable<string>) => [...nodes].map((n) => label.get(n) ?? n);
   const trials: Trial[] = [];
-  let best: { trial: Trial; options: PlanOptions; bytes: Uint8Array } | undefined;
-  const run = async (change: string): Promise<boolean> => {
+  const configure = (state: State): { options: PlanOptions; methods: number } => {
+    const groups = [...state.methodLayers].flatMap((n) => input.groups.get(n) ?? []);
+    const chosen = withMethodChoice(input.start, groups, input.source.method);
+    const options = withFallbacks(chosen.options, state.fallbacks, input.groups, input.names);
+    return { options, methods: chosen.changed };
+  };
+  let best: { state: State; trial: Trial; options: PlanOptions; bytes: Uint8Array } | undefined;
+
+  const run = async (state: State, change: string): Promise<Trial> => {
     const started = performance.now();
-    const options = withFallbacks(input.start, fallbacks, input.groups, input.names);
-    const { bytes } = buildQuantized(input.prepared, options, input.ranges);
+    const { options, methods } = configure(state);
+    const { bytes } = buildQuantized(input.prepared, options, input.source);
     const score = await input.evaluate(bytes);
     const at = (level: Fallback) =>
-      [...fallbacks].filter(([, l]) => l === level).map(([n]) => label.get(n) ?? n);
+      labels([...state.fallbacks].filter(([, l]) => l === level).map(([n]) => n));
+    const base = best?.trial;
+    const kept = base === undefined || score >= base.score;
+    const outcome =
+      base === undefined
+        ? 'the starting point'
+        : `${kept ? 'kept' : 'reverted'}: ${score.toFixed(2)} against trial ${base.index}'s ` +
+          `${base.score.toFixed(2)} (${signedDb(score - base.score)})`;
     const trial: Trial = {
       index: trials.length + 1,
       change,
+      base: base?.index ?? 0,
       int16: at('int16'),
       float: at('float'),
+      methods,
       score,
       meetsTarget: score >= input.target,
+      kept,
+      outcome,
       ms: Math.round(performance.now() - started),
     };
     trials.push(trial);
     input.onTrial?.(trial);
-    const improves = best === undefined || trial.meetsTarget || score > best.trial.score;
-    if (improves && best?.trial.meetsTarget !== true) best = { trial, options, bytes };
-    return trial.meetsTarget;
+    if (kept) best = { state, trial, options, bytes };
+    return trial;
   };
 
-  let reached = await run(input.startLabel ?? 'the recommended configuration');
-  let next = 0;
+  const start: State = { fallbacks: new Map(), methodLayers: new Set() };
+  await run(start, input.startLabel ?? 'the recommended configuration');
+  const reached = () => best!.trial.meetsTarget;
+  const pending = input.ranking.map((l) => l.node);
   let size = 1;
-  while (!reached && trials.length < budget && next < input.ranking.length) {
-    const batch = input.ranking.slice(next, next + size).map((l) => l.node);
-    next += batch.length;
+  while (!reached() && trials.length < budget && pending.length > 0) {
+    const everything = size >= pending.length;
+    const batch = pending.splice(0, size);
     size *= 2;
-    for (const node of batch) fallbacks.set(node, 'int16');
-    const names = batch.map((n) => label.get(n) ?? n).join(', ');
-    reached = await run(`int16 activations for ${names}`);
-    if (reached || trials.length >= budget) break;
-    for (const node of batch) fallbacks.set(node, 'float');
-    reached = await run(`float for ${names}`);
+    const names = labels(batch).join(', ');
+    const steps: [string, (s: State) => State][] = [
+      [
+        `best-measured calibration method for the activations of ${names}`,
+        (s) => ({ ...s, methodLayers: new Set([...s.methodLayers, ...batch]) }),
+      ],
+      [`int16 activations for ${names}`, (s) => withLevel(s, batch, 'int16')],
+      [`float for ${names}`, (s) => withLevel(s, batch, 'float')],
+    ];
+    let floatReverted = false;
+    for (const [change, step] of steps) {
+      if (reached() || trials.length >= budget) break;
+      const state = step(best!.state);
+      if (sameOptions(configure(state).options, best!.options)) continue;
+      const trial = await run(state, change);
+      if (change.startsWith('float')) floatReverted = !trial.kept;
+    }
+    // A float fallback that scored lower goes again with the next, larger batch; once the
+    // batch was every layer left, nothing larger remains.
+    if (floatReverted) {
+      if (everything) break;
+      pending.unshift(...batch.filter((n) => !isFloat(best!, n)));
+    }
   }
   const chosen = best!;
   return {
     trials,
     chosen: chosen.trial,
-    reached,
+    reached: chosen.trial.meetsTarget,
     options: chosen.options,
     bytes: chosen.bytes,
   };
+}
+
+function withLevel(state: State, batch: readonly string[], level: Fallback): State {
+  const fallbacks = new Map(state.fallbacks);
+  for (const node of batch) fallbacks.set(node, level);
+  return { ...state, fallbacks };
+}
+
+function isFloat(best: { state: State }, node: string): boolean {
+  return best.state.fallbacks.get(node) === 'float';
+}
+
+function sameOptions(a: PlanOptions, b: PlanOptions): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -3,11 +3,10 @@
 // layer alone hurts. One calibration serves every variant (ranges are read, not recomputed),
 // so the cost is one model build and one session per layer. Not the search that acts on the
 // ranking (search.ts).
-import type { TensorRange } from '../observers/index.js';
 import type { NodeDecision, PlanOptions } from '../passes/index.js';
-import { samplesOf, type Feeds } from '../ptq/index.js';
+import { buildQuantized, samplesOf, type Feeds, type RangeSource } from '../ptq/index.js';
 import type { LayerSensitivity, SensitivityRun } from './profile-types.js';
-import { buildQuantized, outputSqnr, runBatches, type Outputs } from './variants.js';
+import { outputSqnr, runBatches, type Outputs } from './variants.js';
 
 /** What the analysis needs. */
 export interface SensitivityInput {
@@ -19,7 +18,7 @@ export interface SensitivityInput {
   readonly names: ReadonlyMap<string, string>;
   /** Options every variant starts from (schemes, overrides); `include` is set per layer. */
   readonly base: PlanOptions;
-  readonly ranges: ReadonlyMap<string, TensorRange>;
+  readonly source: RangeSource;
   readonly heldOut: readonly Feeds[];
   /** fp32 outputs on `heldOut`. */
   readonly reference: Outputs;
@@ -42,7 +41,7 @@ export async function layerSensitivity(input: SensitivityInput): Promise<Sensiti
         const built = buildQuantized(
           input.prepared,
           { ...input.base, include: [name] },
-          input.ranges,
+          input.source,
         );
         const outputs = await runBatches(built.bytes, input.heldOut, input.threads);
         layers.push({

@@ -1,50 +1,12 @@
-// Builds and scores quantized variants of one prepared float model, for the advisor's many
-// trials (one layer at a time, fallbacks, whole-model comparisons): decode the prepared bytes,
-// upgrade the opset only when a variant needs 16-bit types, plan with the variant's options,
-// insert QDQ with ranges calibrated once, run on held-out batches and compare the outputs with
-// fp32's. Not the static recipe (ptq/quantize-static.ts), which prepares and calibrates too.
-import type { TensorRange } from '../observers/index.js';
-import { buildGraph, defaultOpset, readModel, upgradeOpset, writeModel } from '../onnx/index.js';
-import {
-  insertQdq,
-  planQuantization,
-  readFloatInputs,
-  requiredOpset,
-  type InsertReport,
-  type PlanOptions,
-  type QuantPlan,
-} from '../passes/index.js';
+// Scores quantized variants of one prepared float model for the advisor's many trials (one
+// layer at a time, fallbacks, whole-model comparisons): run a variant on held-out batches and
+// compare its outputs with fp32's. Not building the variants: ptq/build-quantized.ts does that
+// for every recipe.
 import type { Feeds } from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 
-/** A quantized variant and what made it. */
-export interface BuiltModel {
-  readonly bytes: Uint8Array;
-  readonly plan: QuantPlan;
-  readonly insert: InsertReport;
-}
-
 /** Model outputs by name, one record per held-out batch. */
 export type Outputs = readonly Readonly<Record<string, RuntimeTensor>>[];
-
-/**
- * Quantizes `prepared` (bytes from prepareModel, not modified) under `options` with `ranges`
- * (calibrated min/max by tensor name; fixed-range overrides need none).
- */
-export function buildQuantized(
-  prepared: Uint8Array,
-  options: PlanOptions,
-  ranges: ReadonlyMap<string, TensorRange>,
-): BuiltModel {
-  const model = readModel(prepared);
-  const opset = requiredOpset(options);
-  if (defaultOpset(model) < opset) upgradeOpset(model, opset);
-  const graph = buildGraph(model);
-  const plan = planQuantization(graph, options);
-  const insert = insertQdq(graph, plan, ranges);
-  readFloatInputs(graph, options.exclude ?? []);
-  return { bytes: writeModel(model), plan, insert };
-}
 
 /** Runs `bytes` on every batch and returns all outputs per batch. */
 export async function runBatches(

@@ -1,7 +1,7 @@
 // How the advised `quantize` reads to a person and to commander: the options it adds (for
 // main.ts to register), the summary of what the advisor decided and of every search trial, and
 // the lines appended to the quantize table. Not the flow itself (profile-quantize.ts).
-import type { Trial } from '../advise/index.js';
+import { DEFAULT_TRIALS, type AdviceSummary } from '../advise/index.js';
 import { table } from './format.js';
 
 /** [flags, description] of the quantize options the advisor adds, for main.ts to register. */
@@ -22,27 +22,11 @@ export const ADVICE_OPTIONS: readonly (readonly [string, string])[] = [
     '--holdout <n>',
     'batches held out from calibration to evaluate on (default: a quarter with --target, else 0)',
   ],
-  ['--trials <n>', 'search budget, the starting configuration included (default 10)'],
+  [
+    '--trials <n>',
+    `search budget, the starting configuration included (default ${DEFAULT_TRIALS})`,
+  ],
 ];
-
-/** What the advisor decided and, with a target, every trial of the search. */
-export interface AdviceSummary {
-  readonly hardware: string;
-  readonly storage: string;
-  /** Activation groups per recommended scheme. */
-  readonly schemes: Readonly<Record<string, number>>;
-  readonly heldOut: number;
-  /** Which configuration auto applied, and the measurement that decided. */
-  readonly auto: string;
-  readonly search: {
-    readonly metric: string;
-    readonly target: number;
-    readonly fp32: number | null;
-    readonly reached: boolean;
-    readonly trials: readonly Trial[];
-    readonly chosen: number;
-  } | null;
-}
 
 /** The advice lines appended to the quantize table. */
 export function formatAdvice(a: AdviceSummary): string {
@@ -61,12 +45,14 @@ export function formatAdvice(a: AdviceSummary): string {
       '',
       `search on ${a.heldOut} held-out sample(s): ${s.metric} >= ${s.target.toFixed(4)}${fp32}`,
       table(
-        ['trial', 'change', 'score', 'target', 'ms'],
+        ['trial', 'on', 'change', 'score', 'target', 'outcome', 'ms'],
         s.trials.map((t) => [
           String(t.index),
-          t.change,
+          t.base === 0 ? '' : String(t.base),
+          t.change.length > 80 ? `${t.change.slice(0, 77)}...` : t.change,
           t.score.toFixed(4),
           t.meetsTarget ? 'met' : 'missed',
+          t.base === 0 ? '' : t.kept ? 'kept' : 'reverted',
           String(t.ms),
         ]),
       ),

@@ -11,10 +11,10 @@ import {
   parseHardwareProfile,
   profileModel,
 } from '../advise/index.js';
-import type { HardwareInput, Outputs, ProfiledModel, RangeMethod } from '../advise/index.js';
+import type { HardwareInput, ProfiledModel, RangeMethod, ScoreFunction } from '../advise/index.js';
 import { fail } from '../core/errors.js';
 import type { PlanOptions } from '../passes/index.js';
-import type { CalibrationResult, Feeds, ModelInput } from '../ptq/index.js';
+import type { CalibrationResult, ModelInput } from '../ptq/index.js';
 import { openCalibrationData, type CalibrationDataOptions } from './calib-data.js';
 import { progressBar } from './progress.js';
 
@@ -31,17 +31,6 @@ export function loadHardware(path: string | undefined): HardwareInput | undefine
   }
   return { profile: parseHardwareProfile(json, path), file: path };
 }
-
-/**
- * A user metric: scores a model's outputs on the held-out batches, higher is better.
- * `outputs[i]` and `inputs[i]` are batch i's outputs and feeds; `reference[i]` is what the fp32
- * model gave for it (for metrics that score agreement rather than labels).
- */
-export type ScoreFunction = (
-  outputs: Outputs,
-  inputs: readonly Feeds[],
-  reference: Outputs,
-) => number | Promise<number>;
 
 /** Imports the module at `path` and returns its `score` export (or its default export). */
 export async function loadMetric(path: string): Promise<ScoreFunction> {

@@ -1,21 +1,19 @@
-// `zeropoint quantize --activations auto` and `--target DB | --target-metric FILE`: static
-// quantization that applies the advisor's per-tensor recommendations, and optionally searches
-// for the least fallback (int16 activations, then float, most sensitive layers first) that meets
-// an accuracy target on held-out batches, reporting every trial. The steps live in advise/.
-import { resolve } from 'node:path';
+// `zeropoint quantize --activations auto` and `--target DB | --target-metric FILE`: the command
+// face of the advised recipe (advise/quantize-advised.ts): flags to options, the data split into
+// calibration and held-out batches, the metric module, progress, and the files written.
+import { basename } from 'node:path';
 import {
-  accuracySearch,
-  buildQuantized,
   chooseStorage,
-  outputSqnr,
-  runBatches,
-  type ModelProfile,
+  quantizeAdvised,
+  RANGE_METHODS,
+  type AccuracyTarget,
+  type AdviceSummary,
   type RangeMethod,
 } from '../advise/index.js';
 import { fail } from '../core/errors.js';
-import { activationQuant, summarizePlan, type PlanOptions } from '../passes/index.js';
 import { modelInputs } from '../ptq/index.js';
-import { loadHardware, loadMetric, openSplit, profileWithProgress } from './profile-inputs.js';
+import { loadHardware, loadMetric, openSplit } from './profile-inputs.js';
+import { progressBar } from './progress.js';
 import { loadCache, readModelFile } from './read-inputs.js';
 import {
   imageFromFlags,
@@ -23,9 +21,8 @@ import {
   runFromFlags,
   type QuantizeFlags,
 } from './quantize-flags.js';
+import { quantizeReport, type QuantizeReport } from './quantize-report.js';
 import { writeAtomic } from './write-atomic.js';
-import type { AdviceSummary } from './profile-format.js';
-import type { QuantizeReport } from './quantize-report.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */
 export function wantsAdvice(flags: QuantizeFlags): boolean {
@@ -51,10 +48,7 @@ export function withHardwareStorage(flags: QuantizeFlags): QuantizeFlags {
 export type AdvisedReport = QuantizeReport & { readonly advice: AdviceSummary };
 
 /** Parses `--target`: a number (dB, or an absolute score) or `P%` of the fp32 score. */
-function parseTarget(
-  text: string | undefined,
-  metric: boolean,
-): { value: number; relative: boolean } {
+function parseTarget(text: string | undefined, metric: boolean): AccuracyTarget {
   if (text === undefined)
     return metric ? { value: 0.99, relative: true } : fail('bad-argument', 'give --target SQNR_DB');
   const relative = text.endsWith('%');
@@ -69,40 +63,27 @@ function parseTarget(
   return { value: relative ? value / 100 : value, relative };
 }
 
-function schemesOf(profile: ModelProfile): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of profile.tensors) {
-    if (p.kind !== 'activation') continue;
-    const key = `${p.recommendation.scheme} ${p.recommendation.qtype}`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-}
-
 /** Runs the advised quantization and writes the model; returns the report. */
 export async function runAdvisedQuantize(
   modelPath: string,
   flags: QuantizeFlags,
 ): Promise<AdvisedReport> {
-  if (resolve(modelPath) === resolve(flags.output)) {
-    fail(
-      'bad-argument',
-      'the output path is the input model; zeropoint never overwrites its input',
-    );
-  }
   if (flags.calib === undefined) fail('bad-argument', 'advised quantization needs --calib PATH');
   const searching = flags.target !== undefined || flags.targetMetric !== undefined;
   const target = searching
     ? parseTarget(flags.target, flags.targetMetric !== undefined)
     : undefined;
   const { bytes, model } = readModelFile(modelPath);
-  const { plan, method } = planFromFlags(flags);
-  if (!['minmax', 'percentile', 'entropy', 'mse'].includes(method)) {
+  const { plan, method } = planFromFlags(withHardwareStorage(flags));
+  if (!(RANGE_METHODS as readonly string[]).includes(method)) {
     fail(
       'bad-argument',
-      `--activations auto reads histograms: --method minmax|percentile|entropy|mse, not ${method}`,
+      `the advisor reads histograms: --method ${RANGE_METHODS.join('|')}, not ${method}`,
     );
   }
+  const trials = flags.trials === undefined ? undefined : Number(flags.trials);
+  if (trials !== undefined && !(Number.isInteger(trials) && trials >= 1))
+    fail('bad-argument', `--trials takes a positive whole number; got "${flags.trials}"`);
   const run = runFromFlags(flags);
   const data = await openSplit(
     flags.calib,
@@ -117,97 +98,54 @@ export async function runAdvisedQuantize(
     );
   const cache = loadCache(flags.cache);
   const hardware = loadHardware(flags.hardware);
-  // Everything but the activation mode, which the advisor decides per tensor.
-  const base: PlanOptions = {
-    ...(plan.weightGranularity === undefined ? {} : { weightGranularity: plan.weightGranularity }),
-    ...(plan.exclude === undefined ? {} : { exclude: plan.exclude }),
-    ...(plan.include === undefined ? {} : { include: plan.include }),
-    ...(plan.tensors === undefined ? {} : { tensors: plan.tensors }),
-  };
+  const score = flags.targetMetric === undefined ? undefined : await loadMetric(flags.targetMetric);
   const started = Date.now();
-  const profiled = await profileWithProgress({
-    bytes,
-    modelPath,
-    data,
-    cache,
-    hardware,
-    plan: base,
-    method: method as RangeMethod,
-    sensitivity: searching,
-    threads: run.threads,
-    quiet: flags.json === true,
-  });
-  const auto = flags.activations === undefined || flags.activations === 'auto';
-  const start = auto ? profiled.auto : plan;
-  const ranges = auto
-    ? profiled.ranges
-    : profiled.calibration.ranges({ method, spec: activationQuant(plan) });
-  let result = buildQuantized(profiled.prepared, start, ranges);
-  let search: AdviceSummary['search'] = null;
-  if (searching && target !== undefined) {
-    const heldOut = data.split.heldOut;
-    const reference = await runBatches(profiled.prepared, heldOut, run.threads);
-    const score =
-      flags.targetMetric === undefined ? undefined : await loadMetric(flags.targetMetric);
-    const fp32 = score === undefined ? null : await score(reference, heldOut, reference);
-    const goal = target.relative ? target.value * (fp32 ?? 0) : target.value;
-    const evaluate = async (b: Uint8Array): Promise<number> => {
-      const outputs = await runBatches(b, heldOut, run.threads);
-      return score === undefined
-        ? outputSqnr(reference, outputs)
-        : score(outputs, heldOut, reference);
-    };
-    const found = await accuracySearch({
-      prepared: profiled.prepared,
-      start,
-      ranges,
-      ranking: profiled.profile.sensitivity?.layers ?? [],
-      groups: profiled.groups,
-      names: profiled.names,
-      evaluate,
-      target: goal,
-      startLabel: auto ? 'the recommended configuration' : `--activations ${flags.activations}`,
-      ...(flags.trials === undefined ? {} : { trials: Number(flags.trials) }),
+  const bar = progressBar(data.total, 'calibrating', { quiet: flags.json === true });
+  let result: Awaited<ReturnType<typeof quantizeAdvised>>;
+  try {
+    result = await quantizeAdvised({
+      model: bytes,
+      name: basename(modelPath),
+      batches: data.split.calibration(),
+      heldOut: async () => {
+        await data.split.drain();
+        return data.split.heldOut;
+      },
+      checkBatches: () => data.split.kept,
+      ...(cache === undefined ? {} : { cache }),
+      ...(hardware === undefined ? {} : { hardware }),
+      plan,
+      method: method as RangeMethod,
+      auto: flags.activations === undefined || flags.activations === 'auto',
+      ...(target === undefined ? {} : { target }),
+      ...(score === undefined ? {} : { score }),
+      ...(flags.targetMetric === undefined ? {} : { metricName: `score of ${flags.targetMetric}` }),
+      ...(trials === undefined ? {} : { trials }),
+      ...(run.threads === undefined ? {} : { threads: run.threads }),
+      ...(data.total === undefined ? {} : { total: data.total }),
+      onProgress: (_stage, done, total) => bar.update(done, total),
     });
-    result = buildQuantized(profiled.prepared, found.options, ranges);
-    search = {
-      metric:
-        flags.targetMetric === undefined
-          ? 'output SQNR (dB) against fp32'
-          : `score of ${flags.targetMetric}`,
-      target: goal,
-      fp32,
-      reached: found.reached,
-      trials: found.trials,
-      chosen: found.chosen.index,
-    };
+  } finally {
+    bar.stop();
   }
+  const { built, profiled, advice } = result;
   if (flags.cache !== undefined && cache === undefined)
     writeAtomic(flags.cache, JSON.stringify(profiled.calibration));
-  writeAtomic(flags.output, result.bytes);
-  const summary = summarizePlan(result.plan);
+  writeAtomic(flags.output, built.bytes);
   const p = profiled.profile;
   return {
-    input: modelPath,
-    output: flags.output,
-    mode: 'static',
-    method,
-    activations: { ...summary.activation, storage: p.hardware.storage.reason },
-    samples: p.samples.calibration,
-    calibrationMs: profiled.cached ? 0 : Date.now() - started,
-    cache: flags.cache ?? null,
-    sizeBefore: bytes.length,
-    sizeAfter: result.bytes.length,
-    biasCorrected: result.insert.correctedBias,
-    plan: summary,
-    notes: [...p.warnings],
-    advice: {
-      hardware: p.hardware.description,
+    ...quantizeReport({
+      input: modelPath,
+      output: flags.output,
+      cache: flags.cache,
+      method,
+      sizeBefore: bytes.length,
+      built,
+      samples: p.samples.calibration,
+      calibrationMs: profiled.cached ? 0 : Date.now() - started,
       storage: p.hardware.storage.reason,
-      schemes: schemesOf(p),
-      heldOut: p.samples.heldOut,
-      auto: p.auto.reason,
-      search,
-    },
+      notes: p.warnings,
+    }),
+    advice,
   };
 }

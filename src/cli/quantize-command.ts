@@ -1,10 +1,7 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
 // QDQ form. Reads the model and data, runs the ptq recipe, writes the output atomically and
 // prints a short table (or one JSON object). The recipe itself lives in ptq/.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { fail } from '../core/errors.js';
-import { summarizePlan } from '../passes/index.js';
 import { modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
 import { openCalibrationData } from './calib-data.js';
 import { num, table } from './format.js';
@@ -15,36 +12,14 @@ import {
   runFromFlags,
   type QuantizeFlags,
 } from './quantize-flags.js';
-import { checkWritable, writeAtomic } from './write-atomic.js';
+import { checkOutputPaths, checkWritable, writeAtomic } from './write-atomic.js';
 import { loadCache, readModelFile } from './read-inputs.js';
 import { runQuantizeMode, type ModeOptions } from './quantize-modes.js';
 import { formatAdvice } from './profile-format.js';
-import type { QuantizeReport } from './quantize-report.js';
+import { quantizeReport, type QuantizeReport } from './quantize-report.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './profile-quantize.js';
 import type { DynamicReport } from '../ptq/quantize-dynamic.js';
 import type { WeightsReport } from '../ptq/quantize-weights.js';
-
-/** True when both paths name one file: the same path, or (through links) the same inode. */
-function isSameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    const [x, y] = [statSync(a), statSync(b)];
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
-
-function refuseInputAsOutput(modelPath: string, output: string): void {
-  if (isSameFile(modelPath, output)) {
-    fail(
-      'bad-argument',
-      `the output path ${output} is the input model; zeropoint never overwrites its ` +
-        'input: choose another -o path',
-      { file: output },
-    );
-  }
-}
 
 /** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
 export function runModeQuantize(
@@ -52,7 +27,7 @@ export function runModeQuantize(
   output: string,
   mode: ModeOptions,
 ): DynamicReport | WeightsReport {
-  refuseInputAsOutput(modelPath, output);
+  checkOutputPaths(modelPath, output);
   const { bytes } = readModelFile(modelPath);
   checkWritable(output);
   const result = runQuantizeMode(bytes, mode);
@@ -65,12 +40,8 @@ export async function runQuantize(
   modelPath: string,
   flags: QuantizeFlags,
 ): Promise<QuantizeReport> {
-  refuseInputAsOutput(modelPath, flags.output);
+  checkOutputPaths(modelPath, flags.output, flags.cache);
   if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
-  const cachePath = flags.cache;
-  if (cachePath !== undefined && [modelPath, flags.output].some((p) => isSameFile(p, cachePath))) {
-    fail('bad-argument', `--cache ${cachePath} names the input or output model; give a .json path`);
-  }
   const { bytes, model } = readModelFile(modelPath);
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
@@ -109,35 +80,17 @@ export async function runQuantize(
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
-  const summary = summarizePlan(result.plan);
-  return {
+  return quantizeReport({
     input: modelPath,
     output: flags.output,
-    mode: 'static',
+    cache: flags.cache,
     method,
-    activations: {
-      ...summary.activation,
-      storage:
-        summary.activation.scheme === 'symmetric' && summary.activation.qtype === 'uint8'
-          ? 'symmetric grid stored as uint8 with zero point 128 (fast uint8 x int8 kernels)'
-          : `${summary.activation.qtype}`,
-    },
+    sizeBefore: bytes.length,
+    built: result,
     samples,
     calibrationMs: result.calibrationMs,
-    cache: flags.cache ?? null,
-    sizeBefore: bytes.length,
-    sizeAfter: result.bytes.length,
-    biasCorrected: result.insert.correctedBias,
-    plan: summary,
-    notes: [
-      ...result.calibration.notes.map((n) => JSON.stringify(n)),
-      ...(result.plan.channelMeans.length > 0 && result.insert.correctedBias === 0
-        ? [
-            'bias correction: the calibration cache holds no channel means; calibrate again to correct biases',
-          ]
-        : []),
-    ],
-  };
+    notes: result.calibration.notes.map((n) => JSON.stringify(n)),
+  });
 }
 
 function kb(bytes: number): string {

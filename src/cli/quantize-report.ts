@@ -1,7 +1,9 @@
-// The JSON report of `zeropoint quantize` in static mode: one type that the plain command and
-// the advised one (--activations auto, --target) both fill. Not its formatting.
-import type { PlanSummary } from '../passes/index.js';
-import type { AdviceSummary } from './profile-format.js';
+// The JSON report of `zeropoint quantize` in static mode, and the one function that assembles
+// it, for the plain recipe and the advised one (--activations auto, --target) alike. Not its
+// formatting (quantize-command.ts prints it).
+import type { AdviceSummary } from '../advise/index.js';
+import { summarizePlan, type PlanSummary } from '../passes/index.js';
+import type { BuiltModel } from '../ptq/index.js';
 
 /** The JSON report of a static quantization run. */
 export interface QuantizeReport {
@@ -21,4 +23,57 @@ export interface QuantizeReport {
   readonly notes: readonly string[];
   /** With --activations auto or --target: the advisor's decisions and search trials. */
   readonly advice?: AdviceSummary;
+}
+
+/** What a static run produced, as quantizeReport takes it. */
+export interface StaticRun {
+  readonly input: string;
+  readonly output: string;
+  readonly cache: string | undefined;
+  readonly method: string;
+  readonly sizeBefore: number;
+  readonly built: Pick<BuiltModel, 'bytes' | 'plan' | 'insert'>;
+  readonly samples: number;
+  /** 0 when the statistics came from a cache. */
+  readonly calibrationMs: number;
+  /** How activations are stored, when the advisor decided it. */
+  readonly storage?: string;
+  readonly notes: readonly string[];
+  readonly advice?: AdviceSummary;
+}
+
+/** The report of a static run (plain or advised). */
+export function quantizeReport(run: StaticRun): QuantizeReport {
+  const { built } = run;
+  const summary = summarizePlan(built.plan);
+  const { scheme, qtype } = summary.activation;
+  const storage =
+    run.storage ??
+    (scheme === 'symmetric' && qtype === 'uint8'
+      ? 'symmetric grid stored as uint8 with zero point 128 (fast uint8 x int8 kernels)'
+      : qtype);
+  const meansMissing = built.plan.channelMeans.length > 0 && built.insert.correctedBias === 0;
+  return {
+    input: run.input,
+    output: run.output,
+    mode: 'static',
+    method: run.method,
+    activations: { ...summary.activation, storage },
+    samples: run.samples,
+    calibrationMs: run.calibrationMs,
+    cache: run.cache ?? null,
+    sizeBefore: run.sizeBefore,
+    sizeAfter: built.bytes.length,
+    biasCorrected: built.insert.correctedBias,
+    plan: summary,
+    notes: [
+      ...run.notes,
+      ...(meansMissing
+        ? [
+            'bias correction: the calibration cache holds no channel means; calibrate again to correct biases',
+          ]
+        : []),
+    ],
+    ...(run.advice === undefined ? {} : { advice: run.advice }),
+  };
 }

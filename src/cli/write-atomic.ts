@@ -1,6 +1,6 @@
 // Writing output files so that a reader never sees a partial one: write a temporary file in
 // the same folder, then rename it over the target; and checking, before any long work, that
-// the target can be written at all. Not reading, and not caching logic.
+// the target can be written at all and is not an input. Not reading, and not caching logic.
 import {
   accessSync,
   closeSync,
@@ -15,6 +15,37 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../core/errors.js';
+
+/** True when both paths name one file: the same path, or (through links) the same inode. */
+function isSameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Fails with `bad-argument` when `output` is the input model, or `cache` (a JSON file read or
+ * written beside them) is either: zeropoint never overwrites its input.
+ */
+export function checkOutputPaths(model: string, output: string, cache?: string): void {
+  if (isSameFile(model, output)) {
+    fail(
+      'bad-argument',
+      `the output path ${output} is the input model; zeropoint never overwrites its ` +
+        'input: choose another -o path',
+      { file: output },
+    );
+  }
+  if (cache !== undefined && [model, output].some((p) => isSameFile(p, cache))) {
+    fail('bad-argument', `--cache ${cache} names the input or output model; give a .json path`, {
+      file: cache,
+    });
+  }
+}
 
 function tempPath(path: string): string {
   return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);

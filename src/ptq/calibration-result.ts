@@ -9,6 +9,7 @@ import {
   HistogramObserver,
   isObserverKind,
   isPerAxisRange,
+  methodTraits,
   observerFromJSON,
   type HistogramMethod,
   type MseSearch,
@@ -55,8 +56,6 @@ export type CalibrationJSON = Omit<CalibrationInit, 'observers' | 'means'> & {
   readonly means?: Readonly<Record<string, ChannelMeansJSON>>;
 };
 
-const HISTOGRAM_METHODS: readonly ObserverKind[] = ['histogram', 'percentile', 'entropy', 'mse'];
-
 /** One observer per calibrated tensor, with how they were made. */
 export class CalibrationResult implements CalibrationInit {
   readonly model: string;
@@ -68,6 +67,8 @@ export class CalibrationResult implements CalibrationInit {
   readonly samples: number;
   readonly notes: readonly CalibrationNote[];
   readonly means: ReadonlyMap<string, ChannelMeans>;
+  /** Ranges already read, by tensor and reading: the advisor builds hundreds of variants. */
+  readonly #read = new Map<string, TensorRange>();
 
   constructor(init: CalibrationInit) {
     this.model = init.model;
@@ -97,15 +98,20 @@ export class CalibrationResult implements CalibrationInit {
 
   /** The calibrated range of `tensor`, read as `options` asks. */
   range(tensor: string, options: RangeOptions = {}): TensorRange {
-    return readRange(this.observer(tensor), this.method, options, tensor);
+    const { spec = DEFAULT_RANGE_SPEC, method, percentile, search } = options;
+    const key = JSON.stringify([tensor, method, percentile, search, spec]);
+    let range = this.#read.get(key);
+    if (range === undefined) {
+      range = readRange(this.observer(tensor), this.method, options, tensor);
+      this.#read.set(key, range);
+    }
+    return range;
   }
 
   /** The range of every calibrated tensor, read as `options` asks. */
   ranges(options: RangeOptions = {}): Map<string, TensorRange> {
     const out = new Map<string, TensorRange>();
-    for (const [tensor, observer] of this.observers) {
-      out.set(tensor, readRange(observer, this.method, options, tensor));
-    }
+    for (const tensor of this.observers.keys()) out.set(tensor, this.range(tensor, options));
     return out;
   }
 
@@ -190,7 +196,7 @@ function readRange(
   } else if (wanted === method) {
     range = observer.range(spec);
   } else {
-    const needs = HISTOGRAM_METHODS.includes(wanted) ? 'a histogram' : `its own statistics`;
+    const needs = methodTraits(wanted).histogram ? 'a histogram' : `its own statistics`;
     return fail(
       'bad-argument',
       `the calibration holds ${method} statistics, but the ${wanted} method needs ${needs}; ` +

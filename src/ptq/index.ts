@@ -1,6 +1,7 @@
 // ptq/: post-training quantization recipes and the calibration that feeds them, run on
 // onnxruntime through runtime/. No file system: cli/ reads data and caches and passes them in.
 export * from './batches.js';
+export * from './build-quantized.js';
 export * from './calibrate.js';
 export * from './calibration-cache.js';
 export * from './calibration-result.js';

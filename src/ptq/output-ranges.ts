@@ -1,16 +1,13 @@
 // Ranges as static quantization reads them: a clipping method's range for most tensors, but the
 // full calibrated range for tensors that reach a graph output through float ops only (logits
 // before a final Softmax), since clipping their top flattens the scores the model is read by.
-// quantize-static.ts and the advisor's variants both read ranges here, so the advisor's trials
-// are the models `zeropoint quantize` would write. Not calibration itself.
+// buildQuantized reads ranges only here, so every recipe and every advisor trial applies the
+// same rules. Not calibration itself.
 import type { QuantSpec } from '../core/index.js';
-import type { ObserverKind, TensorRange } from '../observers/index.js';
+import { methodTraits, type ObserverKind, type TensorRange } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import type { QuantPlan } from '../passes/index.js';
 import type { CalibrationResult } from './calibration-result.js';
-
-/** Methods that clip the calibrated range. */
-const CLIPPING: ReadonlySet<ObserverKind> = new Set(['percentile', 'entropy', 'mse']);
 
 /** Tensors that reach a graph output through nodes the plan leaves float (outputs included). */
 export function nearOutputs(graph: Graph, plan: QuantPlan): Set<string> {
@@ -29,20 +26,33 @@ export function nearOutputs(graph: Graph, plan: QuantPlan): Set<string> {
   return seen;
 }
 
+/** Which tensors staticRanges reads, and how. */
+export interface StaticRangeOptions {
+  /** Tensors that keep their full range under clipping methods (nearOutputs). */
+  readonly near: ReadonlySet<string>;
+  /** Read only these tensors (those calibrated among them); default every calibrated tensor. */
+  readonly tensors?: readonly string[];
+  /** Another method for some tensors than `method`. */
+  readonly methods?: Readonly<Record<string, ObserverKind>>;
+}
+
 /**
- * Every calibrated tensor's range under `method` for `spec`, with tensors in `near` at their
- * full calibrated range when the method clips.
+ * The range of each calibrated tensor under `method` (or its entry in `options.methods`) for
+ * `spec`, with tensors in `options.near` at their full calibrated range when the method clips.
  */
 export function staticRanges(
   calibration: CalibrationResult,
   method: ObserverKind,
   spec: QuantSpec,
-  near: ReadonlySet<string>,
+  options: StaticRangeOptions,
 ): Map<string, TensorRange> {
-  const ranges = calibration.ranges({ method, spec });
-  if (!CLIPPING.has(method)) return ranges;
-  for (const name of near) {
-    if (ranges.has(name)) ranges.set(name, calibration.range(name, { method: 'histogram' }));
+  const ranges = new Map<string, TensorRange>();
+  const names = options.tensors ?? [...calibration.observers.keys()];
+  for (const name of names) {
+    if (!calibration.observers.has(name) || ranges.has(name)) continue;
+    const own = options.methods?.[name] ?? method;
+    const full = options.near.has(name) && methodTraits(own).clips;
+    ranges.set(name, calibration.range(name, { method: full ? 'histogram' : own, spec }));
   }
   return ranges;
 }

@@ -1,6 +1,7 @@
 // The static post-training quantization recipe: prepare the float model (opset upgrade,
 // Constant weights to initializers, BatchNorm and per-channel affine folds), plan which nodes
-// and tensors are quantized, calibrate the planned activations on real data, insert QDQ.
+// and tensors are quantized, calibrate the planned activations on real data, then the one
+// builder (build-quantized.ts) inserts QDQ and verifies.
 // Not I/O: callers hand in model bytes and batches and get model bytes back.
 import { fail } from '../core/index.js';
 import type { ObserverKind, ObserverOptions } from '../observers/index.js';
@@ -16,13 +17,10 @@ import {
 } from '../onnx/index.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
-  activationQuant,
   constantsToInitializers,
   foldBatchNorm,
   foldConvAffine,
-  insertQdq,
   planQuantization,
-  readFloatInputs,
   requiredOpset,
   type InsertReport,
   type PlanOptions,
@@ -31,7 +29,7 @@ import {
 import type { Batches } from './batches.js';
 import { calibrate } from './calibrate.js';
 import { checkCalibrationCache } from './calibration-cache.js';
-import { nearOutputs, staticRanges } from './output-ranges.js';
+import { buildQuantized } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
 
 /** Options of quantizeStatic: the plan's, plus how to calibrate. */
@@ -120,11 +118,13 @@ export async function quantizeStatic(
     });
   }
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
-  // Logits before a final Softmax keep their full range: clipping them ties the top scores.
-  const near = nearOutputs(graph, plan);
-  const ranges = staticRanges(calibration, method, activationQuant(options), near);
-  const insert = insertQdq(graph, plan, ranges, calibration.channelMeans());
-  readFloatInputs(graph, options.exclude ?? []);
-  verifyGraph(graph);
-  return { bytes: writeModel(model), plan, prepare, insert, calibration, calibrationMs };
+  const built = buildQuantized(prepared, options, { calibration, method });
+  return {
+    bytes: built.bytes,
+    plan: built.plan,
+    prepare,
+    insert: built.insert,
+    calibration,
+    calibrationMs,
+  };
 }

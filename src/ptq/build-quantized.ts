@@ -1,0 +1,69 @@
+// The one builder every static recipe ends in: prepared float model bytes + plan options +
+// calibrated statistics -> verified QDQ bytes. quantizeStatic, the advisor's comparisons, its
+// one-layer sensitivity variants and the accuracy search all call it, so a trial is exactly the
+// model `zeropoint quantize` would write. Not preparing (prepareModel) nor calibrating.
+import {
+  buildGraph,
+  defaultOpset,
+  readModel,
+  upgradeOpset,
+  verifyGraph,
+  writeModel,
+} from '../onnx/index.js';
+import {
+  activationQuant,
+  insertQdq,
+  planQuantization,
+  readFloatInputs,
+  requiredOpset,
+  type InsertReport,
+  type PlanOptions,
+  type QuantPlan,
+} from '../passes/index.js';
+import type { ObserverKind, TensorRange } from '../observers/index.js';
+import type { CalibrationResult } from './calibration-result.js';
+import { nearOutputs, staticRanges } from './output-ranges.js';
+
+/** Where a build reads activation ranges: calibrated statistics, read by a method. */
+export interface RangeSource {
+  readonly calibration: CalibrationResult;
+  /** The method every tensor's range is read with ... */
+  readonly method: ObserverKind;
+  /** ... except these tensors' (the accuracy search's per-tensor method choice). */
+  readonly methods?: Readonly<Record<string, ObserverKind>>;
+}
+
+/** A quantized model and what made it. */
+export interface BuiltModel {
+  readonly bytes: Uint8Array;
+  readonly plan: QuantPlan;
+  readonly insert: InsertReport;
+  /** The activation ranges the QDQ parameters were chosen from, by calibrated tensor. */
+  readonly ranges: ReadonlyMap<string, TensorRange>;
+}
+
+/**
+ * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
+ * from `source` (logits keep their full range, see output-ranges.ts) and bias-correction means
+ * from its calibration; upgrades the opset only when 16-bit types need it; verifies the graph.
+ */
+export function buildQuantized(
+  prepared: Uint8Array,
+  options: PlanOptions,
+  source: RangeSource,
+): BuiltModel {
+  const model = readModel(prepared);
+  const opset = requiredOpset(options);
+  if (defaultOpset(model) < opset) upgradeOpset(model, opset);
+  const graph = buildGraph(model);
+  const plan = planQuantization(graph, options);
+  const ranges = staticRanges(source.calibration, source.method, activationQuant(options), {
+    near: nearOutputs(graph, plan),
+    tensors: plan.calibrate,
+    ...(source.methods === undefined ? {} : { methods: source.methods }),
+  });
+  const insert = insertQdq(graph, plan, ranges, source.calibration.channelMeans());
+  readFloatInputs(graph, options.exclude ?? []);
+  verifyGraph(graph);
+  return { bytes: writeModel(model), plan, insert, ranges };
+}

@@ -2,12 +2,12 @@
 // W uint8) -> Cast -> Mul by x_scale x w_scale[M] (+ bias in float). Weights are uint8 because
 // onnxruntime's ConvInteger is fast only for uint8 x uint8; per output channel they share the
 // zero point 128 (ConvInteger takes one w_zero_point) and keep their own scale, applied after.
-// Off by default: measured here, float Conv is faster (bench/weights.ts). Not ConvTranspose.
+// Not the default: measured slower than float Conv (bench/dynamic.ts). Not ConvTranspose.
 import { chooseTensorQParams, quantize } from '../core/index.js';
 import { makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
-import { isDefaultDomain } from '../onnx/model.js';
 import { tensorToProto } from '../onnx/tensor.js';
+import { findConvTargets } from './dynamic-conv-targets.js';
 import type { DynamicEntry } from './dynamic-matmul.js';
 import { addFloats, dynamicInput, rescale, type DynamicCache } from './dynamic-steps.js';
 import { checkFinite } from './weight-only-blocks.js';
@@ -19,25 +19,8 @@ export function dynamicConv(
   cache: DynamicCache,
 ): { done: DynamicEntry[]; skipped: SkippedNode[] } {
   const done: DynamicEntry[] = [];
-  const skipped: SkippedNode[] = [];
-  for (const node of [...graph.nodes]) {
-    if (node.opType !== 'Conv' || !isDefaultDomain(node.domain)) continue;
-    const [x = '', w = '', b = ''] = node.input;
-    const weight = graph.constantValue(w);
-    const bias = b === '' ? undefined : graph.constantValue(b);
-    if (weight?.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) {
-      const what = weight?.dtype !== 'float32' ? 'weight' : 'bias';
-      skipped.push({
-        node: nodeLabel(node),
-        opType: 'Conv',
-        reason: `${what} is not a float32 constant`,
-      });
-      continue;
-    }
-    if (b !== '' && bias === undefined) {
-      skipped.push({ node: nodeLabel(node), opType: 'Conv', reason: 'bias is not a constant' });
-      continue;
-    }
+  const { targets, skipped } = findConvTargets(graph);
+  for (const { node, x, w, weight, b, bias } of targets) {
     checkFinite(weight.data, w);
     const { shape } = weight;
     const params = chooseTensorQParams(
@@ -72,7 +55,7 @@ export function dynamicConv(
     );
     const scaled = bias === undefined ? output : graph.uniqueName(`${output}_scaled`);
     rescale(graph, accumulator, a.scale, scale, scaled);
-    if (bias?.dtype === 'float32') {
+    if (bias !== undefined) {
       const biasName = addFloats(
         graph,
         `${b}_channels`,

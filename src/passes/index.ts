@@ -14,5 +14,6 @@ export { toBlockedDequantize } from './weight-only-qdq.js';
 export { findWeightTargets } from './weight-only-targets.js';
 export { dynamicMatMul } from './dynamic-matmul.js';
 export { dynamicConv } from './dynamic-conv.js';
+export { quantizeConvWeights } from './dynamic-conv-weights.js';
 export { dynamicGather } from './dynamic-gather.js';
 export { readFloatInputs } from './read-float-inputs.js';

@@ -60,7 +60,8 @@ describe('PP-OCRv4 recognizer', () => {
         const steps = g.probs.length / CLASSES;
         // Per time step, the L1 distance of the class distributions (at most 2) is small and
         // the most probable class is the same nearly everywhere (blank/space swaps aside).
-        expect(sum / steps).toBeLessThan(0.15);
+        // Dynamic, with int8 Conv weights too since `--conv cast-mul`, measured up to 0.165.
+        expect(sum / steps).toBeLessThan(0.25);
         expect(agreement(g.probs, want[i]!.probs)).toBeGreaterThanOrEqual(0.9);
       });
     }

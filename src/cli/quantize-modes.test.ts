@@ -40,10 +40,12 @@ describe('parseModeFlags', () => {
       mode: 'weights',
       options: { bits: 8, format: 'matmulnbits', accuracyLevel: 0 },
     });
-    expect(parseModeFlags({ dynamic: true, conv: 'integer' })).toEqual({
-      mode: 'dynamic',
-      options: { conv: 'integer' },
-    });
+    for (const conv of ['cast-mul', 'dequantize', 'integer', 'float']) {
+      expect(parseModeFlags({ dynamic: true, conv })).toEqual({
+        mode: 'dynamic',
+        options: { conv },
+      });
+    }
   });
 
   it('names what is wrong with bad flags', () => {
@@ -57,6 +59,12 @@ describe('parseModeFlags', () => {
     );
     expect(badArgument(() => parseModeFlags({ weights: 'int4', accuracyLevel: '4' }))).toMatch(
       /matmulnbits/,
+    );
+    expect(badArgument(() => parseModeFlags({ dynamic: true, conv: 'int8' }))).toMatch(
+      /--conv takes cast-mul\|dequantize\|integer\|float, not 'int8'/,
+    );
+    expect(badArgument(() => parseModeFlags({ weights: 'int8', conv: 'float' }))).toMatch(
+      /--conv needs --dynamic/,
     );
   });
 });
@@ -72,5 +80,21 @@ describe('runQuantizeMode and formatModeReport', () => {
     expect(text).toMatch(/opset upgraded 13 -> 21/);
     const dynamic = runQuantizeMode(model(), parseModeFlags({ dynamic: true })!);
     expect(formatModeReport(dynamic.report)).toMatch(/MatMul_0\s+MatMul\s+MatMulInteger/);
+  });
+
+  it('counts the Convs per form, and groups those left float by one reason', () => {
+    const b = new ModelBuilder();
+    b.input('x', 'float32', [1, 2, 4, 4]);
+    b.initializer('w', 'float32', [2, 2, 1, 1], [1, -1, 0.5, 2]);
+    b.output(b.op('Conv', [b.op('Conv', ['x', 'w']), 'w']), 'float32');
+    const convs = b.bytes(13);
+    const int8 = runQuantizeMode(convs, parseModeFlags({ dynamic: true })!);
+    const text = formatModeReport(int8.report);
+    expect(text).toMatch(/Conv: 2 int8 weight -> Cast -> Mul -> Conv\n/);
+    expect(text).toMatch(/x smaller\)$/);
+    const float = runQuantizeMode(convs, parseModeFlags({ dynamic: true, conv: 'float' })!);
+    expect(formatModeReport(float.report)).toMatch(
+      /Conv: 2 float\nleft in float: 2 x Conv \(asked for: conv float\)/,
+    );
   });
 });

@@ -6,6 +6,7 @@
 import { fail } from '../core/errors.js';
 import {
   quantizeDynamic,
+  type DynamicConvForm,
   type DynamicOptions,
   type DynamicReport,
 } from '../ptq/quantize-dynamic.js';
@@ -15,6 +16,7 @@ import {
   type WeightsOptions,
   type WeightsReport,
 } from '../ptq/quantize-weights.js';
+import type { SkippedNode } from '../passes/weight-only-targets.js';
 import { num, table } from './format.js';
 
 /** The flags as commander hands them over (strings unparsed). */
@@ -44,8 +46,14 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
   ['--clip-search', 'with --weights: search each block clipping ratio for the least MSE'],
   ['--no-clip-search', 'with --weights: plain min/max blocks'],
   ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
-  ['--conv <form>', 'with --dynamic: float (default, measured faster)|integer (ConvInteger)'],
+  [
+    '--conv <form>',
+    'with --dynamic: cast-mul (default: int8 weights, Cast -> Mul, as fast as fp32)|' +
+      'dequantize (int8 weights, DequantizeLinear)|integer (ConvInteger)|float',
+  ],
 ];
+
+const CONV_FORMS: readonly DynamicConvForm[] = ['cast-mul', 'dequantize', 'integer', 'float'];
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -64,7 +72,7 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
     const conv =
       flags.conv === undefined
         ? {}
-        : { conv: oneOf('--conv', flags.conv, ['float', 'integer'] as const) };
+        : { conv: oneOf<DynamicConvForm>('--conv', flags.conv, CONV_FORMS) };
     return { mode: 'dynamic', options: conv };
   }
   if (flags.weights === undefined) return undefined;
@@ -106,6 +114,38 @@ export function runQuantizeMode(
     : quantizeWeights(modelBytes, mode.options);
 }
 
+/** One line per op: how many nodes took each form, e.g. "MatMul: 9 MatMulInteger, 4 float". */
+function formCounts(report: DynamicReport): string[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const e of report.nodes) {
+    const forms = counts.get(e.opType) ?? new Map<string, number>();
+    forms.set(e.form, (forms.get(e.form) ?? 0) + 1);
+    counts.set(e.opType, forms);
+  }
+  for (const s of report.skipped) {
+    const forms = counts.get(s.opType) ?? new Map<string, number>();
+    forms.set('float', (forms.get('float') ?? 0) + 1);
+    counts.set(s.opType, forms);
+  }
+  return [...counts].map(
+    ([op, forms]) => `${op}: ${[...forms].map(([form, n]) => `${n} ${form}`).join(', ')}`,
+  );
+}
+
+/** The nodes left float: one line each, or one per reason when a reason covers several. */
+function leftInFloat(skipped: readonly SkippedNode[]): string[] {
+  const byReason = new Map<string, SkippedNode[]>();
+  for (const s of skipped) {
+    const key = `${s.opType} (${s.reason})`;
+    byReason.set(key, [...(byReason.get(key) ?? []), s]);
+  }
+  return [...byReason].map(([key, nodes]) =>
+    nodes.length === 1
+      ? `left in float: ${nodes[0]!.opType} ${nodes[0]!.node} (${nodes[0]!.reason})`
+      : `left in float: ${nodes.length} x ${key}`,
+  );
+}
+
 const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
 
 /** The report as a person reads it: what was quantized, what was left and why, sizes. */
@@ -129,17 +169,17 @@ export function formatModeReport(report: DynamicReport | WeightsReport): string 
     lines.push(...report.notes);
   } else {
     lines.push(`dynamic: weights ${report.weightType}, Conv ${report.conv}`);
-    lines.push(
-      table(
-        ['node', 'op', 'now'],
-        report.nodes.map((e) => [e.node, e.opType, e.form]),
-      ),
-    );
+    if (report.nodes.length > 0) {
+      const rows = report.nodes.map((e) => [e.node, e.opType, e.form]);
+      lines.push(table(['node', 'op', 'now'], rows));
+    }
+    lines.push(...formCounts(report));
   }
   if (report.opset.from !== report.opset.to) {
     lines.push(`opset upgraded ${report.opset.from} -> ${report.opset.to}`);
   }
-  for (const s of report.skipped) lines.push(`left in float: ${s.opType} ${s.node} (${s.reason})`);
-  lines.push(`size ${mb(report.bytesIn)} -> ${mb(report.bytesOut)}`);
+  lines.push(...leftInFloat(report.skipped));
+  const smaller = (report.bytesIn / report.bytesOut).toFixed(2);
+  lines.push(`size ${mb(report.bytesIn)} -> ${mb(report.bytesOut)} (${smaller}x smaller)`);
   return lines.join('\n');
 }

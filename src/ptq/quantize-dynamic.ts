@@ -1,16 +1,21 @@
 // The dynamic recipe: weights quantized ahead, activations at run time from their own min/max
 // (DynamicQuantizeLinear), so it needs no calibration data. MatMul/Gemm -> MatMulInteger with
-// per-channel int8 weights; Conv stays float unless asked (measured faster here); Gather on an
-// embedding table -> per-row int8. Model bytes in, model bytes and a report out; no file system.
+// per-channel int8 weights; Conv weights int8 per channel, read by the float Conv through
+// Cast -> Mul or a DequantizeLinear (or Conv as ConvInteger, or left float: `conv`); Gather on
+// an embedding table -> per-row int8. Model bytes in, model bytes and a report out; no file system.
+import { nodeLabel } from '../onnx/graph-node.js';
 import {
   buildGraph,
   defaultOpset,
   readModel,
+  type Graph,
   upgradeOpset,
   verifyGraph,
   writeModel,
 } from '../onnx/index.js';
 import { dynamicConv } from '../passes/dynamic-conv.js';
+import { quantizeConvWeights } from '../passes/dynamic-conv-weights.js';
+import { findConvTargets } from '../passes/dynamic-conv-targets.js';
 import { dynamicGather } from '../passes/dynamic-gather.js';
 import {
   dynamicMatMul,
@@ -21,24 +26,32 @@ import type { DynamicCache } from '../passes/dynamic-steps.js';
 import { findWeightTargets, type SkippedNode } from '../passes/weight-only-targets.js';
 import { setMetadata } from './quantize-weights.js';
 
-/** Options of quantizeDynamic; the defaults are the measured choices (bench/weights.ts). */
+/**
+ * What becomes of Conv: int8 weights per output channel read by the float Conv through
+ * 'cast-mul' (Cast -> Mul, folded back to float by onnxruntime at load) or 'dequantize'
+ * (DequantizeLinear, axis 0), 'integer' (DynamicQuantizeLinear -> ConvInteger, uint8 x uint8),
+ * or 'float' (weights left as they are).
+ */
+export type DynamicConvForm = 'float' | 'cast-mul' | 'dequantize' | 'integer';
+
+/** Options of quantizeDynamic; the defaults are the measured choices (bench/dynamic.ts). */
 export interface DynamicOptions {
-  /** Conv as ConvInteger (uint8 x uint8) or left in float (default: float, measured faster). */
-  readonly conv?: 'float' | 'integer';
+  /** Conv's form (default: cast-mul, int8 weights and fp32's latency in onnxruntime). */
+  readonly conv?: DynamicConvForm;
   /** MatMul weight type: int8 (default; u8 x s8) or uint8 (zero point 128). */
   readonly weightType?: DynamicWeightType;
 }
 
 /** The measured defaults. */
 export const DYNAMIC_DEFAULTS: Readonly<Required<DynamicOptions>> = Object.freeze({
-  conv: 'float',
+  conv: 'cast-mul',
   weightType: 'int8',
 });
 
 /** What quantizeDynamic did, for the CLI's table and `--json`. */
 export interface DynamicReport {
   readonly mode: 'dynamic';
-  readonly conv: 'float' | 'integer';
+  readonly conv: DynamicConvForm;
   readonly weightType: DynamicWeightType;
   readonly opset: { readonly from: number; readonly to: number };
   readonly nodes: readonly DynamicEntry[];
@@ -50,6 +63,8 @@ export interface DynamicReport {
 
 /** The first opset with DynamicQuantizeLinear; older models are upgraded to 13. */
 const DYNAMIC_OPSET = 11;
+/** The first opset whose DequantizeLinear takes `axis` (conv 'dequantize'). */
+const PER_AXIS_DQ_OPSET = 13;
 
 /** Dynamically quantizes `modelBytes`: no calibration data needed. */
 export function quantizeDynamic(
@@ -60,7 +75,7 @@ export function quantizeDynamic(
   const weightType = options.weightType ?? DYNAMIC_DEFAULTS.weightType;
   const model = readModel(modelBytes);
   const from = defaultOpset(model);
-  if (from < DYNAMIC_OPSET) upgradeOpset(model);
+  if (from < (conv === 'dequantize' ? PER_AXIS_DQ_OPSET : DYNAMIC_OPSET)) upgradeOpset(model);
   const graph = buildGraph(model);
   const cache: DynamicCache = new Map();
   const { targets, skipped } = findWeightTargets(graph);
@@ -68,11 +83,14 @@ export function quantizeDynamic(
   const gather = dynamicGather(graph);
   nodes.push(...gather.done);
   skipped.push(...gather.skipped);
-  if (conv === 'integer') {
-    const convs = dynamicConv(graph, cache);
-    nodes.push(...convs.done);
-    skipped.push(...convs.skipped);
-  }
+  const convs =
+    conv === 'integer'
+      ? dynamicConv(graph, cache)
+      : conv === 'dequantize' || conv === 'cast-mul'
+        ? quantizeConvWeights(graph, conv)
+        : keepConvFloat(graph);
+  nodes.push(...convs.done);
+  skipped.push(...convs.skipped);
   verifyGraph(graph);
   setMetadata(model, 'zeropoint.dynamic', JSON.stringify({ conv, weightType }));
   const bytes = writeModel(model);
@@ -87,4 +105,15 @@ export function quantizeDynamic(
     bytesOut: bytes.length,
   };
   return { bytes, report };
+}
+
+/** conv 'float': every Conv is left alone, and the report says so. */
+function keepConvFloat(graph: Graph): { done: DynamicEntry[]; skipped: SkippedNode[] } {
+  const { targets, skipped } = findConvTargets(graph);
+  const kept = targets.map((t) => ({
+    node: nodeLabel(t.node),
+    opType: 'Conv',
+    reason: 'asked for: conv float',
+  }));
+  return { done: [], skipped: [...skipped, ...kept] };
 }

@@ -46,7 +46,11 @@ const VARIANTS: readonly { activations: ActivationMode; method: ObserverKind }[]
 ];
 
 /** Median single-threaded latency of each model on one fixed input, interleaved. */
-async function latencies(models: readonly Uint8Array[], shape: readonly number[], runs: number) {
+export async function latencies(
+  models: readonly Uint8Array[],
+  shape: readonly number[],
+  runs: number,
+) {
   const sessions = await Promise.all(models.map((m) => createSession(m, { threads: 1 })));
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
   const samples = models.map(() => [] as number[]);

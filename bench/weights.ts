@@ -211,7 +211,8 @@ async function modelTable(fp32: Uint8Array): Promise<void> {
   const nbits = 'matmulnbits' as const;
   const variants: Variant[] = [
     ['fp32', () => fp32],
-    ['dynamic int8, Conv float (default)', d({})],
+    ['dynamic int8, Conv float', d({ conv: 'float' })],
+    ['dynamic int8, Conv int8 cast-mul (default)', d({})],
     ['dynamic int8, ConvInteger u8 x u8', d({ conv: 'integer' })],
     ['int8 sym b32 blocked DQ (default)', w({ bits: 8 })],
     ['int8 asym b32 blocked DQ', w({ bits: 8, scheme: asym })],

@@ -42,6 +42,10 @@ export function findConvTargets(graph: Graph): { targets: ConvTarget[]; skipped:
       skip(`weight is ${weight.dtype}, not float32`);
       continue;
     }
+    if (weight.shape.length < 3) {
+      skip(`weight has rank ${weight.shape.length}; Conv's is [M, C/group, k...]`);
+      continue;
+    }
     const bias = b === '' ? undefined : graph.constantValue(b);
     if (b !== '' && bias === undefined) {
       skip('bias is not a constant');

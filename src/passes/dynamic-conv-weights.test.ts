@@ -94,7 +94,7 @@ describe('quantizeConvWeights', () => {
     expect(graph.nodes.filter((n) => n.opType === 'Cast')).toHaveLength(1);
   });
 
-  it('a Conv whose weight or bias is computed at run time stays float, with the reason', () => {
+  it('a Conv whose weight or bias is computed at run time, or not of rank >= 3, stays float, with the reason', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', [1, 2, 4, 4]);
     const w = b.input('w_in', 'float32', [3, 2, 1, 1]);
@@ -102,6 +102,8 @@ describe('quantizeConvWeights', () => {
     b.output(b.op('Conv', [x, w]));
     b.output(b.op('Conv', [x, 'w', b.input('bias_in', 'float32', [3])]));
     b.output(b.op('Conv', [x, b.op('Relu', ['w'])]));
+    b.initializer('w2d', 'float32', [3, 2], W);
+    b.output(b.op('Conv', [x, 'w2d']));
     const graph = buildGraph(b.model());
     const { done, skipped } = quantizeConvWeights(graph, 'dequantize');
     verifyGraph(graph);
@@ -110,8 +112,9 @@ describe('quantizeConvWeights', () => {
       { node: 'Conv_0', opType: 'Conv', reason: 'weight is not a constant' },
       { node: 'Conv_1', opType: 'Conv', reason: 'bias is not a constant' },
       { node: 'Conv_3', opType: 'Conv', reason: 'weight is not a constant' },
+      { node: 'Conv_4', opType: 'Conv', reason: "weight has rank 2; Conv's is [M, C/group, k...]" },
     ]);
-    expect(graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'Conv', 'Relu', 'Conv']);
+    expect(graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'Conv', 'Relu', 'Conv', 'Conv']);
     expect(graph.constantValue('w')!.dtype).toBe('float32');
   });
 });

@@ -230,7 +230,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
     warnings,
     timings,
   };
-  const groups = layerGroups(graph, activations);
+  const groups = layerGroups(graph, measured.tensors);
   const cached = calibration === options.cache;
   return {
     profile,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readModel } from '../onnx/index.js';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
 import { profileModel } from './profile-model.js';
+import { withMethodChoice } from './auto-plan.js';
 import { accuracySearch, type SearchInput } from './search.js';
 import { outputSqnr, runBatches } from './variants.js';
 
@@ -86,5 +87,50 @@ describe('accuracySearch', () => {
     } else {
       expect(result.trials[1]!.methods).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('withMethodChoice', () => {
+  const groups = [...profiled.groups.values()].flat();
+  const p = groups[0]!;
+  const measured = (best: string) => {
+    const candidates: Record<string, number> = {};
+    for (const m of ['minmax', 'percentile', 'mse']) candidates[`asymmetric uint8 ${m}`] = 20;
+    candidates[`asymmetric uint8 ${best}`] = 30;
+    return { ...p, measured: { sqnrDb: 20, mse: 1, candidates } };
+  };
+
+  it('reads the held-out measurements the profile made for every group the search sees', () => {
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.every((g) => g.measured?.candidates !== undefined)).toBe(true);
+  });
+
+  it('moves a group to the method that measured best, with that candidate range', () => {
+    const { options, changed } = withMethodChoice(
+      { activations: 'asymmetric' },
+      [measured('mse')],
+      'minmax',
+    );
+    expect(changed).toBe(1);
+    const mse = p.candidates.find(
+      (c) => c.method === 'mse' && c.scheme === 'asymmetric' && c.qtype === 'uint8',
+    )!;
+    for (const t of p.tensors) {
+      expect(options.tensors?.[t]).toEqual({
+        qtype: 'uint8',
+        scheme: 'asymmetric',
+        range: mse.range,
+      });
+    }
+  });
+
+  it('leaves a group whose current method measured best', () => {
+    const { options, changed } = withMethodChoice(
+      { activations: 'asymmetric' },
+      [measured('minmax')],
+      'minmax',
+    );
+    expect(changed).toBe(0);
+    expect(options.tensors).toEqual({});
   });
 });

@@ -133,4 +133,27 @@ describe('a folder of .npy files', () => {
       code: 'io',
     });
   });
+
+  // Defects the fuzzer (test/fuzz/) found.
+  it('a version byte of 255 fails as bad-file (its header length was read as 4 GiB, allocated and decoded)', async () => {
+    const bytes = npy(1, 2, 0);
+    bytes[6] = 255;
+    const dir = folder({ '0.npy': bytes });
+    await expect(openCalibrationData(dir, [x])).rejects.toMatchObject({
+      code: 'bad-file',
+      message: expect.stringMatching(/format version 255/) as unknown,
+    });
+  });
+
+  it('a shape of -1 or 1.5 in a header fails as bad-file before any batch is read', async () => {
+    for (const shape of ['(-1, 2)', '(1.5, 2)']) {
+      const header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }\n`;
+      const bytes = new Uint8Array(10 + header.length + 8);
+      bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length, 0]);
+      bytes.set(new TextEncoder().encode(header), 10);
+      await expect(openCalibrationData(folder({ '0.npy': bytes }), [x])).rejects.toThrow(
+        /bad shape/,
+      );
+    }
+  });
 });

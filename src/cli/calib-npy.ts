@@ -12,7 +12,7 @@ import {
   checkInputType,
   type ModelInput,
 } from '../ptq/model-inputs.js';
-import { parseNpy } from './npy.js';
+import { npyHeaderSpan, parseNpy, parseNpyHeaderText } from './npy.js';
 
 /** What a .npy header says about the array after it. */
 export interface NpyHeader {
@@ -24,33 +24,21 @@ export interface NpyHeader {
 
 /** Byte offset of the values given a .npy file's first 12 bytes; `bad-file` if not .npy. */
 export function npyDataOffset(prefix: Uint8Array, file: string): number {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (prefix.length < 12 || magic.some((b, i) => prefix[i] !== b)) {
-    fail('bad-file', `${file} is not a valid .npy file: missing the NUMPY magic`, { file });
-  }
-  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-  return prefix[6]! >= 2 ? 12 + view.getUint32(8, true) : 10 + view.getUint16(8, true);
+  return npyHeaderSpan(prefix, file).dataStart;
 }
 
 /** Parses the header in `bytes` (at least npyDataOffset bytes long). */
 export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
-  const dataOffset = npyDataOffset(bytes, file);
-  const start = bytes[6]! >= 2 ? 12 : 10;
-  const header = new TextDecoder().decode(bytes.subarray(start, dataOffset));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || shapeText === undefined) {
+  const { headerStart, dataStart } = npyHeaderSpan(bytes, file);
+  const header = new TextDecoder().decode(bytes.subarray(headerStart, dataStart));
+  const { descr, fortran, shape } = parseNpyHeaderText(header, file);
+  if (descr === undefined || shape === undefined) {
     fail('bad-file', `${file} is not a valid .npy file: header lacks descr or shape`, { file });
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
-  if (/'fortran_order'\s*:\s*True/.test(header)) {
+  if (fortran === 'True') {
     fail('bad-file', `${file} holds a Fortran-order array; save it in C order`, { file });
   }
-  return { descr, shape, dataOffset };
+  return { descr, shape, dataOffset: dataStart };
 }
 
 /**

@@ -11,26 +11,69 @@ export interface NpyArray {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+/** The longest header np.load reads (its max_header_size, numpy >= 1.24). */
+const MAX_HEADER_BYTES = 10000;
 
-/** Parses .npy bytes holding a little-endian float32 C-order array; `file` names it in errors. */
-export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
-  const bad = (why: string): never =>
-    fail('bad-file', `${file} is not a valid .npy file: ${why}`, { file });
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) bad('missing the NUMPY magic');
-  const major = bytes[6]!;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function badNpy(file: string, why: string): never {
+  return fail('bad-file', `${file} is not a valid .npy file: ${why}`, { file });
+}
+
+/**
+ * Where the header text of .npy bytes starts and the values begin, from the first 12 bytes;
+ * `bad-file` for a wrong magic or version, or a header length no numpy writes (so a corrupted
+ * length never sizes an allocation).
+ */
+export function npyHeaderSpan(
+  prefix: Uint8Array,
+  file: string,
+): { headerStart: number; dataStart: number } {
+  if (prefix.length < 10 || MAGIC.some((b, i) => prefix[i] !== b)) {
+    badNpy(file, 'missing the NUMPY magic');
+  }
+  const major = prefix[6]!;
+  if (major < 1 || major > 3) badNpy(file, `format version ${major} (numpy writes 1 to 3)`);
   const wide = major >= 2;
-  if (wide && bytes.length < 12) bad('truncated header');
+  if (wide && prefix.length < 12) badNpy(file, 'truncated header');
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const headerLength = wide ? view.getUint32(8, true) : view.getUint16(8, true);
+  if (headerLength > MAX_HEADER_BYTES) {
+    badNpy(file, `a header of ${headerLength} bytes (numpy reads at most ${MAX_HEADER_BYTES})`);
+  }
   const headerStart = wide ? 12 : 10;
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) bad('truncated header');
-  const header = new TextDecoder().decode(bytes.subarray(headerStart, dataStart));
+  return { headerStart, dataStart: headerStart + headerLength };
+}
+
+/** The dtype, order and shape a .npy header's text declares; `bad-file` for a bad shape. */
+export function parseNpyHeaderText(
+  header: string,
+  file: string,
+): { descr?: string; fortran?: string; shape?: number[] } {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    bad('header lacks descr, fortran_order or shape');
+  const shape = shapeText
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  if (shape?.some((d) => !Number.isSafeInteger(d) || d < 0) === true) {
+    badNpy(file, `bad shape (${shapeText})`);
+  }
+  return {
+    ...(descr === undefined ? {} : { descr }),
+    ...(fortran === undefined ? {} : { fortran }),
+    ...(shape === undefined ? {} : { shape }),
+  };
+}
+
+/** Parses .npy bytes holding a little-endian float32 C-order array; `file` names it in errors. */
+export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
+  const { headerStart, dataStart } = npyHeaderSpan(bytes, file);
+  if (dataStart > bytes.length) badNpy(file, 'truncated header');
+  const header = new TextDecoder().decode(bytes.subarray(headerStart, dataStart));
+  const { descr, fortran, shape } = parseNpyHeaderText(header, file);
+  if (descr === undefined || fortran === undefined || shape === undefined) {
+    badNpy(file, 'header lacks descr, fortran_order or shape');
   }
   if (descr !== '<f4' && descr !== '=f4' && descr !== '|f4') {
     fail(
@@ -40,22 +83,17 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
       { file },
     );
   }
-  if (fortran === 'True') bad('Fortran-order arrays are not supported; save with C order');
-  const shape = shapeText!
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`bad shape (${shapeText})`);
+  if (fortran === 'True') badNpy(file, 'Fortran-order arrays are not supported; save with C order');
   const count = sizeOf(shape);
   if (bytes.length - dataStart < count * 4) {
-    bad(`truncated data: shape (${shape.join(', ')}) needs ${count * 4} bytes`);
+    badNpy(file, `truncated data: shape (${shape.join(', ')}) needs ${count * 4} bytes`);
   }
   const start = bytes.byteOffset + dataStart;
+  // Misaligned values are copied; not with slice(), which on a Node Buffer is another view.
   const data =
     start % 4 === 0
       ? new Float32Array(bytes.buffer, start, count)
-      : new Float32Array(bytes.slice(dataStart, dataStart + count * 4).buffer);
+      : new Float32Array(new Uint8Array(bytes.subarray(dataStart, dataStart + count * 4)).buffer);
   return { shape, data };
 }
 

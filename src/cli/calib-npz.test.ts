@@ -108,4 +108,65 @@ describe('a .npz archive', () => {
     writeFileSync(file, new Uint8Array(100));
     await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
   });
+
+  // Defects the fuzzer (test/fuzz/) found: corrupted archives failed with RangeErrors or sized
+  // reads by their corrupted fields.
+  it('a central directory entry whose name runs past the directory fails as bad-file (was a RangeError)', async () => {
+    const file = edited((view, zip) => view.setUint16(zip.cd + 28, 40000, true));
+    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+  });
+
+  it('a central directory, local header or member past the end of the file fails as bad-file, unread', async () => {
+    const edits: ((view: DataView, zip: Zip) => void)[] = [
+      (view, zip) => view.setUint32(zip.eocd + 12, 0xfffffff0, true),
+      (view, zip) => view.setUint32(zip.eocd + 16, 0x7ffffff0, true),
+      (view, zip) => view.setUint32(zip.cd + 42, 0x7fffffff, true),
+      (view, zip) => view.setUint32(zip.cd + 20, 0x7fffffff, true),
+      (view, zip) => {
+        // A zip64 entry count whose locator points 1 TiB into a small file.
+        view.setUint16(zip.eocd + 10, 0xffff, true);
+        view.setUint32(zip.eocd - 20, 0x07064b50, true);
+        view.setBigUint64(zip.eocd - 12, 2n ** 40n, true);
+      },
+    ];
+    for (const edit of edits) {
+      await expect(openCalibrationData(edited(edit), [x])).rejects.toMatchObject({
+        code: 'bad-file',
+      });
+    }
+  });
+
+  it('a member whose .npy header ends before byte 12 fails as bad-file (was a read of -2 bytes)', async () => {
+    const member = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0, 0, 0, 0, 0]);
+    const file = join(root, `${archives++}.npz`);
+    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 0 }] }));
+    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+  });
+
+  it('a shape asking for more values than the member holds fails before the first batch', async () => {
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 2, 3), }\n";
+    const member = new Uint8Array(10 + header.length + 24);
+    member.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length, 0]);
+    member.set(new TextEncoder().encode(header), 10);
+    const file = join(root, `${archives++}.npz`);
+    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 6 }] }));
+    await expect(openCalibrationData(file, [x])).rejects.toThrow(/declares shape .* but holds/);
+  });
 });
+
+/** Offsets in a one-member archive: its central directory entry and end record. */
+interface Zip {
+  readonly cd: number;
+  readonly eocd: number;
+}
+
+/** A stored one-member .npz of a valid x array with `edit` applied to its bytes. */
+function edited(edit: (view: DataView, zip: Zip) => void): string {
+  const bytes = zipSync({ 'x.npy': [serializeNpy(ramp(12), [2, 2, 3]), { level: 0 }] });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const eocd = bytes.length - 22;
+  edit(view, { cd: view.getUint32(eocd + 16, true), eocd });
+  const file = join(root, `${archives++}.npz`);
+  writeFileSync(file, bytes);
+  return file;
+}

@@ -5,6 +5,7 @@
 // Not .npy folders (calib-npy.ts) and not the zip format itself (calib-zip.ts).
 import { open } from 'node:fs/promises';
 import { fail } from '../core/errors.js';
+import { sizeOf } from '../core/granularity.js';
 import type { Feeds } from '../ptq/batches.js';
 import { checkFinite, type ModelInput } from '../ptq/model-inputs.js';
 import { checkNpyHeader, npyDataOffset, parseNpyHeader, type NpyHeader } from './calib-npy.js';
@@ -27,7 +28,8 @@ export interface NpzPlan {
 
 async function readHeader(reader: ByteReader, what: string): Promise<NpyHeader> {
   const prefix = await reader.read(12);
-  const rest = await reader.read(npyDataOffset(prefix, what) - 12);
+  // A version 1.0 header may end before byte 12 (it is at least 10 long).
+  const rest = await reader.read(Math.max(0, npyDataOffset(prefix, what) - 12));
   const bytes = new Uint8Array(prefix.length + rest.length);
   bytes.set(prefix);
   bytes.set(rest, prefix.length);
@@ -79,6 +81,16 @@ export async function planNpz(
     }
     const batch = [Math.min(batchSize, header.shape[0]!), ...header.shape.slice(1)];
     checkNpyHeader(input, header, what, batch);
+    // A shape asking for more bytes than the member holds is a corrupted header: say so now,
+    // before a batch that size is read.
+    const needed = header.dataOffset + 4 * sizeOf(header.shape);
+    if (needed > entry.size) {
+      fail(
+        'bad-file',
+        `${what} declares shape (${header.shape.join(', ')}), ${needed} bytes, but holds ${entry.size}`,
+        { input: input.name, file },
+      );
+    }
     arrays.push({ input, entry, header });
   }
   const samples = arrays[0]?.header.shape[0] ?? 0;

@@ -42,12 +42,16 @@ export async function zipEntries(
   let cdOffset = tail.getUint32(eocd + 16, true);
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     if (eocd < 20 || tail.getUint32(eocd - 20, true) !== 0x07064b50) bad('no zip64 locator');
-    const z = await readAt(handle, Number(tail.getBigUint64(eocd - 12, true)), 56);
+    const record = tail.getBigUint64(eocd - 12, true);
+    if (record + 56n > BigInt(size)) bad('bad zip64 record');
+    const z = await readAt(handle, Number(record), 56);
     if (z.byteLength < 56 || z.getUint32(0, true) !== 0x06064b50) bad('bad zip64 record');
     count = Number(z.getBigUint64(32, true));
     cdSize = Number(z.getBigUint64(40, true));
     cdOffset = Number(z.getBigUint64(48, true));
   }
+  // Corrupted sizes and offsets must not size an allocation or a read past the file.
+  if (cdOffset + cdSize > size) bad('the central directory runs past the end of the file');
   const cd = await readAt(handle, cdOffset, cdSize);
   const entries: ZipEntry[] = [];
   for (let at = 0, k = 0; k < count; k++) {
@@ -57,6 +61,8 @@ export async function zipEntries(
     if ((cd.getUint16(at + 8, true) & 1) !== 0) bad('encrypted members are not supported');
     const nameLength = cd.getUint16(at + 28, true);
     const extraLength = cd.getUint16(at + 30, true);
+    const extraEnd = at + 46 + nameLength + extraLength;
+    if (extraEnd > cd.byteLength) bad('bad central directory');
     const name = new TextDecoder().decode(new Uint8Array(cd.buffer, at + 46, nameLength));
     const sizes = [
       cd.getUint32(at + 24, true),
@@ -64,13 +70,13 @@ export async function zipEntries(
       cd.getUint32(at + 42, true),
     ];
     // zip64 extra field (id 1): the 64-bit values of those fields that hold 0xffffffff.
-    for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength;) {
+    for (let e = at + 46 + nameLength; e + 4 <= extraEnd;) {
       const id = cd.getUint16(e, true);
       const length = cd.getUint16(e + 2, true);
       if (id === 1) {
         let v = e + 4;
         for (let i = 0; i < 3; i++) {
-          if (sizes[i] === 0xffffffff && v + 8 <= e + 4 + length) {
+          if (sizes[i] === 0xffffffff && v + 8 <= Math.min(e + 4 + length, extraEnd)) {
             sizes[i] = Number(cd.getBigUint64(v, true));
             v += 8;
           }
@@ -79,16 +85,19 @@ export async function zipEntries(
       e += 4 + length;
     }
     const [uncompressed, compressed, offset] = sizes as [number, number, number];
+    if (offset + 30 > size) bad(`bad local header of ${name}`);
     const local = await readAt(handle, offset, 30);
     if (local.byteLength < 30 || local.getUint32(0, true) !== 0x04034b50) {
       bad(`bad local header of ${name}`);
     }
+    const dataStart = offset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+    if (dataStart + compressed > size) bad(`member ${name} runs past the end of the file`);
     entries.push({
       name,
       method: cd.getUint16(at + 10, true),
       compressedSize: compressed,
       size: uncompressed,
-      dataStart: offset + 30 + local.getUint16(26, true) + local.getUint16(28, true),
+      dataStart,
     });
     at += 46 + nameLength + extraLength + cd.getUint16(at + 32, true);
   }

@@ -101,6 +101,50 @@ describe('readModel and writeModel', () => {
     }
   });
 
+  // Defects the fuzzer (test/fuzz/) found: bytes zeropoint and onnxruntime read differently.
+  it('fails when the default domain is imported at two opsets (zeropoint read the first, onnxruntime the last)', () => {
+    const model = tinyModel(13);
+    model.opsetImport.push({
+      $typeName: 'onnx.OperatorSetIdProto',
+      domain: 'ai.onnx',
+      version: 7n,
+    });
+    const error = errorOf(() => readModel(writeModel(model)));
+    expect(isZeropointError(error, 'bad-model')).toBe(true);
+    expect((error as Error).message).toMatch(/default ONNX domain at several opsets \(13, 7\)/);
+  });
+
+  it('fails on a field with another wire type than the schema gives it (protobuf-es read it anyway; onnxruntime skips it)', () => {
+    // producer_version (field 3, a string) as a varint: protobuf-es reads an empty string.
+    const extra = new BinaryWriter().tag(3, WireType.Varint).uint32(0).finish();
+    const bytes = writeModel(tinyModel());
+    const error = errorOf(() => readModel(Uint8Array.from([...bytes, ...extra])));
+    expect(isZeropointError(error, 'bad-model')).toBe(true);
+    expect((error as Error).message).toMatch(/ModelProto.producer_version has wire type 0, not 2/);
+  });
+
+  it('accepts repeated numbers written one by one as well as packed', () => {
+    // graph { initializer { dims: 2, dims: 2 (unpacked), data_type: FLOAT, name: 'v', float_data x4 } }
+    const tensor = new BinaryWriter()
+      .tag(1, WireType.Varint)
+      .uint32(2)
+      .tag(1, WireType.Varint)
+      .uint32(2);
+    tensor.tag(2, WireType.Varint).uint32(1).tag(8, WireType.LengthDelimited).string('v');
+    for (const v of [1, 2, 3, 4]) tensor.tag(4, WireType.Bit32).float(v);
+    const graph = new BinaryWriter().tag(5, WireType.LengthDelimited).bytes(tensor.finish());
+    const extra = new BinaryWriter()
+      .tag(7, WireType.LengthDelimited)
+      .bytes(graph.finish())
+      .finish();
+    const model = readModel(Uint8Array.from([...writeModel(tinyModel()), ...extra]));
+    const v = model.graph!.initializer.find((t) => t.name === 'v')!;
+    expect([v.dims, v.floatData]).toEqual([
+      [2n, 2n],
+      [1, 2, 3, 4],
+    ]);
+  });
+
   it('fails when no opset of the default domain is imported', () => {
     const model = tinyModel();
     model.opsetImport = [{ $typeName: 'onnx.OperatorSetIdProto', domain: 'com.x', version: 1n }];
@@ -132,5 +176,17 @@ describe('modelInfo and setDefaultOpset', () => {
     setDefaultOpset(model, 13);
     expect(model.opsetImport.map((o) => [o.domain, o.version])).toEqual([['ai.onnx', 13n]]);
     expect(defaultOpset(model)).toBe(13);
+  });
+
+  it('sets every import of the default domain, so none is left at the old opset', () => {
+    const model = tinyModel(11);
+    model.opsetImport.push({
+      $typeName: 'onnx.OperatorSetIdProto',
+      domain: 'ai.onnx',
+      version: 11n,
+    });
+    setDefaultOpset(model, 13);
+    expect(model.opsetImport.map((o) => o.version)).toEqual([13n, 13n]);
+    expect(() => readModel(writeModel(model))).not.toThrow();
   });
 });

@@ -5,6 +5,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { fail } from '../core/index.js';
 import { ModelProtoSchema, OperatorSetIdProtoSchema, type ModelProto } from './gen/onnx_pb.js';
+import { findWireTypeMismatch } from './wire-check.js';
 
 /** Lowest default-domain opset readModel accepts. */
 export const MIN_OPSET = 7;
@@ -29,7 +30,8 @@ export function isDefaultDomain(domain: string): boolean {
 
 /**
  * Decodes ONNX bytes, failing with `bad-model` when they are not a model zeropoint can read:
- * corrupt or truncated protobuf, no ir_version, no graph, or a default opset outside 7..23.
+ * corrupt or truncated protobuf, a field with another wire type than the schema's, no
+ * ir_version, no graph, or a default opset outside 7..23 or imported at two versions.
  */
 export function readModel(bytes: Uint8Array, file?: string): ModelProto {
   const context = file === undefined ? {} : { file };
@@ -41,6 +43,10 @@ export function readModel(bytes: Uint8Array, file?: string): ModelProto {
     const reason = error instanceof Error ? error.message : String(error);
     return fail('bad-model', `${where} is not a valid ONNX model (${reason})`, context);
   }
+  const mismatch = findWireTypeMismatch(ModelProtoSchema, bytes);
+  if (mismatch !== undefined) {
+    fail('bad-model', `${where} is not a valid ONNX model (${mismatch})`, context);
+  }
   if (model.irVersion <= 0n) {
     fail('bad-model', `${where} is not a valid ONNX model: it has no ir_version`, context);
   }
@@ -50,6 +56,18 @@ export function readModel(bytes: Uint8Array, file?: string): ModelProto {
   const opset = findDefaultOpset(model);
   if (opset === undefined) {
     fail('bad-model', `${where} imports no opset of the default ONNX domain`, context);
+  }
+  // Two imports of the default domain ('' and 'ai.onnx', or one twice) with different versions
+  // leave the opset ambiguous: zeropoint would read the first, onnxruntime the last.
+  const versions = new Set(
+    model.opsetImport.filter((o) => isDefaultDomain(o.domain)).map((o) => o.version),
+  );
+  if (versions.size > 1) {
+    fail(
+      'bad-model',
+      `${where} imports the default ONNX domain at several opsets (${[...versions].join(', ')})`,
+      context,
+    );
   }
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
     fail(
@@ -77,16 +95,15 @@ export function defaultOpset(model: ModelProto): number {
   return opset ?? fail('bad-model', 'the model imports no opset of the default ONNX domain');
 }
 
-/** Sets the default-domain opset import to `version`, adding the import when missing. */
+/** Sets the default-domain opset import (each, if repeated) to `version`, adding one if missing. */
 export function setDefaultOpset(model: ModelProto, version: number): void {
-  const entry = model.opsetImport.find((o) => isDefaultDomain(o.domain));
-  if (entry === undefined) {
+  const entries = model.opsetImport.filter((o) => isDefaultDomain(o.domain));
+  if (entries.length === 0) {
     model.opsetImport.push(
       create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(version) }),
     );
-  } else {
-    entry.version = BigInt(version);
   }
+  for (const entry of entries) entry.version = BigInt(version);
 }
 
 /** IR version, opsets, producer and size of a model. */

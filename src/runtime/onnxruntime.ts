@@ -30,7 +30,7 @@ export interface SessionOptions {
 export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the model; `outputs` defaults to all of the model's outputs. */
+  /** Runs the model (`outputs`: all of the model's by default); `bad-model` if ORT fails. */
   run(
     feeds: Readonly<Record<string, RuntimeTensor>>,
     outputs?: readonly string[],
@@ -74,7 +74,13 @@ export async function createSession(
         ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
       }
       const fetches = outputs ?? session.outputNames;
-      const result = await session.run(ortFeeds, fetches as string[]);
+      if (fetches.length === 0) fail('bad-model', 'the model has no outputs to compute');
+      let result: ort.InferenceSession.ReturnType;
+      try {
+        result = await session.run(ortFeeds, fetches as string[]);
+      } catch (error) {
+        fail('bad-model', `onnxruntime cannot run the model: ${(error as Error).message}`);
+      }
       const out: Record<string, RuntimeTensor> = {};
       for (const name of fetches) {
         const tensor = result[name];

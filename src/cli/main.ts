@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ZeropointError, fail } from '../core/errors.js';
 import { registerBench } from './bench-command.js';
+import { errorLine } from './error-line.js';
 import { registerProfile } from './profile-command.js';
 import { ADVICE_OPTIONS } from './profile-format.js';
 import { formatQuantize, runModeQuantize, runQuantize } from './quantize-command.js';
@@ -155,7 +156,7 @@ try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof ZeropointError) {
-    console.error(`zeropoint: ${error.message} [${error.code}]`);
+    console.error(errorLine(error));
     process.exitCode = 1;
   } else {
     throw error;

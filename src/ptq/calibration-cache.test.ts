@@ -39,6 +39,11 @@ describe('modelFingerprint', () => {
     padded.set(bytes, 1);
     expect(modelFingerprint(padded.subarray(1))).toBe(modelFingerprint(bytes));
   });
+
+  it('is the same for a Node Buffer at an unaligned offset (its slice() is a view, not a copy)', () => {
+    const buffer = Buffer.concat([Buffer.alloc(1), Buffer.from(bytes)]).subarray(1);
+    expect(modelFingerprint(buffer)).toBe(modelFingerprint(bytes));
+  });
 });
 
 describe('mergeCalibration and method switching', () => {

@@ -21,7 +21,7 @@ export function modelFingerprint(model: Uint8Array | ModelProto): string {
   const view =
     bytes.byteOffset % 4 === 0
       ? new Uint32Array(bytes.buffer, bytes.byteOffset, words)
-      : new Uint32Array(bytes.slice(0, words * 4).buffer);
+      : new Uint32Array(new Uint8Array(bytes.subarray(0, words * 4)).buffer); // a copy, even of a Buffer
   let h1 = 0xdeadbeef ^ bytes.length;
   let h2 = 0x41c6ce57 ^ bytes.length;
   for (let i = 0; i < words; i++) {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quantizeAdvised } from '../src/advise/index.js';
+import { accuracySearch, outputSqnr, quantizeAdvised, runBatches } from '../src/advise/index.js';
 import { openCalibrationData } from '../src/cli/calib-data.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import {
@@ -83,5 +83,29 @@ describe('one recipe on the PP-OCR classifier', () => {
     expect(built.ranges.get(other)).toEqual(
       profiled.calibration.range(other, { method: 'percentile', spec }),
     );
+  });
+
+  it('reaches a target 6 dB above the start only through fallbacks', async () => {
+    const { profiled, advice } = await given;
+    const start = advice.search!.trials[0]!.score;
+    const reference = await runBatches(profiled.prepared, heldOut);
+    const found = await accuracySearch({
+      prepared: profiled.prepared,
+      start: { activations: 'asymmetric', biasCorrection: true },
+      source: profiled.source,
+      ranking: profiled.profile.sensitivity!.layers,
+      groups: profiled.groups,
+      names: profiled.names,
+      evaluate: async (b) => outputSqnr(reference, await runBatches(b, heldOut)),
+      target: start + 6,
+    });
+    expect(found.trials[0]!.score).toBeCloseTo(start, 6);
+    expect(found.reached).toBe(true);
+    expect(found.chosen.int16.length + found.chosen.float.length).toBeGreaterThan(0);
+    // Every kept trial improved on its base; the chosen one is the last kept.
+    const kept = found.trials.filter((t) => t.kept);
+    expect(kept.at(-1)!.index).toBe(found.chosen.index);
+    for (const t of kept.slice(1))
+      expect(t.score).toBeGreaterThanOrEqual(found.trials[t.base - 1]!.score);
   });
 });

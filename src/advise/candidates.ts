@@ -14,8 +14,13 @@ import {
   type QuantSpec,
   type Scheme,
 } from '../core/index.js';
-import { HistogramObserver, type Histogram, type HistogramMethod } from '../observers/index.js';
-import { histogramError, type ExpectedError } from './histogram-error.js';
+import {
+  histogramError,
+  HistogramObserver,
+  type ExpectedError,
+  type Histogram,
+  type HistogramMethod,
+} from '../observers/index.js';
 
 /** A calibration method the advisor compares (minmax reads the histogram's exact extremes). */
 export type RangeMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';

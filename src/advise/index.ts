@@ -7,7 +7,6 @@ export * from './candidates.js';
 export * from './display-histogram.js';
 export * from './hardware-profile.js';
 export * from './held-out.js';
-export * from './histogram-error.js';
 export * from './measured-error.js';
 export * from './profile-measure.js';
 export * from './profile-model.js';

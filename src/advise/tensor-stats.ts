@@ -1,7 +1,7 @@
 // The shape of a tensor's distribution, as the advisor's rules and the report read it: range,
 // moments, the share below zero and how far the extreme value sits beyond the bulk. Exact for
 // weights (every value at hand); for activations, read from the calibration histogram with each
-// bin taken as uniform over its interval. Not quantization error (histogram-error.ts).
+// bin taken as uniform over its interval. Not quantization error (observers/histogram-error.ts).
 import type { HistogramSnapshot } from '../observers/index.js';
 import { absQuantile, binInterval, cumulative } from '../observers/binned.js';
 

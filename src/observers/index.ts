@@ -12,4 +12,6 @@ export * from './entropy.js';
 export * from './mse.js';
 export * from './torch-search.js';
 export * from './histogram-observer.js';
+export * from './histogram-error.js';
+export * from './range-guard.js';
 export * from './registry.js';

@@ -10,8 +10,8 @@ import {
   quantize,
   type QuantSpec,
 } from '../core/index.js';
-import { HistogramObserver } from '../observers/index.js';
-import { gaussian, laplace, relu } from '../observers/test-data.js';
+import { HistogramObserver } from './histogram-observer.js';
+import { gaussian, laplace, relu } from './test-data.js';
 import { histogramError } from './histogram-error.js';
 
 function both(x: Float32Array, spec: QuantSpec, min: number, max: number) {

@@ -2,10 +2,10 @@
 // bin is read as uniform over its interval and the squared error is integrated exactly, piece
 // by piece between rounding boundaries, so bins wider than a quantization step (a clipped grid
 // over a long tail) are handled as well as narrow ones. Same metrics and definitions as core's
-// quantMetrics; cosine and max error are not estimated. Not the choice of range (observers/).
+// quantMetrics; cosine and max error are not estimated. Not the choice of a range.
 import { QTYPES, type QType } from '../core/index.js';
-import type { HistogramSnapshot } from '../observers/index.js';
-import { binInterval } from '../observers/binned.js';
+import { binInterval } from './binned.js';
+import type { HistogramSnapshot } from './histogram.js';
 
 /** One per-tensor quantizer: what QuantizeLinear then DequantizeLinear compute. */
 export interface Quantizer {

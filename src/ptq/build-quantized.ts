@@ -22,7 +22,7 @@ import {
 } from '../passes/index.js';
 import type { ObserverKind, TensorRange } from '../observers/index.js';
 import type { CalibrationResult } from './calibration-result.js';
-import { nearOutputs, staticRanges } from './output-ranges.js';
+import { nearOutputs, staticRanges, type RangeFallback } from './output-ranges.js';
 
 /** Where a build reads activation ranges: calibrated statistics, read by a method. */
 export interface RangeSource {
@@ -31,6 +31,8 @@ export interface RangeSource {
   readonly method: ObserverKind;
   /** ... except these tensors' (the accuracy search's per-tensor method choice). */
   readonly methods?: Readonly<Record<string, ObserverKind>>;
+  /** false: keep every clipped range as its method chose it (default: the range guard applies). */
+  readonly rangeGuard?: boolean;
 }
 
 /** A quantized model and what made it. */
@@ -40,11 +42,14 @@ export interface BuiltModel {
   readonly insert: InsertReport;
   /** The activation ranges the QDQ parameters were chosen from, by calibrated tensor. */
   readonly ranges: ReadonlyMap<string, TensorRange>;
+  /** Tensors whose clipped range the range guard replaced by min/max (output-ranges.ts). */
+  readonly fallbacks: readonly RangeFallback[];
 }
 
 /**
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
- * from `source` (logits keep their full range, see output-ranges.ts) and bias-correction means
+ * from `source` (logits and ranges the guard rejects keep their full range, see
+ * output-ranges.ts) and bias-correction means
  * from its calibration; upgrades the opset only when 16-bit types need it; verifies the graph.
  */
 export function buildQuantized(
@@ -57,13 +62,19 @@ export function buildQuantized(
   if (defaultOpset(model) < opset) upgradeOpset(model, opset);
   const graph = buildGraph(model);
   const plan = planQuantization(graph, options);
-  const ranges = staticRanges(source.calibration, source.method, activationQuant(options), {
-    near: nearOutputs(graph, plan),
-    tensors: plan.calibrate,
-    ...(source.methods === undefined ? {} : { methods: source.methods }),
-  });
+  const { ranges, fallbacks } = staticRanges(
+    source.calibration,
+    source.method,
+    activationQuant(options),
+    {
+      near: nearOutputs(graph, plan),
+      tensors: plan.calibrate,
+      ...(source.methods === undefined ? {} : { methods: source.methods }),
+      ...(source.rangeGuard === undefined ? {} : { rangeGuard: source.rangeGuard }),
+    },
+  );
   const insert = insertQdq(graph, plan, ranges, source.calibration.channelMeans());
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
-  return { bytes: writeModel(model), plan, insert, ranges };
+  return { bytes: writeModel(model), plan, insert, ranges, fallbacks };
 }

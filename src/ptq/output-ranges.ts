@@ -1,10 +1,18 @@
 // Ranges as static quantization reads them: a clipping method's range for most tensors, but the
 // full calibrated range for tensors that reach a graph output through float ops only (logits
-// before a final Softmax), since clipping their top flattens the scores the model is read by.
+// before a final Softmax), since clipping their top flattens the scores the model is read by,
+// and for tensors whose clipped range the range guard finds destructive (observers/range-guard).
 // buildQuantized reads ranges only here, so every recipe and every advisor trial applies the
 // same rules. Not calibration itself.
 import type { QuantSpec } from '../core/index.js';
-import { methodTraits, type ObserverKind, type TensorRange } from '../observers/index.js';
+import {
+  checkRange,
+  HistogramObserver,
+  methodTraits,
+  type ObserverKind,
+  type RangeCheck,
+  type TensorRange,
+} from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import type { QuantPlan } from '../passes/index.js';
 import type { CalibrationResult } from './calibration-result.js';
@@ -34,25 +42,76 @@ export interface StaticRangeOptions {
   readonly tensors?: readonly string[];
   /** Another method for some tensors than `method`. */
   readonly methods?: Readonly<Record<string, ObserverKind>>;
+  /** false: keep every clipped range, however it measures (default true: the range guard). */
+  readonly rangeGuard?: boolean;
+}
+
+/** A tensor whose clipped range the range guard replaced by its calibrated min/max. */
+export interface RangeFallback {
+  readonly tensor: string;
+  /** The method whose range was replaced. */
+  readonly method: ObserverKind;
+  /** Expected SQNR (dB) on the calibration histogram of that range, and of min/max's. */
+  readonly sqnrDb: number;
+  readonly minmaxSqnrDb: number;
+}
+
+/** The ranges staticRanges read, and the tensors where the guard replaced one. */
+export interface StaticRanges {
+  readonly ranges: Map<string, TensorRange>;
+  readonly fallbacks: RangeFallback[];
+}
+
+/** Guard checks already made, by calibration and reading: the advisor builds hundreds of models. */
+const checked = new WeakMap<CalibrationResult, Map<string, RangeCheck>>();
+
+/** The range guard's check of `tensor`'s `method` range (undefined: it keeps no histogram). */
+function guardCheck(
+  calibration: CalibrationResult,
+  tensor: string,
+  method: ObserverKind,
+  spec: QuantSpec,
+): RangeCheck | undefined {
+  const observer = calibration.observers.get(tensor);
+  if (!(observer instanceof HistogramObserver)) return undefined;
+  let memo = checked.get(calibration);
+  if (memo === undefined) checked.set(calibration, (memo = new Map<string, RangeCheck>()));
+  const key = JSON.stringify([tensor, method, spec]);
+  let check = memo.get(key);
+  if (check === undefined) {
+    check = checkRange(observer.snapshot(), calibration.range(tensor, { method, spec }), spec);
+    memo.set(key, check);
+  }
+  return check;
 }
 
 /**
  * The range of each calibrated tensor under `method` (or its entry in `options.methods`) for
- * `spec`, with tensors in `options.near` at their full calibrated range when the method clips.
+ * `spec`, at its full calibrated range when the method clips and the tensor is in
+ * `options.near` or the range guard finds the clipped range destructive (a fallback).
  */
 export function staticRanges(
   calibration: CalibrationResult,
   method: ObserverKind,
   spec: QuantSpec,
   options: StaticRangeOptions,
-): Map<string, TensorRange> {
+): StaticRanges {
   const ranges = new Map<string, TensorRange>();
+  const fallbacks: RangeFallback[] = [];
   const names = options.tensors ?? [...calibration.observers.keys()];
   for (const name of names) {
     if (!calibration.observers.has(name) || ranges.has(name)) continue;
     const own = options.methods?.[name] ?? method;
-    const full = options.near.has(name) && methodTraits(own).clips;
+    let full = methodTraits(own).clips && options.near.has(name);
+    if (methodTraits(own).clips && !full && options.rangeGuard !== false) {
+      const check = guardCheck(calibration, name, own, spec);
+      if (check?.replaced === true) {
+        full = true;
+        const { sqnrDb, minmaxSqnrDb } = check;
+        fallbacks.push({ tensor: name, method: own, sqnrDb, minmaxSqnrDb });
+      }
+    }
     ranges.set(name, calibration.range(name, { method: full ? 'histogram' : own, spec }));
   }
-  return ranges;
+  return { ranges, fallbacks };
 }

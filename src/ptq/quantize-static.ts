@@ -31,6 +31,7 @@ import { calibrate } from './calibrate.js';
 import { checkCalibrationCache } from './calibration-cache.js';
 import { buildQuantized } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
+import type { RangeFallback } from './output-ranges.js';
 
 /** Options of quantizeStatic: the plan's, plus how to calibrate. */
 export interface StaticOptions extends PlanOptions {
@@ -44,6 +45,8 @@ export interface StaticOptions extends PlanOptions {
   readonly onProgress?: (done: number, total: number | undefined) => void;
   /** Statistics from an earlier run on the same model; calibration is skipped when given. */
   readonly cache?: CalibrationResult;
+  /** false: keep every clipped range as its method chose it (default: the range guard applies). */
+  readonly rangeGuard?: boolean;
 }
 
 /** What preparing the float model changed. */
@@ -59,6 +62,8 @@ export interface StaticResult {
   readonly plan: QuantPlan;
   readonly prepare: PrepareReport;
   readonly insert: InsertReport;
+  /** Tensors whose clipped range the range guard replaced by min/max. */
+  readonly fallbacks: readonly RangeFallback[];
   readonly calibration: CalibrationResult;
   /** Wall time of calibration in ms (0 when a cache was used). */
   readonly calibrationMs: number;
@@ -118,12 +123,17 @@ export async function quantizeStatic(
     });
   }
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
-  const built = buildQuantized(prepared, options, { calibration, method });
+  const built = buildQuantized(prepared, options, {
+    calibration,
+    method,
+    ...(options.rangeGuard === undefined ? {} : { rangeGuard: options.rangeGuard }),
+  });
   return {
     bytes: built.bytes,
     plan: built.plan,
     prepare,
     insert: built.insert,
+    fallbacks: built.fallbacks,
     calibration,
     calibrationMs,
   };

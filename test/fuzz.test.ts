@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeModel } from '../src/onnx/model.js';
 import { generateCase, type Command } from './fuzz/cases.js';
 import { caseSeed } from './fuzz/rng.js';
 import {
@@ -17,6 +18,8 @@ import {
   snapshot,
   type Outcome,
 } from './fuzz/run-case.js';
+import { cliError, runCli } from './helpers/run-cli.js';
+import { GraphBuilder } from './helpers/graph-builder.js';
 
 const SEED = 11;
 const COMMANDS: readonly Command[] = [
@@ -91,5 +94,25 @@ describe('the fuzz checker', () => {
     expect(a.some((p) => p.includes('.model.q.onnx.1234.tmp'))).toBe(true);
     expect(b).toContain('stack trace on stderr');
     expect(b.some((p) => p.startsWith('no coded error line'))).toBe(true);
+  });
+});
+
+describe('defects found by fuzzing, through the CLI', () => {
+  it("a model onnxruntime refuses prints one coded line, without onnxruntime's own log lines", async () => {
+    // A Gemm bias whose float_data is shorter than its shape: zeropoint bench leaves the check
+    // to onnxruntime, which also logged its refusal to stderr, in colour.
+    const b = new GraphBuilder();
+    const w = b.initializer('w', 'float32', [4, 4], new Float32Array(16));
+    const bias = b.initializer('b', 'float32', [4], new Float32Array(4));
+    b.output(b.op('Gemm', [b.input('x', 'float32', [1, 4]), w, bias]), 'float32', [1, 4]);
+    const model = b.model();
+    model.graph!.initializer[1]!.rawData = new Uint8Array(0);
+    model.graph!.initializer[1]!.floatData = [1, 2, 3];
+    const file = join(root, 'short-bias.onnx');
+    writeFileSync(file, writeModel(model));
+    const run = await runCli('bench', file, '--runs', '1', '--warmup', '0', '--no-memory');
+    expect(run.status).toBe(1);
+    expect(cliError(run)?.code).toBe('bad-model');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -58,6 +58,9 @@ export async function createSession(
       interOpNumThreads: 1,
       graphOptimizationLevel: options.optimization ?? 'all',
       executionProviders: ['cpu'],
+      // Fatal only: ORT would print its refusals to stderr beside the coded error they become
+      // here, and its warnings belong in reports, not on the console.
+      logSeverityLevel: 4,
       ...(options.optimizedModelPath === undefined
         ? {}
         : { optimizedModelFilePath: options.optimizedModelPath }),

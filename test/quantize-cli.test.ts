@@ -131,6 +131,7 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       'sizeBefore',
       'sizeAfter',
       'biasCorrected',
+      'rangeFallbacks',
       'plan',
       'notes',
     ]);
@@ -144,6 +145,7 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       sizeBefore: statSync(MODEL).size,
       sizeAfter: statSync(join(out, 'b.onnx')).size,
       biasCorrected: 0,
+      rangeFallbacks: { count: 0, byMethod: {}, tensors: [] },
       notes: [],
     });
     expect(['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse']).toContain(report.method);

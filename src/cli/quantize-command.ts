@@ -2,6 +2,7 @@
 // QDQ form. Reads the model and data, runs the ptq recipe, writes the output atomically and
 // prints a short table (or one JSON object). The recipe itself lives in ptq/.
 import { fail } from '../core/errors.js';
+import { RANGE_GUARD_DB } from '../observers/index.js';
 import { modelInputs, quantizeStatic, type StaticResult } from '../ptq/index.js';
 import { openCalibrationData } from './calib-data.js';
 import { num, table } from './format.js';
@@ -97,6 +98,15 @@ function kb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
 }
 
+/** One line on the clipped ranges the range guard replaced by min/max. */
+function guardLine(byMethod: Readonly<Record<string, number>>): string {
+  const each = Object.entries(byMethod).map(([m, n]) => `${n} ${m}`);
+  return (
+    `range guard: min/max replaced ${each.join(', ')} range(s) that cost over ` +
+    `${RANGE_GUARD_DB} dB of SQNR (--json lists them)`
+  );
+}
+
 /** The short table a person reads after `zeropoint quantize`. */
 export function formatQuantize(r: QuantizeReport): string {
   const rows = Object.entries(r.plan.byOp)
@@ -127,6 +137,7 @@ export function formatQuantize(r: QuantizeReport): string {
     ...(r.biasCorrected === 0
       ? []
       : [`bias correction: ${r.biasCorrected} Conv biases corrected for weight rounding`]),
+    ...(r.rangeFallbacks.count === 0 ? [] : [guardLine(r.rangeFallbacks.byMethod)]),
     ...(r.advice === undefined ? [] : ['', formatAdvice(r.advice)]),
   ].join('\n');
 }

@@ -53,7 +53,8 @@ function record(result: Result): void {
     console.log(`FAIL ${result.how} seed ${result.seed}: ${result.command}, ${result.what}`);
     for (const p of result.problems) console.log(`  - ${p}`);
     console.log(
-      `  replay: npm run fuzz -- --replay ${result.seed}; files: ${join(root, String(result.seed))}`,
+      `  replay: npm run fuzz -- --replay ${result.seed}${command === undefined ? '' : ` --command ${command}`}; ` +
+        `files: ${join(root, String(result.seed))}`,
     );
   }
   if (results.length % 50 === 0) console.log(`... ${results.length} cases`);
@@ -99,9 +100,15 @@ async function runInWorkers(seeds: number[]): Promise<void> {
         ),
       );
     });
+    const left = seeds.length;
     child.send(job);
     const why = await ended;
     clearTimeout(watchdog);
+    if (current === undefined && seeds.length === left) {
+      // The worker died before its first case (e.g. the tree does not compile): give up.
+      console.error(`fuzz worker ran no case: ${why}`);
+      process.exit(2);
+    }
     if (current !== undefined) {
       const c = generateCase(current, command);
       record({

@@ -1,8 +1,9 @@
 // The quantization candidates the advisor weighs for one tensor, each with its error: symmetric
 // int8, asymmetric uint8 and asymmetric int8, under every calibration method that reads a
 // histogram (minmax, percentile, entropy, mse), per tensor, and for weights also per channel.
-// Activations are scored from their calibration histogram (expected error); weights exactly,
-// on their values. Not the choice among them (recommend.ts).
+// Activations are scored from their calibration histogram (expected error), and a clipped range
+// the range guard rejects is shown as the builder uses it: min/max, marked. Weights are scored
+// exactly, on their values. Not the choice among them (recommend.ts).
 import {
   chooseQParams,
   chooseTensorQParams,
@@ -15,6 +16,7 @@ import {
   type Scheme,
 } from '../core/index.js';
 import {
+  clipsDestructively,
   histogramError,
   HistogramObserver,
   type ExpectedError,
@@ -47,6 +49,12 @@ export interface Candidate {
   readonly scale: number;
   readonly zeroPoint: number;
   readonly metrics: ExpectedError;
+  /**
+   * Set when the range guard replaces this method's range by min/max, as the builder does
+   * (ptq/output-ranges.ts): the range the method chose and its expected SQNR. The fields above
+   * are then min/max's. Judged on the group's histogram; the builder judges each tensor's.
+   */
+  readonly guarded: { readonly range: Candidate['range']; readonly sqnrDb: number } | null;
 }
 
 /** Bounds a group's range is clipped to (a folded Relu's, a Sigmoid's), as insertQdq clips. */
@@ -76,15 +84,23 @@ export function activationCandidates(
   methods: readonly RangeMethod[] = RANGE_METHODS,
 ): Candidate[] {
   const snapshot = histogram.snapshot();
-  return CANDIDATE_SPECS.flatMap((spec) =>
-    methods.map((method): Candidate => {
+  return CANDIDATE_SPECS.flatMap((spec) => {
+    const score = (method: RangeMethod): Candidate => {
       const range = methodRange(histogram, method, spec, clamp);
       const { scale, zeroPoint } = chooseQParams(range.min, range.max, spec);
       const grid = quantRange(spec);
       const metrics = histogramError(snapshot, { qtype: spec.qtype, scale, zeroPoint, grid });
-      return { ...spec, granularity: 'per-tensor', method, range, scale, zeroPoint, metrics };
-    }),
-  );
+      const per = 'per-tensor' as const;
+      return { ...spec, granularity: per, method, range, scale, zeroPoint, metrics, guarded: null };
+    };
+    const minmax = score('minmax');
+    return methods.map((method): Candidate => {
+      if (method === 'minmax') return minmax;
+      const own = score(method);
+      if (!clipsDestructively(own.metrics.sqnrDb, minmax.metrics.sqnrDb)) return own;
+      return { ...minmax, method, guarded: { range: own.range, sqnrDb: own.metrics.sqnrDb } };
+    });
+  });
 }
 
 /**
@@ -114,6 +130,7 @@ export function weightCandidates(
         scale: params.scale[0]!,
         zeroPoint: params.zeroPoint[0]!,
         metrics: pick(m),
+        guarded: null,
       });
     }
     if (axis === undefined) continue;
@@ -128,6 +145,7 @@ export function weightCandidates(
       scale: scales[scales.length >> 1]!,
       zeroPoint: params.zeroPoint[0]!,
       metrics: pick(m),
+      guarded: null,
     });
   }
   return out;

@@ -2,14 +2,18 @@
 // calibration histograms of its members, each weight from its values; statistics, candidates,
 // a display histogram and the recommendation. Not calibration (ptq/) and not the model-level
 // flow (profile-model.ts), which adds held-out measurements and sensitivity.
-import { Histogram } from '../observers/index.js';
-import { HistogramObserver } from '../observers/index.js';
+import { Histogram, HistogramObserver, RANGE_GUARD_DB } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import type { ActivationGroup, QuantPlan } from '../passes/index.js';
 import type { CalibrationResult } from '../ptq/index.js';
 import { schemeCost, storedCost, type StorageChoice } from './activation-costs.js';
-import { activationCandidates, weightCandidates, type RangeMethod } from './candidates.js';
+import {
+  activationCandidates,
+  weightCandidates,
+  type Candidate,
+  type RangeMethod,
+} from './candidates.js';
 import { displayFromSnapshot, displayFromValues } from './display-histogram.js';
 import type { HardwareProfile } from './hardware-profile.js';
 import type { TensorProfile } from './profile-types.js';
@@ -109,7 +113,10 @@ export function profileActivations(
       histogram: displayFromSnapshot(snapshot),
       candidates,
       costs: candidateCosts,
-      recommendation: fullRange(recommendActivation(stats, candidates, costs, method), full),
+      recommendation: guardedRange(
+        fullRange(recommendActivation(stats, candidates, costs, method), full),
+        candidates,
+      ),
       measured: null,
     });
   }
@@ -121,6 +128,26 @@ function fullRange(r: Recommendation, full: boolean): Recommendation {
   if (!full) return r;
   return { ...r, reason: `${r.reason}; full range, as it reaches the output through float ops` };
 }
+
+/** A recommendation whose method's range the range guard replaces, saying so with the numbers. */
+function guardedRange(r: Recommendation, candidates: readonly Candidate[]): Recommendation {
+  const qtype = r.scheme === 'symmetric' ? 'int8' : r.qtype;
+  const chosen = candidates.find(
+    (c) => c.scheme === r.scheme && c.qtype === qtype && c.method === r.method,
+  );
+  if (chosen === undefined || chosen.guarded === null) return r;
+  const { range, sqnrDb } = chosen.guarded;
+  return {
+    ...r,
+    reason:
+      `${r.reason}; min/max range: ${r.method}'s [${g(range.min)}, ${g(range.max)}] expects ` +
+      `${db(sqnrDb)} dB against min/max's ${db(chosen.metrics.sqnrDb)} dB, ` +
+      `more than the range guard's ${RANGE_GUARD_DB} dB below`,
+  };
+}
+
+const g = (x: number): string => String(Number(x.toPrecision(3)));
+const db = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'exact');
 
 /** Profiles of the plan's weights, from their values. */
 export function profileWeights(context: TensorProfileContext): TensorProfile[] {

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { ModelProfile, RangeMethod } from '../advise/index.js';
 import { fail } from '../core/errors.js';
+import { RANGE_GUARD_DB } from '../observers/index.js';
 import type { PlanOptions } from '../passes/index.js';
 import { modelInputs } from '../ptq/index.js';
 import { htmlReport, profileJSON, summarize } from '../report/index.js';
@@ -116,6 +117,11 @@ export function formatProfile(run: ProfileRun): string {
     lines.push(`output SQNR against fp32 on ${p.auto.basis?.kind ?? ''} samples: ${each}`);
   }
   lines.push(`--activations auto: ${p.auto.reason}`);
+  const guarded = Object.entries(s.rangeGuard).map(([m, ids]) => `${m} ${ids.length}`);
+  lines.push(
+    `range guard: groups whose clipped range falls back to min/max (over ${RANGE_GUARD_DB} dB ` +
+      `below its SQNR): ${guarded.join(', ')} of ${s.activations}`,
+  );
   if (p.sensitivity !== null) {
     const top = p.sensitivity.layers
       .slice(0, 5)

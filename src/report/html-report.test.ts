@@ -1,6 +1,6 @@
 // The report of a real (tiny) profile: one page that needs nothing from the network, a chart
-// and a reason for every tensor, both grids drawn under each histogram, the summary's counts
-// adding up, and JSON that writes infinite SQNRs as null.
+// and a reason for every tensor, both grids drawn under each histogram, the range guard's marks,
+// the summary's counts adding up, and JSON that writes infinite SQNRs as null.
 import { describe, expect, it } from 'vitest';
 import { profileModel } from '../advise/index.js';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
@@ -31,6 +31,20 @@ describe('htmlReport', () => {
     expect((html.match(/<svg /g) ?? []).length).toBe(profile.tensors.length + 1);
     for (const t of profile.tensors) expect(html).toContain(t.recommendation.reason.slice(0, 40));
     expect(html).toContain('Layer sensitivity: the 3 most sensitive of 3 layers');
+  });
+
+  it('marks the candidates the range guard replaces and counts them in the summary', () => {
+    const s = summarize(profile);
+    const guarded = profile.tensors.filter((t) => t.candidates.some((c) => c.guarded !== null));
+    expect(guarded.length).toBeGreaterThan(0);
+    expect((html.match(/<p class="guard">/g) ?? []).length).toBe(guarded.length);
+    expect(s.rangeGuard[profile.method]).toEqual([]);
+    expect(s.rangeGuard.entropy!.length).toBeGreaterThan(0);
+    expect(html).toMatch(
+      new RegExp(
+        `entropy on ${s.rangeGuard.entropy!.length}, .* of ${s.activations} activation groups`,
+      ),
+    );
   });
 
   it('says which hardware the costs come from', () => {

@@ -3,6 +3,7 @@
 // the decision table a person scans in a minute; whole-model comparisons; the sensitivity
 // ranking; then every activation and weight in detail. Not the data (advise/) nor the file (cli/).
 import type { ModelProfile } from '../advise/index.js';
+import { RANGE_GUARD_DB } from '../observers/index.js';
 import { sensitivityChart } from './sensitivity-chart.js';
 import { summarize } from './summary.js';
 import { dB, escapeXml } from './svg.js';
@@ -59,6 +60,22 @@ export function htmlReport(profile: ModelProfile, meta: ReportMeta): string {
       : `<p>Expected (calibration histogram) and measured (held-out samples) SQNR differ by a median ` +
         `of ${summary.agreement.medianDb.toFixed(2)} dB, at most ${summary.agreement.worstDb.toFixed(2)} dB ` +
         `(<code>${escapeXml(summary.agreement.worst)}</code>).</p>`;
+  const guarded = Object.entries(summary.rangeGuard);
+  const own = summary.rangeGuard[profile.method];
+  const rangeGuard =
+    guarded.length === 0
+      ? ''
+      : `<p><b>Range guard</b> (a clipped range whose expected SQNR is more than ` +
+        `${RANGE_GUARD_DB} dB below min/max's falls back to min/max): ` +
+        guarded.map(([m, ids]) => `${m} on ${ids.length}`).join(', ') +
+        ` of ${summary.activations} activation groups` +
+        (own === undefined || own.length === 0
+          ? '.'
+          : `; under ${profile.method}, the method used: ${own
+              .slice(0, 5)
+              .map((id) => `<code>${escapeXml(id)}</code>`)
+              .join(', ')}${own.length > 5 ? ` and ${own.length - 5} more` : ''}.`) +
+        `</p>`;
   const sens = profile.sensitivity;
   const sensitivity =
     sens === null
@@ -84,6 +101,7 @@ export function htmlReport(profile: ModelProfile, meta: ReportMeta): string {
 <p><b>Activations:</b> ${escapeXml(schemes)}. <b>Weights:</b> symmetric int8${summary.perChannelGainDb === null ? '' : `, per channel (median ${dB(summary.perChannelGainDb)} dB over per tensor)`}.</p>
 <table class="decisions"><thead><tr><th>scheme</th><th>why</th><th>groups</th><th>expected dB</th><th>measured dB</th><th>example</th></tr></thead><tbody>${decisionRows}</tbody></table>
 ${agreement}
+${rangeGuard}
 <h2>Whole model: output SQNR against fp32${profile.auto.basis === null ? '' : ` on ${profile.auto.basis.samples} ${profile.auto.basis.kind} sample(s)`}</h2>
 ${comparisons === '' ? '' : `<table><thead><tr><th>configuration</th><th>output SQNR dB</th></tr></thead><tbody>${comparisons}</tbody></table>`}
 <p><b>--activations auto:</b> ${escapeXml(profile.auto.reason)}.</p>

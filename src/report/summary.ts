@@ -1,8 +1,15 @@
 // The part of the report a person scans in a minute, as data: how many activation groups got
 // which scheme and why, with the median expected and measured SQNR of each kind of decision; how
-// far expectations were from held-out measurements; the weights in one line. Rendered by
+// far expectations were from held-out measurements; where the range guard replaces a clipped
+// range, per method; the weights in one line. Rendered by
 // html-report.ts and printed by the CLI. Not the per-tensor detail.
-import type { ModelProfile, TensorProfile } from '../advise/index.js';
+import {
+  RANGE_METHODS,
+  type Candidate,
+  type ModelProfile,
+  type RangeMethod,
+  type TensorProfile,
+} from '../advise/index.js';
 
 /** One row of the decision table: a scheme chosen by one rule. */
 export interface DecisionRow {
@@ -32,6 +39,11 @@ export interface ProfileSummary {
   } | null;
   /** Median SQNR gain of per-channel over per-tensor symmetric weights (dB). */
   readonly perChannelGainDb: number | null;
+  /**
+   * Per clipping method, the activation groups whose range under the recommended scheme the
+   * range guard replaces by min/max (the profile's own method: those it builds with).
+   */
+  readonly rangeGuard: Readonly<Record<string, readonly string[]>>;
 }
 
 function median(values: readonly number[]): number {
@@ -93,6 +105,12 @@ export function summarize(profile: ModelProfile): ProfileSummary {
     const pt = find('per-tensor');
     return pc === undefined || pt === undefined ? [] : [pc.metrics.sqnrDb - pt.metrics.sqnrDb];
   });
+  const rangeGuard: Record<string, string[]> = {};
+  for (const method of RANGE_METHODS.filter((m) => m !== 'minmax')) {
+    rangeGuard[method] = activations
+      .filter((p) => (recommended(p, method)?.guarded ?? null) !== null)
+      .map((p) => p.id);
+  }
   return {
     activations: activations.length,
     weights: weights.length,
@@ -103,5 +121,15 @@ export function summarize(profile: ModelProfile): ProfileSummary {
         ? null
         : { medianDb: median(diffs.map((x) => x.d)), worstDb: worst.d, worst: worst.id },
     perChannelGainDb: gains.length === 0 ? null : median(gains.filter(Number.isFinite)),
+    rangeGuard,
   };
+}
+
+/** The candidate of `p` with its recommended scheme and type under `method`. */
+function recommended(p: TensorProfile, method: RangeMethod): Candidate | undefined {
+  const r = p.recommendation;
+  const qtype = r.scheme === 'symmetric' ? 'int8' : r.qtype;
+  return p.candidates.find(
+    (c) => c.scheme === r.scheme && c.qtype === qtype && c.method === method,
+  );
 }

@@ -1,8 +1,9 @@
 // One tensor's section of the HTML report: what it is, the recommendation and its reason, the
 // statistics the reason cites, the histogram with both grids, and the table of every candidate
-// (scheme, method, range, SQNR, MSE, clipped, grid used, kernel cost on the target hardware).
-// Not the page around it (html-report.ts).
+// (scheme, method, range, SQNR, MSE, clipped, grid used, kernel cost on the target hardware),
+// with the ranges the range guard replaces marked. Not the page around it (html-report.ts).
 import type { Candidate, TensorProfile } from '../advise/index.js';
+import { RANGE_GUARD_DB } from '../observers/index.js';
 import { histogramChart, SCHEME_COLOURS } from './histogram-chart.js';
 import { dB, escapeXml, percent, short } from './svg.js';
 
@@ -40,7 +41,7 @@ function candidateTable(p: TensorProfile): string {
     const cells = [
       `<span style="color:${SCHEME_COLOURS[c.scheme]}">${c.scheme}</span> ${c.qtype}`,
       c.granularity,
-      c.method,
+      c.guarded === null ? c.method : `${c.method} &#8594; min/max&#8224;`,
       `[${short(c.range.min)}, ${short(c.range.max)}]`,
       short(c.scale),
       dB(c.metrics.sqnrDb),
@@ -52,9 +53,23 @@ function candidateTable(p: TensorProfile): string {
     const cls = isChosen(p, c) ? ' class="chosen"' : '';
     return `<tr${cls}>${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
   });
+  const guarded = p.candidates.flatMap((c) =>
+    c.guarded === null
+      ? []
+      : [
+          `${c.scheme} ${c.qtype} ${c.method} [${short(c.guarded.range.min)}, ` +
+            `${short(c.guarded.range.max)}] ${dB(c.guarded.sqnrDb)} dB`,
+        ],
+  );
+  const note =
+    guarded.length === 0
+      ? ''
+      : `<p class="guard">&#8224; range guard: these methods' own ranges expect more than ` +
+        `${RANGE_GUARD_DB} dB less SQNR than min/max's, so min/max replaces them: ` +
+        `${escapeXml(guarded.join('; '))}.</p>`;
   return (
     `<table class="candidates"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>` +
-    `<tbody>${rows.join('')}</tbody></table>`
+    `<tbody>${rows.join('')}</tbody></table>${note}`
   );
 }
 

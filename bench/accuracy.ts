@@ -76,7 +76,7 @@ export async function run(): Promise<void> {
     const base = await c.bench.evaluate(await ortRunner(fp32), count);
     // One histogram calibration per activation mode (the plans differ); every method reads it.
     const caches = new Map<ActivationMode, CalibrationResult>();
-    const variants: { label: string; bytes: Uint8Array; value: number }[] = [];
+    const variants: { label: string; bytes: Uint8Array; value: number; fallbacks: number }[] = [];
     for (const v of VARIANTS) {
       let cache = caches.get(v.activations);
       if (cache === undefined) {
@@ -85,20 +85,31 @@ export async function run(): Promise<void> {
         cache = first.calibration;
         caches.set(v.activations, cache);
       }
-      const { bytes } = await quantizeStatic(fp32, undefined, { ...v, cache });
+      const { bytes, fallbacks } = await quantizeStatic(fp32, undefined, { ...v, cache });
       const metric = await c.bench.evaluate(await ortRunner(bytes), count);
-      variants.push({ label: `${v.activations} ${v.method}`, bytes, value: metric.value });
+      const label = `${v.activations} ${v.method}`;
+      variants.push({ label, bytes, value: metric.value, fallbacks: fallbacks.length });
     }
     const times = await latencies([fp32, ...variants.map((v) => v.bytes)], c.latencyShape, 15);
     console.log(`\n${c.bench.name}: ${base.metric} on ${base.count} held-out samples`);
     printTable(
-      ['model', base.metric, '% of fp32', 'size', 'smaller', 'latency ms', 'vs fp32'],
+      ['model', base.metric, '% of fp32', 'guard', 'size', 'smaller', 'latency ms', 'vs fp32'],
       [
-        ['fp32', base.value.toFixed(4), '100.0%', kb(fp32.length), '1.00x', ms(times[0]!), '1.00x'],
+        [
+          'fp32',
+          base.value.toFixed(4),
+          '100.0%',
+          '',
+          kb(fp32.length),
+          '1.00x',
+          ms(times[0]!),
+          '1.00x',
+        ],
         ...variants.map((v, i) => [
           `int8 ${v.label}`,
           v.value.toFixed(4),
           `${((v.value / base.value) * 100).toFixed(1)}%`,
+          String(v.fallbacks),
           kb(v.bytes.length),
           `${(fp32.length / v.bytes.length).toFixed(2)}x`,
           ms(times[i + 1]!),
@@ -108,6 +119,7 @@ export async function run(): Promise<void> {
     );
   }
   console.log('\nlatency: onnxruntime-node, 1 thread, median of 15 interleaved runs on one input');
+  console.log('guard: tensors whose clipped range the range guard replaced by min/max');
 }
 
 function kb(n: number): string {

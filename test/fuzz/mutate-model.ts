@@ -211,7 +211,57 @@ function valueInfoEdit(rng: Rng, v: ValueInfoProto, what: string): string {
   return `${what} ${v.name} dim ${at} = ${String(dims[at]?.value.value)}`;
 }
 
+// Names zeropoint gives what it adds (passes/qdq-names.ts, dynamic-*.ts), and awkward ones.
+const RENAMES = [
+  'scale0',
+  'scale1',
+  'zp0',
+  'q0',
+  'q1',
+  'zp_uint8_0',
+  'zp_int8_0',
+  'zp_int8_0x4',
+  'w_q',
+  'w_dq',
+  'x_q',
+  'x_dq',
+  'matmul_0_q',
+  'w_quantized',
+  'w_zero_point',
+  'w0_float',
+  'relu_1_int32',
+  'MatMul_0_ConvInteger',
+  'a b',
+  'ünïcødé',
+  'x/y:0',
+  'line\nbreak',
+  'n'.repeat(300),
+];
+
+/** Renames tensor `from` to `to` everywhere it is named, so the model stays as valid as it was. */
+function rename(model: ModelProto, from: string, to: string): void {
+  const g = model.graph!;
+  const swap = (name: string): string => (name === from ? to : name);
+  for (const n of g.node) {
+    n.input = n.input.map(swap);
+    n.output = n.output.map(swap);
+  }
+  for (const t of g.initializer) t.name = swap(t.name);
+  for (const v of [...g.input, ...g.output, ...g.valueInfo]) v.name = swap(v.name);
+}
+
 const EDITS: readonly Edit[] = [
+  (rng, m) => {
+    const names = [...new Set(m.graph!.node.flatMap((n) => [...n.input, ...n.output]))];
+    const from = someOf(
+      rng,
+      names.filter((n) => n !== ''),
+    );
+    if (from === undefined) return undefined;
+    const to = rng.pick(RENAMES);
+    rename(m, from, to);
+    return `tensor '${from}' renamed '${to.length > 20 ? `${to.slice(0, 20)}...` : to}'`;
+  },
   (rng, m) => {
     const t = someOf(rng, m.graph!.initializer);
     return t === undefined ? undefined : initializerEdit(rng, t);

@@ -53,6 +53,19 @@ describe('quantizeStatic on the PP-OCR classifier', () => {
     expect(Buffer.compare(second.bytes, first.bytes)).toBe(0);
   });
 
+  it("a cache is read with the run's percentile and search, not the ones it was made with", async () => {
+    const cache = first.calibration; // percentile 99.99, histograms
+    const torch = { method: 'mse', observerOptions: { search: 'torch' } } as const;
+    const fromCache = await quantizeStatic(classifier, undefined, { ...torch, cache });
+    const fresh = await calibrated(torch);
+    expect(Buffer.compare(fromCache.bytes, fresh.bytes)).toBe(0);
+    const exhaustive = await quantizeStatic(classifier, undefined, { method: 'mse', cache });
+    expect(Buffer.compare(exhaustive.bytes, fresh.bytes)).not.toBe(0);
+    const p999 = { method: 'percentile', observerOptions: { percentile: 99.9 } } as const;
+    const narrower = await quantizeStatic(classifier, undefined, { ...p999, cache });
+    expect(Buffer.compare(narrower.bytes, first.bytes)).not.toBe(0);
+  });
+
   it('a cache round-tripped through JSON gives the same model without calibrating', async () => {
     const cache = CalibrationResult.fromJSON(JSON.parse(JSON.stringify(first.calibration)));
     const again = await quantizeStatic(classifier, undefined, { cache });

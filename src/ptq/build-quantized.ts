@@ -22,17 +22,24 @@ import {
 } from '../passes/index.js';
 import type { ObserverKind, TensorRange } from '../observers/index.js';
 import type { CalibrationResult } from './calibration-result.js';
-import { nearOutputs, staticRanges, type RangeFallback } from './output-ranges.js';
+import {
+  nearOutputs,
+  staticRanges,
+  type RangeFallback,
+  type StaticRangeOptions,
+} from './output-ranges.js';
 
-/** Where a build reads activation ranges: calibrated statistics, read by a method. */
-export interface RangeSource {
+/**
+ * Where a build reads activation ranges: calibrated statistics read by a method, with the
+ * reading options of staticRanges (per-tensor methods, the range guard, percentile/search).
+ */
+export interface RangeSource extends Pick<
+  StaticRangeOptions,
+  'methods' | 'rangeGuard' | 'reading'
+> {
   readonly calibration: CalibrationResult;
-  /** The method every tensor's range is read with ... */
+  /** The method every tensor's range is read with (unless `methods` names another). */
   readonly method: ObserverKind;
-  /** ... except these tensors' (the accuracy search's per-tensor method choice). */
-  readonly methods?: Readonly<Record<string, ObserverKind>>;
-  /** false: keep every clipped range as its method chose it (default: the range guard applies). */
-  readonly rangeGuard?: boolean;
 }
 
 /** A quantized model and what made it. */
@@ -62,17 +69,12 @@ export function buildQuantized(
   if (defaultOpset(model) < opset) upgradeOpset(model, opset);
   const graph = buildGraph(model);
   const plan = planQuantization(graph, options);
-  const { ranges, fallbacks } = staticRanges(
-    source.calibration,
-    source.method,
-    activationQuant(options),
-    {
-      near: nearOutputs(graph, plan),
-      tensors: plan.calibrate,
-      ...(source.methods === undefined ? {} : { methods: source.methods }),
-      ...(source.rangeGuard === undefined ? {} : { rangeGuard: source.rangeGuard }),
-    },
-  );
+  const { calibration, method, ...reading } = source;
+  const { ranges, fallbacks } = staticRanges(calibration, method, activationQuant(options), {
+    ...reading,
+    near: nearOutputs(graph, plan),
+    tensors: plan.calibrate,
+  });
   const insert = insertQdq(graph, plan, ranges, source.calibration.channelMeans());
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);

@@ -15,7 +15,7 @@ import {
 } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import type { QuantPlan } from '../passes/index.js';
-import type { CalibrationResult } from './calibration-result.js';
+import type { CalibrationResult, RangeOptions } from './calibration-result.js';
 
 /** Tensors that reach a graph output through nodes the plan leaves float (outputs included). */
 export function nearOutputs(graph: Graph, plan: QuantPlan): Set<string> {
@@ -44,6 +44,8 @@ export interface StaticRangeOptions {
   readonly methods?: Readonly<Record<string, ObserverKind>>;
   /** false: keep every clipped range, however it measures (default true: the range guard). */
   readonly rangeGuard?: boolean;
+  /** Read with these method options instead of the calibrated observers' own. */
+  readonly reading?: Pick<RangeOptions, 'percentile' | 'search'>;
 }
 
 /** A tensor whose clipped range the range guard replaced by its calibrated min/max. */
@@ -71,15 +73,20 @@ function guardCheck(
   tensor: string,
   method: ObserverKind,
   spec: QuantSpec,
+  reading: StaticRangeOptions['reading'],
 ): RangeCheck | undefined {
   const observer = calibration.observers.get(tensor);
   if (!(observer instanceof HistogramObserver)) return undefined;
   let memo = checked.get(calibration);
   if (memo === undefined) checked.set(calibration, (memo = new Map<string, RangeCheck>()));
-  const key = JSON.stringify([tensor, method, spec]);
+  const key = JSON.stringify([tensor, method, spec, reading]);
   let check = memo.get(key);
   if (check === undefined) {
-    check = checkRange(observer.snapshot(), calibration.range(tensor, { method, spec }), spec);
+    check = checkRange(
+      observer.snapshot(),
+      calibration.range(tensor, { ...reading, method, spec }),
+      spec,
+    );
     memo.set(key, check);
   }
   return check;
@@ -104,14 +111,15 @@ export function staticRanges(
     const own = options.methods?.[name] ?? method;
     let full = methodTraits(own).clips && options.near.has(name);
     if (methodTraits(own).clips && !full && options.rangeGuard !== false) {
-      const check = guardCheck(calibration, name, own, spec);
+      const check = guardCheck(calibration, name, own, spec, options.reading);
       if (check?.replaced === true) {
         full = true;
         const { sqnrDb, minmaxSqnrDb } = check;
         fallbacks.push({ tensor: name, method: own, sqnrDb, minmaxSqnrDb });
       }
     }
-    ranges.set(name, calibration.range(name, { method: full ? 'histogram' : own, spec }));
+    const read = { ...options.reading, method: full ? 'histogram' : own, spec } as const;
+    ranges.set(name, calibration.range(name, read));
   }
   return { ranges, fallbacks };
 }

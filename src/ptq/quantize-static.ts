@@ -123,9 +123,15 @@ export async function quantizeStatic(
     });
   }
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
+  // A cache is read with this run's percentile and search, not those it was calibrated with.
+  const { percentile, search } = options.observerOptions ?? {};
   const built = buildQuantized(prepared, options, {
     calibration,
     method,
+    reading: {
+      ...(percentile === undefined ? {} : { percentile }),
+      ...(search === undefined ? {} : { search }),
+    },
     ...(options.rangeGuard === undefined ? {} : { rangeGuard: options.rangeGuard }),
   });
   return {

@@ -83,15 +83,22 @@ function divergence(t: Tables, s: number, e: number, levels: number): number {
   return (plogp - plogq) / total + Math.log((H[e]! - H[s]!) / total);
 }
 
-/** TensorRT's search on the |x| histogram: thresholds at bins levels..n, least KL wins. */
+/**
+ * TensorRT's search on the |x| histogram: thresholds at bins levels..n, least KL wins. Where
+ * |x| stays away from 0, thresholds start `levels` bins past its first value instead: the
+ * published start assumes data reaching 0 (post-ReLU), and on |x| in [0.41, 0.5] a threshold
+ * just past 0.41 folds everything into one bin, scores a KL near 0 and clips 99 % of the values.
+ */
 function symmetricThreshold(a: HistogramSnapshot, levels: number): number {
   const t = tablesOf(a.counts);
   let n = a.counts.length;
   while (n > 1 && a.counts[n - 1] === 0) n--;
-  if (n <= levels) return a.max;
+  let first = 0;
+  while (first < n && a.counts[first] === 0) first++;
+  if (n <= first + levels) return a.max;
   let best = Infinity;
   let bestBins = n;
-  for (let i = levels; i <= n; i++) {
+  for (let i = first + levels; i <= n; i++) {
     const d = divergence(t, 0, i, levels);
     if (d < best) {
       best = d;

@@ -8,6 +8,7 @@ const LAYERS = [
   'passes',
   'runtime',
   'ptq',
+  'hardware',
   'advise',
   'report',
   'cli|web',
@@ -36,6 +37,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'core'] },
+    },
+    {
+      name: 'web-never-imports-cli',
+      comment: 'web/ and cli/ are two faces of the library: web/ takes what it needs from below',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'only-cli-touches-the-process',

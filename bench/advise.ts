@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import {
   accuracySearch,
-  parseHardwareProfile,
   profileModel,
   type ProfiledModel,
   type TensorProfile,
 } from '../src/advise/index.js';
 import { readCalibrationData } from '../src/cli/calib-data.js';
+import { parseHardwareProfile } from '../src/hardware/index.js';
 import { readModel } from '../src/onnx/index.js';
 import { buildQuantized, modelInputs, quantizeStatic, type Feeds } from '../src/ptq/index.js';
 import { printTable } from './harness.js';

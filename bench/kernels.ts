@@ -2,10 +2,13 @@
 // chromium is installed, in onnxruntime-web (wasm) inside headless Chromium; figures side by side
 // with the facts they imply: signed activations' cost (s8 x s8 over u8 x s8), zero points' cost
 // (expected within noise), unsigned weights' cost. One thread; paired, interleaved rounds.
-import type { HardwareProfile } from '../src/advise/hardware-profile.js';
 import { formatKernels } from '../src/cli/bench-format.js';
-import { kernelConfigs } from '../src/cli/bench-kernel-models.js';
-import { nodeKernelProfile } from '../src/cli/bench-kernels.js';
+import { nodeKernelProfile } from '../src/cli/bench-node-kernels.js';
+import {
+  KERNEL_SAMPLE_SECONDS,
+  kernelConfigs,
+  type HardwareProfile,
+} from '../src/hardware/index.js';
 import {
   browserKernelProfile,
   chromiumAvailable,
@@ -15,11 +18,20 @@ import {
 export async function run(): Promise<void> {
   const configs = kernelConfigs();
   const profiles: HardwareProfile[] = [
-    await nodeKernelProfile(configs, { threads: 1, warmup: 3, rounds: 15, targetSeconds: 0.004 }),
+    await nodeKernelProfile(configs, {
+      threads: 1,
+      warmup: 3,
+      rounds: 15,
+      targetSeconds: KERNEL_SAMPLE_SECONDS,
+    }),
   ];
   if (chromiumAvailable()) {
     profiles.push(
-      await browserKernelProfile(configs, { warmup: 2, rounds: 10, targetSeconds: 0.004 }),
+      await browserKernelProfile(configs, {
+        warmup: 2,
+        rounds: 10,
+        targetSeconds: KERNEL_SAMPLE_SECONDS,
+      }),
     );
   } else {
     console.log(

@@ -11,6 +11,7 @@ const ORDER = [
   'passes',
   'runtime',
   'ptq',
+  'hardware',
   'advise',
   'report',
   'cli',

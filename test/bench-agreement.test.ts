@@ -9,7 +9,7 @@ import {
   quantile,
   repetitionsFor,
   roundOrder,
-} from '../src/cli/bench-stats.js';
+} from '../src/hardware/timing-stats.js';
 import type { RuntimeTensor } from '../src/runtime/onnxruntime.js';
 
 const t = (dims: number[], values: number[]): RuntimeTensor => ({

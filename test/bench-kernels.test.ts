@@ -7,9 +7,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_OPS, parseHardwareProfile } from '../src/advise/hardware-profile.js';
-import { buildKernelModel, kernelConfigs, parseShape } from '../src/cli/bench-kernel-models.js';
-import { kernelMeasurements } from '../src/cli/bench-kernels.js';
+import {
+  buildKernelModel,
+  KERNEL_OPS,
+  kernelConfigs,
+  kernelMeasurements,
+  parseHardwareProfile,
+  parseShape,
+} from '../src/hardware/index.js';
 import { readModel } from '../src/onnx/model.js';
 import { buildGraph } from '../src/onnx/graph.js';
 import { verifyGraph } from '../src/onnx/verify-graph.js';

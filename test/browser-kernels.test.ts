@@ -3,10 +3,9 @@
 // every kernel, printable beside Node's. Skipped, saying so, only when the browser is missing
 // (ZEROPOINT_CHROMIUM overrides /usr/bin/chromium, e.g. to check the skip).
 import { describe, expect, it } from 'vitest';
-import { parseHardwareProfile } from '../src/advise/hardware-profile.js';
 import { formatKernels } from '../src/cli/bench-format.js';
-import { kernelConfigs } from '../src/cli/bench-kernel-models.js';
-import { nodeKernelProfile } from '../src/cli/bench-kernels.js';
+import { nodeKernelProfile } from '../src/cli/bench-node-kernels.js';
+import { kernelConfigs, parseHardwareProfile } from '../src/hardware/index.js';
 import {
   browserKernelProfile,
   chromiumAvailable,

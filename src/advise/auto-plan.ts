@@ -7,7 +7,7 @@
 import type { ObserverKind } from '../observers/index.js';
 import { activationQuant, type PlanOptions, type TensorOverride } from '../passes/index.js';
 import { candidateKey, SEARCH_METHODS } from './measured-error.js';
-import type { StorageChoice } from './activation-costs.js';
+import type { StorageChoice } from './storage-choice.js';
 import type { TensorProfile } from './profile-types.js';
 
 /** The whole-model activation mode a storage type gives (overrides set each group's scheme). */

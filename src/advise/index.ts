@@ -1,11 +1,9 @@
 // advise/: profiling tensors, the symmetric-versus-asymmetric decision flow weighed with the
 // target hardware's kernel costs, layer sensitivity and the accuracy-driven search. Runs models
 // through runtime/ and ptq/; reads and writes no files (cli/ does).
-export * from './activation-costs.js';
 export * from './auto-plan.js';
 export * from './candidates.js';
 export * from './display-histogram.js';
-export * from './hardware-profile.js';
 export * from './held-out.js';
 export * from './measured-error.js';
 export * from './profile-measure.js';
@@ -15,5 +13,6 @@ export * from './quantize-advised.js';
 export * from './recommend.js';
 export * from './search.js';
 export * from './sensitivity.js';
+export * from './storage-choice.js';
 export * from './tensor-stats.js';
 export * from './variants.js';

@@ -17,10 +17,10 @@ import {
   type RangeSource,
 } from '../ptq/index.js';
 import { writeModel } from '../onnx/index.js';
-import { chooseStorage } from './activation-costs.js';
+import { chooseStorage } from './storage-choice.js';
 import { autoPlanOptions, baseMode } from './auto-plan.js';
 import type { RangeMethod } from './candidates.js';
-import { DEFAULT_PROFILE, type HardwareProfile } from './hardware-profile.js';
+import { DEFAULT_PROFILE, type HardwareProfile } from '../hardware/index.js';
 import { nearOutputs } from '../ptq/index.js';
 import { profileActivations, profileWeights } from './profile-tensors.js';
 import { compareConfigs, measureHeldOut } from './profile-measure.js';

@@ -7,7 +7,7 @@ import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import type { ActivationGroup, QuantPlan } from '../passes/index.js';
 import type { CalibrationResult } from '../ptq/index.js';
-import { schemeCost, storedCost, type StorageChoice } from './activation-costs.js';
+import { schemeCost, type StorageChoice } from './storage-choice.js';
 import {
   activationCandidates,
   weightCandidates,
@@ -15,7 +15,7 @@ import {
   type RangeMethod,
 } from './candidates.js';
 import { displayFromSnapshot, displayFromValues } from './display-histogram.js';
-import type { HardwareProfile } from './hardware-profile.js';
+import { storedCost, type HardwareProfile } from '../hardware/index.js';
 import type { TensorProfile } from './profile-types.js';
 import { recommendActivation, recommendWeight, type Recommendation } from './recommend.js';
 import { statsOfHistogram, statsOfValues } from './tensor-stats.js';

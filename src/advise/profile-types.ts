@@ -2,7 +2,7 @@
 // recommendation; per layer its sensitivity; the hardware the costs come from; and what was
 // skipped and why. Plain JSON-able data (Infinity aside, which the report's JSON writes as
 // null), so the report renders it and `--json` saves it. Not the computation.
-import type { StorageChoice } from './activation-costs.js';
+import type { StorageChoice } from './storage-choice.js';
 import type { Candidate, Clamp, RangeMethod } from './candidates.js';
 import type { DisplayHistogram } from './display-histogram.js';
 import type { Recommendation } from './recommend.js';

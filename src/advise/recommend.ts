@@ -2,7 +2,7 @@
 // axis), which onnxruntime's fast kernels take; an activation gets the scheme whose expected
 // SQNR, less what its kernel costs on the target hardware, is highest, and a one-sentence
 // reason a person can check against the candidates' numbers. Not the error figures
-// (candidates.ts) and not the kernel figures (activation-costs.ts).
+// (candidates.ts) and not the kernel figures (storage-choice.ts, hardware/).
 import type { QType, Scheme } from '../core/index.js';
 import { bestCandidate, type Candidate, type RangeMethod } from './candidates.js';
 import type { TensorStats } from './tensor-stats.js';

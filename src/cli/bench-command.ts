@@ -1,11 +1,16 @@
 // `zeropoint bench`: the command-line face of the model benchmark (bench-models.ts) and the
-// kernel benchmark (bench-kernels.ts): flags, validation, printing, and --save of the hardware
+// kernel benchmark (bench-node-kernels.ts): flags, validation, printing, and --save of the hardware
 // profile. Registered on the program by main.ts; the measuring lives in the modules it calls.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fail } from '../core/errors.js';
-import { DEFAULT_SHAPES, kernelConfigs, parseShape } from './bench-kernel-models.js';
-import { nodeKernelProfile } from './bench-kernels.js';
+import {
+  DEFAULT_SHAPES,
+  KERNEL_SAMPLE_SECONDS,
+  kernelConfigs,
+  parseShape,
+} from '../hardware/index.js';
+import { nodeKernelProfile } from './bench-node-kernels.js';
 import { formatKernels, formatModelBench } from './bench-format.js';
 import { parseDims } from './bench-inputs.js';
 import { benchModels } from './bench-models.js';
@@ -58,7 +63,7 @@ async function runBench(models: string[], flags: BenchFlags): Promise<void> {
       threads,
       warmup: Math.max(1, warmup),
       rounds,
-      targetSeconds: 0.004,
+      targetSeconds: KERNEL_SAMPLE_SECONDS,
     });
     if (flags.save !== undefined) {
       try {

@@ -6,7 +6,7 @@ import {
   type HardwareProfile,
   type KernelMeasurement,
   type Spread,
-} from '../advise/hardware-profile.js';
+} from '../hardware/index.js';
 import type { ModelBenchReport } from './bench-models.js';
 import { num, table } from './format.js';
 

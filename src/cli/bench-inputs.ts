@@ -7,7 +7,7 @@ import { numberToFloat16 } from '../core/float16.js';
 import { dtypeFromOnnx } from '../onnx/dtypes.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import type { RuntimeTensor, RuntimeType } from '../runtime/onnxruntime.js';
-import { fillValues } from './bench-kernel-models.js';
+import { fillValues } from '../hardware/index.js';
 
 /** A graph input: name, element type, and dimensions (a name or undefined where not fixed). */
 export interface InputSpec {

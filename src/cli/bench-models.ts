@@ -1,7 +1,7 @@
 // `zeropoint bench MODEL [MODEL ...]`: latency (median, p90, interleaved rounds), throughput,
 // peak memory, file size, and agreement of each model's outputs with the first model's on the
 // same inputs. The result object is what --json prints; the table is bench-format.ts's.
-// Not the kernel benchmark (bench-kernels.ts).
+// Not the kernel benchmark (bench-node-kernels.ts).
 import { readFileSync, statSync } from 'node:fs';
 import { fail } from '../core/errors.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
@@ -17,7 +17,7 @@ import {
   type InputSpec,
 } from './bench-inputs.js';
 import { measurePeakMemory } from './bench-memory.js';
-import { median, pairedRatio, quantile, roundOrder } from './bench-stats.js';
+import { median, pairedRatio, quantile, roundOrder } from '../hardware/index.js';
 import type { ImageOptions } from './calib-images.js';
 import { openCalibrationData } from './calib-data.js';
 

@@ -5,14 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  defaultHeldOut,
-  HeldOutSplit,
-  parseHardwareProfile,
-  profileModel,
-} from '../advise/index.js';
+import { defaultHeldOut, HeldOutSplit, profileModel } from '../advise/index.js';
 import type { HardwareInput, ProfiledModel, RangeMethod, ScoreFunction } from '../advise/index.js';
 import { fail } from '../core/errors.js';
+import { parseHardwareProfile } from '../hardware/index.js';
 import type { PlanOptions } from '../passes/index.js';
 import type { CalibrationResult, ModelInput } from '../ptq/index.js';
 import { openCalibrationData, type CalibrationDataOptions } from './calib-data.js';

@@ -5,11 +5,15 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { chromium } from 'playwright-core';
-import type { HardwareProfile } from '../advise/hardware-profile.js';
-import { buildKernelModel, fillValues, type KernelConfig } from '../cli/bench-kernel-models.js';
-import { measuredProfile } from '../cli/bench-kernels.js';
-import { roundOrder } from '../cli/bench-stats.js';
 import { fail } from '../core/errors.js';
+import {
+  buildKernelModel,
+  fillValues,
+  measuredProfile,
+  roundOrder,
+  type HardwareProfile,
+  type KernelConfig,
+} from '../hardware/index.js';
 import type { PagePlan, PageResult } from './kernel-page.js';
 import { startKernelServer } from './kernel-server.js';
 

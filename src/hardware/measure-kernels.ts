@@ -1,9 +1,10 @@
-// `zeropoint bench --kernels` in Node: runs every catalogue model in onnxruntime-node, all of
-// them in each round (interleaved, rotated), and turns the per-round times into a hardware
-// profile: GOP/s and the paired cost relative to the fastest of the same family and shape.
-// Not the catalogue (bench-kernel-models.ts) and not the browser run (web/).
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+// Measuring the kernel catalogue: runs every catalogue model through the runtime adapter
+// (onnxruntime-node), all of them in each round (interleaved, rotated), and turns per-round times
+// (from here or from the browser, web/) into a hardware profile: GOP/s and the paired cost
+// relative to the fastest of the same family and shape. Not the catalogue (kernel-catalogue.ts)
+// and not the description of the machine (cli/ reads it from the operating system).
+import { createSession, type Session } from '../runtime/onnxruntime.js';
+import { buildKernelModel, fillValues, type KernelConfig } from './kernel-catalogue.js';
 import {
   PROFILE_SCHEMA,
   PROFILE_VERSION,
@@ -12,10 +13,8 @@ import {
   type ProfileMachine,
   type ProfileRuntime,
   type SkippedKernel,
-} from '../advise/hardware-profile.js';
-import { createSession, runtimeVersion, type Session } from '../runtime/onnxruntime.js';
-import { buildKernelModel, fillValues, type KernelConfig } from './bench-kernel-models.js';
-import { median, pairedRatio, repetitionsFor, roundOrder } from './bench-stats.js';
+} from './profile-schema.js';
+import { median, pairedRatio, repetitionsFor, roundOrder } from './timing-stats.js';
 
 /** How to time: session threads, warm-up runs, rounds, and the length of one sample. */
 export interface KernelRunOptions {
@@ -161,48 +160,4 @@ export function measuredProfile(
     machine,
     ...kernelMeasurements(configs, timings),
   };
-}
-
-const DOT_PRODUCT_FLAGS = [
-  'avx2',
-  'avx512f',
-  'avx512bw',
-  'avx512_vnni',
-  'avx_vnni',
-  'avx_vnni_int8',
-  'amx_int8',
-  'asimddp',
-  'i8mm',
-];
-
-/** The CPU flags that decide integer kernel speed, from /proc/cpuinfo (empty elsewhere). */
-export function cpuFeatures(): string[] {
-  if (!existsSync('/proc/cpuinfo')) return [];
-  const text = readFileSync('/proc/cpuinfo', 'utf8');
-  const line = /^(?:flags|Features)\s*:(.*)$/m.exec(text)?.[1] ?? '';
-  const flags = new Set(line.trim().split(/\s+/));
-  return DOT_PRODUCT_FLAGS.filter((f) => flags.has(f));
-}
-
-/** Measures the catalogue in onnxruntime-node on this machine and returns its profile. */
-export async function nodeKernelProfile(
-  configs: readonly KernelConfig[],
-  options: KernelRunOptions,
-): Promise<HardwareProfile> {
-  const timings = await timeKernelsNode(configs, options);
-  const runtime = {
-    name: 'onnxruntime-node',
-    version: runtimeVersion(),
-    backend: 'cpu',
-    threads: options.threads,
-  };
-  const list = cpus();
-  const machine = {
-    platform: process.platform,
-    arch: process.arch,
-    cpu: list[0]?.model.trim() ?? 'unknown',
-    cores: list.length,
-    features: cpuFeatures(),
-  };
-  return measuredProfile(configs, timings, runtime, machine);
 }

@@ -1,14 +1,17 @@
 // The kernel benchmark's catalogue: every configuration `zeropoint bench --kernels` measures
 // (op, operand types, zero points, shape) and the one-node ONNX model that runs it. Node's and
-// the browser's runners both take their models from here. Not timing (bench-kernels.ts).
-import { fail } from '../core/errors.js';
-import type { KernelOp, KernelType } from '../advise/hardware-profile.js';
+// the browser's runners both take their models from here. Not timing (measure-kernels.ts).
 import { ModelBuilder } from '../onnx/build.js';
 import type { DType } from '../onnx/dtypes.js';
 import { attr } from '../onnx/graph-node.js';
-
-/** Which ops share a shape and are compared with each other. */
-export type KernelFamily = 'matmul' | 'conv' | 'qdq';
+import {
+  DEFAULT_SHAPES,
+  familyOf,
+  kernelOpCount,
+  NONZERO_ZERO_POINT,
+  type KernelFamily,
+} from './kernel-shapes.js';
+import { INTEGER_KERNELS, type KernelOp, type KernelType } from './profile-schema.js';
 
 /** One configuration to measure; `ops` counts a multiply-add as 2 (Q/DQ: one per element). */
 export interface KernelConfig {
@@ -36,20 +39,6 @@ export interface KernelModel {
   readonly input: KernelInput;
 }
 
-/** Default shapes: an FFN down-projection at 128 tokens, 3x3 and 1x1 CNN convs, 1M-element Q/DQ. */
-export const DEFAULT_SHAPES: readonly (readonly number[])[] = [
-  [128, 3072, 768],
-  [1, 64, 56, 56, 64, 3, 3],
-  [1, 256, 14, 14, 256, 1, 1],
-  [1 << 20],
-];
-
-/** The non-zero zero points used: typical of calibrated activations, and not special values. */
-export const NONZERO_ZERO_POINT: Readonly<Record<'uint8' | 'int8', number>> = {
-  uint8: 117,
-  int8: -9,
-};
-
 const PAIRS: readonly (readonly ['uint8' | 'int8', 'uint8' | 'int8'])[] = [
   ['uint8', 'int8'],
   ['uint8', 'uint8'],
@@ -57,28 +46,6 @@ const PAIRS: readonly (readonly ['uint8' | 'int8', 'uint8' | 'int8'])[] = [
 ];
 
 const SHORT: Readonly<Record<KernelType, string>> = { uint8: 'u8', int8: 's8', float32: 'f32' };
-
-/** Parses "MxKxN" (MatMul), "NxCxHxWxCoutxKhxKw" (Conv) or "ELEMENTS" (Q/DQ). */
-export function parseShape(text: string): number[] {
-  const dims = text.split('x').map(Number);
-  if (![1, 3, 7].includes(dims.length) || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    fail(
-      'bad-argument',
-      `--shapes takes MxKxN (MatMul), NxCxHxWxCOUTxKHxKW (Conv) or ELEMENTS (Q/DQ), got "${text}"`,
-    );
-  }
-  return dims;
-}
-
-function familyOf(shape: readonly number[]): KernelFamily {
-  return shape.length === 3 ? 'matmul' : shape.length === 7 ? 'conv' : 'qdq';
-}
-
-function opsOf(family: KernelFamily, s: readonly number[]): number {
-  if (family === 'matmul') return 2 * s[0]! * s[1]! * s[2]!;
-  if (family === 'conv') return 2 * s[0]! * s[4]! * s[2]! * s[3]! * s[1]! * s[5]! * s[6]!;
-  return s[0]!;
-}
 
 function config(
   op: KernelOp,
@@ -94,7 +61,7 @@ function config(
       ? ''
       : ` zp ${aZeroPoint ?? '-'}/${bZeroPoint ?? '-'}`;
   const id = `${op} ${SHORT[a]}x${SHORT[b]}${zp} ${shape.join('x')}`;
-  return { id, family, op, a, b, aZeroPoint, bZeroPoint, shape, ops: opsOf(family, shape) };
+  return { id, family, op, a, b, aZeroPoint, bZeroPoint, shape, ops: kernelOpCount(shape) };
 }
 
 function integerConfigs(ops: readonly KernelOp[], shape: readonly number[]): KernelConfig[] {
@@ -124,13 +91,13 @@ export function kernelConfigs(
     if (family === 'matmul') {
       return [
         config('MatMul', 'float32', 'float32', null, null, shape),
-        ...integerConfigs(['MatMulInteger', 'QLinearMatMul'], shape),
+        ...integerConfigs(INTEGER_KERNELS.matmul, shape),
       ];
     }
     if (family === 'conv') {
       return [
         config('Conv', 'float32', 'float32', null, null, shape),
-        ...integerConfigs(['ConvInteger', 'QLinearConv'], shape),
+        ...integerConfigs(INTEGER_KERNELS.conv, shape),
       ];
     }
     return (['uint8', 'int8'] as const).flatMap((t) =>

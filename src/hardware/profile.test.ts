@@ -4,13 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { isZeropointError } from '../core/errors.js';
 import {
+  activationTypeCost,
   DEFAULT_PROFILE,
   kernelCost,
   parseHardwareProfile,
   profileFacts,
+  storedCost,
   type HardwareProfile,
   type KernelMeasurement,
-} from './hardware-profile.js';
+} from './index.js';
 
 function refusal(value: unknown): string {
   try {
@@ -64,6 +66,13 @@ describe('DEFAULT_PROFILE', () => {
     expect(
       kernelCost(DEFAULT_PROFILE, { op: 'QLinearConv', a: 'int8', b: 'uint8' }),
     ).toBeUndefined();
+  });
+
+  it('costs stored activations over the fused kernels of their consumers only', () => {
+    expect(storedCost(DEFAULT_PROFILE, 'uint8', true, ['Add', 'Mul'])).toBeNull();
+    const conv = storedCost(DEFAULT_PROFILE, 'int8', false, ['Conv'])!;
+    expect(storedCost(DEFAULT_PROFILE, 'int8', false, ['Conv', 'Add'])).toBe(conv);
+    expect(activationTypeCost(DEFAULT_PROFILE, 'int8')).toBeGreaterThan(15);
   });
 });
 

@@ -1,10 +1,10 @@
-// Kernel costs from hardware profiles: the built-in x86 profile stores activations as uint8
+// Activation storage from hardware profiles: the built-in x86 profile stores activations as uint8
 // (int8 x int8 is ~20x slower there); a profile where int8 x int8 is fast stores them as int8
 // and makes symmetric (zero point 0) cheaper than asymmetric.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseStorage, schemeCost, storedCost } from './activation-costs.js';
-import { DEFAULT_PROFILE, parseHardwareProfile } from './hardware-profile.js';
+import { DEFAULT_PROFILE, parseHardwareProfile } from '../hardware/index.js';
+import { chooseStorage, schemeCost } from './storage-choice.js';
 
 const FAST = parseHardwareProfile(
   JSON.parse(readFileSync('test/fixtures/hardware/int8-fast.json', 'utf8')),
@@ -39,6 +39,7 @@ describe('schemeCost', () => {
   });
 
   it('is null for ops the profile has no kernel for', () => {
-    expect(storedCost(DEFAULT_PROFILE, 'uint8', true, ['Add', 'Mul'])).toBeNull();
+    const x86 = chooseStorage(DEFAULT_PROFILE);
+    expect(schemeCost(DEFAULT_PROFILE, x86, 'asymmetric', ['Add', 'Mul'])).toBeNull();
   });
 });

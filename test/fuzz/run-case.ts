@@ -17,9 +17,8 @@ import { runProfile } from '../../src/cli/profile-command.js';
 import { calibratedQParams } from '../../src/cli/qparams-command.js';
 import { runModeQuantize, runQuantize } from '../../src/cli/quantize-command.js';
 import { parseModeFlags } from '../../src/cli/quantize-modes.js';
-import { generatedFeeds, inputSpecs } from '../../src/cli/bench-inputs.js';
 import { readModel } from '../../src/onnx/model.js';
-import { createSession } from '../../src/runtime/onnxruntime.js';
+import { createSession, type RuntimeTensor } from '../../src/runtime/onnxruntime.js';
 import { cliError } from '../helpers/run-cli.js';
 import type { FuzzCase } from './cases.js';
 
@@ -203,32 +202,36 @@ function listFiles(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-/** Feeds for the model's inputs (every unknown or symbolic size 1), or undefined if none fit. */
-function feedsFor(bytes: Uint8Array): ReturnType<typeof generatedFeeds> | undefined {
+type Feeds = Record<string, RuntimeTensor>;
+
+/**
+ * Feeds for the model's float32 inputs (every unknown or symbolic size 1), or undefined when an
+ * input is of another type or too large to feed.
+ */
+function feedsFor(bytes: Uint8Array): Feeds | undefined {
   try {
-    const specs = inputSpecs(readModel(bytes));
-    const dims = new Map<string, number>();
-    for (const s of specs) {
-      s.dims.forEach((d, axis) => {
-        if (typeof d !== 'number' || d <= 0) dims.set(`${s.name}:${axis}`, 1);
-      });
-      const count = s.dims.reduce<number>(
-        (n, d) => n * (typeof d === 'number' && d > 0 ? d : 1),
-        1,
+    const graph = readModel(bytes).graph!;
+    const initializers = new Set(graph.initializer.map((t) => t.name));
+    const feeds: Feeds = {};
+    for (const input of graph.input.filter((v) => !initializers.has(v.name))) {
+      const tensor = input.type?.value.case === 'tensorType' ? input.type.value.value : undefined;
+      if (tensor?.elemType !== 1) return undefined;
+      const dims = (tensor.shape?.dim ?? []).map((d) =>
+        d.value.case === 'dimValue' && d.value.value > 0n ? Number(d.value.value) : 1,
       );
+      const count = dims.reduce((n, d) => n * d, 1);
       if (count > 1e7) return undefined;
+      const data = Float32Array.from({ length: count }, (_, i) => Math.sin(i) * 0.9);
+      feeds[input.name] = { type: 'float32', dims, data };
     }
-    return generatedFeeds(specs, dims);
+    return feeds;
   } catch {
     return undefined;
   }
 }
 
 /** Why onnxruntime cannot load and run `bytes` on `feeds`, or undefined when it can. */
-async function whyNotRunnable(
-  bytes: Uint8Array,
-  feeds: ReturnType<typeof generatedFeeds>,
-): Promise<string | undefined> {
+async function whyNotRunnable(bytes: Uint8Array, feeds: Feeds): Promise<string | undefined> {
   try {
     const session = await createSession(bytes);
     try {
@@ -260,14 +263,16 @@ export async function checkCase(
   else if (outcome.status !== 0 && outcome.status !== 1) {
     problems.push(`exit status ${outcome.status}: ${outcome.stderr?.slice(0, 400)}`);
   }
+  if (outcome.stderr !== undefined && /^\s+at /m.test(outcome.stderr)) {
+    problems.push('stack trace on stderr');
+  }
   if (outcome.status === 1) {
-    if (outcome.error === undefined)
+    if (outcome.error === undefined) {
       problems.push(`no coded error line: ${outcome.stderr?.slice(0, 400)}`);
-    if (outcome.stderr !== undefined) {
-      const lines = outcome.stderr.split('\n').filter((l) => l.trim() !== '');
-      if (lines.length !== 1)
-        problems.push(`stderr has ${lines.length} lines: ${outcome.stderr.slice(0, 400)}`);
-      if (/^\s+at /m.test(outcome.stderr)) problems.push('stack trace on stderr');
+    }
+    const lines = (outcome.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
+    if (lines.length !== 1) {
+      problems.push(`stderr has ${lines.length} lines: ${outcome.stderr?.slice(0, 400)}`);
     }
   }
   const after = snapshot(dirs);

@@ -4,13 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { HistogramObserver, RANGE_GUARD_DB } from '../observers/index.js';
 import { gaussian, relu } from '../observers/test-data.js';
-import { activationCandidates, CANDIDATE_SPECS } from './candidates.js';
+import { activationCandidates, CANDIDATE_SPECS, RANGE_METHODS } from './candidates.js';
 
 function candidates(x: Float32Array) {
   const h = new HistogramObserver('histogram');
   h.observe(x);
   return activationCandidates(h.histogram);
 }
+
+describe('RANGE_METHODS', () => {
+  it('are the methods the registry marks advised: minmax and the clipping histogram methods', () => {
+    expect(RANGE_METHODS).toEqual(['minmax', 'percentile', 'entropy', 'mse']);
+  });
+});
 
 describe('activationCandidates and the range guard', () => {
   it('gives entropy min/max’s range on post-ReLU data, keeping its own beside it', () => {

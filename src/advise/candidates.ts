@@ -19,6 +19,7 @@ import {
   clipsDestructively,
   histogramError,
   HistogramObserver,
+  methodsWith,
   type ExpectedError,
   type Histogram,
   type HistogramMethod,
@@ -27,8 +28,8 @@ import {
 /** A calibration method the advisor compares (minmax reads the histogram's exact extremes). */
 export type RangeMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
 
-/** Every method compared, in report order. */
-export const RANGE_METHODS: readonly RangeMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
+/** Every method compared, in report order: those the registry marks `advised`. */
+export const RANGE_METHODS = methodsWith('advised') as readonly RangeMethod[];
 
 /** The three schemes compared, as the issue names them. */
 export const CANDIDATE_SPECS: readonly QuantSpec[] = [

@@ -94,11 +94,7 @@ program
   .option('--narrow', 'symmetric grid without the extra negative level (the default)')
   .option('--full', 'symmetric grid over the full integer range')
   .option('--reduce-range', 'one bit less of range, for x86 kernels without VNNI')
-  .option(
-    '--method <method>',
-    `calibration method: ${['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse'].join('|')}`,
-    'minmax',
-  )
+  .option('--method <method>', `calibration method: ${METHODS.join('|')}`, 'minmax')
   .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
   .option('--momentum <m>', 'ema method: weight of each new batch (default 0.01)')
@@ -114,7 +110,7 @@ const quantizeCommand = program
   .argument('<model>', 'float32 ONNX model (never modified)')
   .requiredOption('-o, --output <file>', 'where to write the quantized model')
   .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
-  .option('--method <method>', 'minmax|ema|histogram|percentile|entropy|mse (default percentile)')
+  .option('--method <method>', `${METHODS.join('|')} (default percentile)`)
   .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
   .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
   .option(...SEARCH_OPTION)

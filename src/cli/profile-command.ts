@@ -4,7 +4,7 @@
 // the HTML report and JSON, and prints a short summary. The analysis lives in advise/.
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { ModelProfile, RangeMethod } from '../advise/index.js';
+import { RANGE_METHODS, type ModelProfile, type RangeMethod } from '../advise/index.js';
 import { fail } from '../core/errors.js';
 import { RANGE_GUARD_DB } from '../observers/index.js';
 import type { PlanOptions } from '../passes/index.js';
@@ -30,8 +30,6 @@ export interface ProfileFlags extends Omit<QuantizeFlags, 'output' | 'json'> {
   readonly sensitivity?: boolean;
 }
 
-const METHODS: readonly RangeMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
-
 /** What the command did, for tests and callers. */
 export interface ProfileRun {
   readonly profile: ModelProfile;
@@ -44,10 +42,10 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
   if (flags.calib === undefined)
     fail('bad-argument', 'profile needs calibration data: --calib PATH');
   const method = flags.method ?? 'percentile';
-  if (!(METHODS as readonly string[]).includes(method)) {
+  if (!(RANGE_METHODS as readonly string[]).includes(method)) {
     fail(
       'bad-argument',
-      `--method must be one of ${METHODS.join(', ')} for profile; got "${method}"`,
+      `--method must be one of ${RANGE_METHODS.join(', ')} for profile; got "${method}"`,
     );
   }
   const { bytes, model } = readModelFile(modelPath);
@@ -153,7 +151,7 @@ export function registerProfile(program: Command): void {
     )
     .option(
       '--method <method>',
-      'ranges for recommendations: minmax|percentile|entropy|mse',
+      `ranges for recommendations: ${RANGE_METHODS.join('|')}`,
       'percentile',
     )
     .option('--holdout <n>', 'batches held out for measurements (default a quarter, at most 8)')

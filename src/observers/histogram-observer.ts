@@ -15,6 +15,7 @@ import {
   type ValueCounts,
 } from './observer.js';
 import { asRecord, checkHeader } from './json-fields.js';
+import { methodsWith } from './method-traits.js';
 import { checkPercentile, DEFAULT_PERCENTILE, percentileRange } from './percentile.js';
 
 /** The methods that read a histogram. */
@@ -125,7 +126,7 @@ export class HistogramObserver implements Observer {
   /** Reads back toJSON's output. */
   static fromJSON(json: unknown): HistogramObserver {
     const r = asRecord(json, 'histogram observer JSON');
-    checkHeader(r, ['histogram', 'percentile', 'entropy', 'mse']);
+    checkHeader(r, methodsWith('histogram'));
     const options: { percentile?: number; search?: MseSearch } = {};
     if (typeof r.percentile === 'number') options.percentile = r.percentile;
     if (typeof r.search === 'string') {

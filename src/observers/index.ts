@@ -14,4 +14,5 @@ export * from './torch-search.js';
 export * from './histogram-observer.js';
 export * from './histogram-error.js';
 export * from './range-guard.js';
+export * from './method-traits.js';
 export * from './registry.js';

@@ -2,6 +2,8 @@
 // shape go in, range() and qparams(spec) come out; JSON comes back through observerFromJSON.
 import { describe, expect, it } from 'vitest';
 import { isZeropointError } from '../core/index.js';
+import { HistogramObserver } from './histogram-observer.js';
+import { METHOD_TRAITS, methodsWith } from './method-traits.js';
 import { isPerAxisRange } from './observer.js';
 import { createObserver, isObserverKind, observerFromJSON, OBSERVERS } from './registry.js';
 import { gaussian, laplace } from './test-data.js';
@@ -27,6 +29,15 @@ describe('registry', () => {
     ]);
     expect(isObserverKind('entropy')).toBe(true);
     expect(isObserverKind('kl')).toBe(false);
+  });
+
+  it('declares traits for exactly its methods; histogram ones make histogram observers', () => {
+    expect([...METHOD_TRAITS.keys()]).toEqual([...OBSERVERS.keys()]);
+    for (const [method, traits] of METHOD_TRAITS) {
+      expect(createObserver(method) instanceof HistogramObserver).toBe(traits.histogram);
+    }
+    expect(methodsWith('histogram')).toEqual(['histogram', 'percentile', 'entropy', 'mse']);
+    expect(methodsWith('clips')).toEqual(['percentile', 'entropy', 'mse']);
   });
 
   it('every method observes batches and gives a range and qparams', () => {

@@ -58,29 +58,6 @@ export const OBSERVERS = new Map<ObserverKind, (options?: ObserverOptions) => Ob
   ['mse', (o = {}) => new HistogramObserver('mse', only('mse', o, [...HISTOGRAM_KEYS, 'search']))],
 ]);
 
-/** What shared code asks of a method instead of listing method names. */
-export interface MethodTraits {
-  /** Its observers keep a histogram, from which any other histogram method's range can be read. */
-  readonly histogram: boolean;
-  /** It may choose a range narrower than the calibrated min/max (it clips outliers). */
-  readonly clips: boolean;
-}
-
-/** Traits per calibration method. */
-export const METHOD_TRAITS = new Map<ObserverKind, MethodTraits>([
-  ['minmax', { histogram: false, clips: false }],
-  ['ema', { histogram: false, clips: false }],
-  ['histogram', { histogram: true, clips: false }],
-  ['percentile', { histogram: true, clips: true }],
-  ['entropy', { histogram: true, clips: true }],
-  ['mse', { histogram: true, clips: true }],
-]);
-
-/** The traits of `method`. */
-export function methodTraits(method: ObserverKind): MethodTraits {
-  return METHOD_TRAITS.get(method) ?? fail('bad-argument', `unknown method "${method}"`);
-}
-
 /** Readers of serialized observers, by `kind`. */
 const FROM_JSON = new Map<ObserverKind, (json: unknown) => Observer>([
   ['minmax', (j) => MinMaxObserver.fromJSON(j)],

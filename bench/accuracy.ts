@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ObserverKind } from '../src/observers/index.js';
 import type { ActivationMode } from '../src/passes/index.js';
 import { quantizeStatic, type CalibrationResult } from '../src/ptq/index.js';
-import { readCalibrationData } from '../src/cli/calib-data.js';
+import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { modelInputs } from '../src/ptq/index.js';
 import { readModel } from '../src/onnx/index.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';

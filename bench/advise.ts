@@ -12,7 +12,7 @@ import {
   type ProfiledModel,
   type TensorProfile,
 } from '../src/advise/index.js';
-import { readCalibrationData } from '../src/cli/calib-data.js';
+import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { parseHardwareProfile } from '../src/hardware/index.js';
 import { readModel } from '../src/onnx/index.js';
 import { buildQuantized, modelInputs, quantizeStatic, type Feeds } from '../src/ptq/index.js';

@@ -2,8 +2,8 @@
 // chromium is installed, in onnxruntime-web (wasm) inside headless Chromium; figures side by side
 // with the facts they imply: signed activations' cost (s8 x s8 over u8 x s8), zero points' cost
 // (expected within noise), unsigned weights' cost. One thread; paired, interleaved rounds.
-import { formatKernels } from '../src/cli/bench-format.js';
-import { nodeKernelProfile } from '../src/cli/bench-node-kernels.js';
+import { formatKernels } from '../src/cli/bench/bench-format.js';
+import { nodeKernelProfile } from '../src/cli/bench/node-kernels.js';
 import {
   KERNEL_SAMPLE_SECONDS,
   kernelConfigs,

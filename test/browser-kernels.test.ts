@@ -3,8 +3,8 @@
 // every kernel, printable beside Node's. Skipped, saying so, only when the browser is missing
 // (ZEROPOINT_CHROMIUM overrides /usr/bin/chromium, e.g. to check the skip).
 import { describe, expect, it } from 'vitest';
-import { formatKernels } from '../src/cli/bench-format.js';
-import { nodeKernelProfile } from '../src/cli/bench-node-kernels.js';
+import { formatKernels } from '../src/cli/bench/bench-format.js';
+import { nodeKernelProfile } from '../src/cli/bench/node-kernels.js';
 import { kernelConfigs, parseHardwareProfile } from '../src/hardware/index.js';
 import {
   browserKernelProfile,

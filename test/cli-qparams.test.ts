@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serializeNpy } from '../src/cli/npy.js';
+import { serializeNpy } from '../src/cli/io/npy.js';
 import { asFloat64Header } from './helpers/npy.js';
 
 const WEIGHT = 'data/ppocr-det-conv2d_150.npy';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../src/cli/npy.js';
+import { parseNpy } from '../src/cli/io/npy.js';
 import type { QuantSpec } from '../src/core/index.js';
 import { createObserver, isPerAxisRange } from '../src/observers/index.js';
 import { CalibrationResult } from '../src/ptq/calibration-result.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recBench } from '../bench/ocr/index.js';
 import { ctcDecode, recClasses } from '../bench/ocr/rec.js';
-import { parseNpy } from '../src/cli/npy.js';
+import { parseNpy } from '../src/cli/io/npy.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import { quantizeDynamic } from '../src/ptq/quantize-dynamic.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';

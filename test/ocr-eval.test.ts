@@ -3,7 +3,7 @@
 // PP-OCR models score high on small held-out rendered sets (so the data is realistic).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNpy } from '../src/cli/npy.js';
+import { parseNpy } from '../src/cli/io/npy.js';
 import {
   clsBench,
   detBench,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../src/cli/npy.js';
+import { parseNpy } from '../src/cli/io/npy.js';
 import { ValueInfoProtoSchema } from '../src/onnx/gen/onnx_pb.js';
 import { buildGraph } from '../src/onnx/graph.js';
 import { readModel, writeModel } from '../src/onnx/model.js';

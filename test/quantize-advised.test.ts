@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accuracySearch, outputSqnr, quantizeAdvised, runBatches } from '../src/advise/index.js';
-import { openCalibrationData } from '../src/cli/calib-data.js';
+import { openCalibrationData } from '../src/cli/io/calib-data.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import {
   modelInputs,

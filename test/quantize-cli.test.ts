@@ -17,9 +17,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QuantizeReport } from '../src/cli/quantize-report.js';
-import { parseNpy, serializeNpy } from '../src/cli/npy.js';
-import { writeAtomic } from '../src/cli/write-atomic.js';
+import type { QuantizeReport } from '../src/cli/quantize/quantize-report.js';
+import { parseNpy, serializeNpy } from '../src/cli/io/npy.js';
+import { writeAtomic } from '../src/cli/io/write-atomic.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { quantizeZeroPoints } from './helpers/qdq-zero-points.js';
 import { cliError, runCli, type CliRun } from './helpers/run-cli.js';

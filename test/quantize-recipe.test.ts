@@ -4,7 +4,7 @@
 // recipe's own refusals (non-finite, empty and misshapen batches, unknown ops, stale caches).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openCalibrationData } from '../src/cli/calib-data.js';
+import { openCalibrationData } from '../src/cli/io/calib-data.js';
 import { isZeropointError, type ErrorCode } from '../src/core/errors.js';
 import { readModel } from '../src/onnx/model.js';
 import {

@@ -4,7 +4,7 @@
 // reads; percentile, the default, keeps every range it chose.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openCalibrationData } from '../src/cli/calib-data.js';
+import { openCalibrationData } from '../src/cli/io/calib-data.js';
 import { RANGE_GUARD_DB } from '../src/observers/index.js';
 import { readModel } from '../src/onnx/model.js';
 import {

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNpy } from '../src/cli/npy.js';
-import { readCalibrationData } from '../src/cli/calib-data.js';
+import { parseNpy } from '../src/cli/io/npy.js';
+import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
 import { modelInputs, quantizeStatic } from '../src/ptq/index.js';
 import type { OcrMetric } from '../bench/ocr/index.js';

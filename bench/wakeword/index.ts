@@ -4,7 +4,7 @@
 // classifiers around it. Not the data's synthesis (scripts/render-wakeword-data.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../../src/cli/npy.js';
+import { parseNpy } from '../../src/cli/io/npy.js';
 import type { OcrMetric, RunSession, Tensor } from '../ocr/index.js';
 import { ortRunner } from '../ocr/ort.js';
 import {

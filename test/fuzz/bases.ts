@@ -2,7 +2,7 @@
 // a MatMul/Gemm/Relu chain) and the real PP-OCR orientation classifier, each with float32
 // calibration batches that fit its input. Not mutation (mutate-*.ts): these are all valid.
 import { readFileSync } from 'node:fs';
-import { parseNpy, serializeNpy } from '../../src/cli/npy.js';
+import { parseNpy, serializeNpy } from '../../src/cli/io/npy.js';
 import { attr } from '../../src/onnx/graph-node.js';
 import { gaussian } from '../../src/observers/test-data.js';
 import { convChain } from '../helpers/conv-chain.js';

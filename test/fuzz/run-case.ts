@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ZeropointError } from '../../src/core/errors.js';
-import { errorLine } from '../../src/cli/error-line.js';
-import { benchModels } from '../../src/cli/bench-models.js';
-import { formatQParams } from '../../src/cli/format.js';
-import { parseNpy } from '../../src/cli/npy.js';
-import { runProfile } from '../../src/cli/profile-command.js';
-import { calibratedQParams } from '../../src/cli/qparams-command.js';
-import { runModeQuantize, runQuantize } from '../../src/cli/quantize-command.js';
-import { parseModeFlags } from '../../src/cli/quantize-modes.js';
+import { errorLine } from '../../src/cli/common/error-line.js';
+import { benchModels } from '../../src/cli/bench/models.js';
+import { formatQParams } from '../../src/cli/qparams/qparams-format.js';
+import { parseNpy } from '../../src/cli/io/npy.js';
+import { runProfile } from '../../src/cli/profile/profile-command.js';
+import { calibratedQParams } from '../../src/cli/qparams/calibrated-qparams.js';
+import { runModeQuantize, runQuantize } from '../../src/cli/quantize/quantize-command.js';
+import { parseModeFlags } from '../../src/cli/quantize/modes.js';
 import { readModel } from '../../src/onnx/model.js';
 import { createSession, type RuntimeTensor } from '../../src/runtime/onnxruntime.js';
 import { cliError } from '../helpers/run-cli.js';
@@ -95,7 +95,7 @@ export function cliArgs(c: FuzzCase, dirs: CaseDirs): string[] {
   }
 }
 
-/** Calls the command's function as main.ts's action does, without printing. */
+/** Calls the command's function as its registered action does, without printing. */
 async function invoke(c: FuzzCase, dirs: CaseDirs): Promise<void> {
   const at = (name: string): string => join(dirs.input, name);
   const model = at(c.model ?? 'model.onnx');

@@ -1,0 +1,120 @@
+// Opens calibration data for a model: a folder of .npy files (or one .npy file), a .npz
+// archive, or a folder of images, chosen by what the path holds. Every source is checked
+// against the model's inputs before the first batch is yielded, and read lazily, one batch at
+// a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands').
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { fail } from '../../core/errors.js';
+import { rebatch, type Feeds } from '../../ptq/batches.js';
+import type { ModelInput } from '../../ptq/model-inputs.js';
+import { planImages, readImageBatches, type ImageOptions } from './calib-images.js';
+import { planNpyBatches, readNpyBatches } from './calib-npy.js';
+import { planNpz, readNpzBatches } from './calib-npz.js';
+
+/** How to read calibration data. */
+export interface CalibrationDataOptions {
+  /**
+   * Samples per batch: splits .npz arrays and groups images (default: the input's static batch
+   * size, else 1); regroups .npy files when given (each file is one batch otherwise).
+   */
+  readonly batchSize?: number;
+  /** Preprocessing of image folders. */
+  readonly image?: ImageOptions;
+}
+
+/** An opened, checked calibration source. */
+export interface CalibrationData {
+  readonly kind: 'npy' | 'npz' | 'images';
+  /** Samples in all (for progress and ETA); undefined when not cheaply known. */
+  readonly samples: number | undefined;
+  readonly batches: AsyncIterable<Feeds>;
+}
+
+/** Image file extensions sharp decodes. */
+export const IMAGE_EXTENSIONS = [
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+];
+
+const byName = new Intl.Collator('en', { numeric: true }).compare;
+
+/** The batch size `inputs` take when none is given: the first input's static leading size, or 1. */
+export function defaultBatchSize(inputs: readonly ModelInput[]): number {
+  return inputs[0]?.dims?.[0] ?? 1;
+}
+
+async function listFolder(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { withFileTypes: true });
+  return names
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort(byName)
+    .map((n) => join(dir, n));
+}
+
+/**
+ * Opens `path` for `inputs`: checks every file's shape and type (or the images' geometry)
+ * against the inputs, and returns the sample count and a lazy stream of batches. Fails with
+ * `bad-calibration-data` naming the input and file, or `io` when the path cannot be read.
+ */
+export async function openCalibrationData(
+  path: string,
+  inputs: readonly ModelInput[],
+  options: CalibrationDataOptions = {},
+): Promise<CalibrationData> {
+  const batchSize = options.batchSize ?? defaultBatchSize(inputs);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    fail('bad-argument', `batch size must be a positive integer, got ${batchSize}`);
+  }
+  const info = await stat(path).catch((error: Error) =>
+    fail('io', `cannot read calibration data ${path}: ${error.message}`, { file: path }),
+  );
+  const extension = extname(path).toLowerCase();
+  if (info.isFile() && extension === '.npz') {
+    const plan = await planNpz(path, inputs, batchSize);
+    if (plan.samples === 0) noSamples(path, 'its arrays hold 0 samples');
+    return { kind: 'npz', samples: plan.samples, batches: readNpzBatches(plan, batchSize) };
+  }
+  const files = info.isDirectory() ? await listFolder(path) : [path];
+  const npy = files.filter((f) => extname(f).toLowerCase() === '.npy');
+  if (npy.length > 0) {
+    const plan = await planNpyBatches(npy, inputs);
+    if (plan.samples === 0) noSamples(path, 'its .npy files hold 0 samples');
+    const batches = readNpyBatches(plan.batches);
+    return {
+      kind: 'npy',
+      samples: plan.samples,
+      batches: options.batchSize === undefined ? batches : rebatch(batches, options.batchSize),
+    };
+  }
+  const images = files.filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()));
+  if (images.length > 0) {
+    const plan = planImages(images, inputs, options.image ?? {}, batchSize, path);
+    return { kind: 'images', samples: images.length, batches: readImageBatches(plan, batchSize) };
+  }
+  return noSamples(
+    path,
+    `expected .npy files, a .npz archive or images (${IMAGE_EXTENSIONS.join(' ')})`,
+  );
+}
+
+function noSamples(path: string, why: string): never {
+  return fail('bad-calibration-data', `no calibration samples in ${path}: ${why}`, {
+    file: path,
+  });
+}
+
+/** The batches of openCalibrationData(path, inputs, options), as one generator. */
+export async function* readCalibrationData(
+  path: string,
+  inputs: readonly ModelInput[],
+  options: CalibrationDataOptions = {},
+): AsyncGenerator<Feeds> {
+  yield* (await openCalibrationData(path, inputs, options)).batches;
+}

@@ -1,0 +1,172 @@
+// Calibration data from .npz archives, stored and deflated: arrays matched to inputs by name,
+// split into batches along the leading axis, streamed, and checked before the first batch.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Feeds } from '../../ptq/batches.js';
+import type { ModelInput } from '../../ptq/model-inputs.js';
+import { openCalibrationData } from './calib-data.js';
+import { serializeNpy } from './npy.js';
+
+const root = mkdtempSync(join(tmpdir(), 'zeropoint-npz-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let archives = 0;
+/** An .npz of `arrays` (name -> [values, shape]), deflated at `level` (0: stored). */
+function npz(arrays: Record<string, [Float32Array, number[]]>, level: 0 | 6): string {
+  const members: Zippable = Object.fromEntries(
+    Object.entries(arrays).map(([name, [data, shape]]) => [
+      `${name}.npy`,
+      [serializeNpy(data, shape), { level }],
+    ]),
+  );
+  const file = join(root, `${archives++}.npz`);
+  writeFileSync(file, zipSync(members));
+  return file;
+}
+
+function ramp(n: number, start = 0): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => start + i * 0.5);
+}
+
+const x: ModelInput = {
+  name: 'x',
+  dtype: 'float32',
+  dims: [undefined, 2, 3],
+  dimNames: ['N', '2', '3'],
+};
+const y: ModelInput = { name: 'y', dtype: 'float32', dims: [undefined, 4], dimNames: ['N', '4'] };
+
+async function all(stream: AsyncIterable<Feeds>): Promise<Feeds[]> {
+  const out: Feeds[] = [];
+  for await (const f of stream) out.push(f);
+  return out;
+}
+
+describe('a .npz archive', () => {
+  for (const level of [0, 6] as const) {
+    it(`splits each input's array into batches, values in order (${level === 0 ? 'stored' : 'deflated'})`, async () => {
+      const file = npz({ x: [ramp(5 * 6), [5, 2, 3]], y: [ramp(5 * 4, 100), [5, 4]] }, level);
+      const data = await openCalibrationData(file, [x, y], { batchSize: 2 });
+      expect([data.kind, data.samples]).toEqual(['npz', 5]);
+      const batches = await all(data.batches);
+      expect(batches.map((f) => f.x!.dims)).toEqual([
+        [2, 2, 3],
+        [2, 2, 3],
+        [1, 2, 3],
+      ]);
+      const xs = batches.flatMap((f) => Array.from(f.x!.data as Float32Array));
+      const ys = batches.flatMap((f) => Array.from(f.y!.data as Float32Array));
+      expect(xs).toEqual(Array.from(ramp(30)));
+      expect(ys).toEqual(Array.from(ramp(20, 100)));
+    });
+  }
+
+  it('a one-input model takes a lone array of any name, one sample per batch by default', async () => {
+    const file = npz({ arr_0: [ramp(12), [2, 2, 3]] }, 6);
+    const batches = await all((await openCalibrationData(file, [x])).batches);
+    expect(batches.map((f) => f.x!.dims[0])).toEqual([1, 1]);
+  });
+
+  it('a missing array fails naming the input and listing the arrays', async () => {
+    const file = npz({ x: [ramp(6), [1, 2, 3]], z: [ramp(4), [1, 4]] }, 0);
+    await expect(openCalibrationData(file, [x, y])).rejects.toThrow(
+      /no array named 'y' \(arrays: x, z\)/,
+    );
+  });
+
+  it('a shape mismatch fails before any batch, naming the input and the member', async () => {
+    const file = npz({ x: [ramp(8), [1, 2, 4]] }, 6);
+    const error = await openCalibrationData(file, [x]).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /input 'x' expects shape \[N, 2, 3\], but .*x\.npy holds \[1, 2, 4\]/,
+    );
+    expect(error).toMatchObject({ code: 'bad-calibration-data', context: { input: 'x' } });
+  });
+
+  it('arrays of different sample counts fail', async () => {
+    const file = npz({ x: [ramp(12), [2, 2, 3]], y: [ramp(4), [1, 4]] }, 0);
+    await expect(openCalibrationData(file, [x, y])).rejects.toThrow(
+      /'y' holds 1 samples but 'x' holds 2/,
+    );
+  });
+
+  it('infinity in a sample fails naming the input, the member and the sample', async () => {
+    const values = ramp(18);
+    values[13] = Infinity;
+    const file = npz({ x: [values, [3, 2, 3]] }, 6);
+    const error = await all((await openCalibrationData(file, [x], { batchSize: 2 })).batches).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/input 'x' holds Infinity in sample 2 of .*x\.npy/);
+  });
+
+  it('a file that is not a zip archive fails as a bad file', async () => {
+    const file = join(root, 'junk.npz');
+    writeFileSync(file, new Uint8Array(100));
+    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+  });
+
+  // Defects the fuzzer (test/fuzz/) found: corrupted archives failed with RangeErrors or sized
+  // reads by their corrupted fields.
+  it('a central directory entry whose name runs past the directory fails as bad-file (was a RangeError)', async () => {
+    const file = edited((view, zip) => view.setUint16(zip.cd + 28, 40000, true));
+    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+  });
+
+  it('a central directory, local header or member past the end of the file fails as bad-file, unread', async () => {
+    const edits: ((view: DataView, zip: Zip) => void)[] = [
+      (view, zip) => view.setUint32(zip.eocd + 12, 0xfffffff0, true),
+      (view, zip) => view.setUint32(zip.eocd + 16, 0x7ffffff0, true),
+      (view, zip) => view.setUint32(zip.cd + 42, 0x7fffffff, true),
+      (view, zip) => view.setUint32(zip.cd + 20, 0x7fffffff, true),
+      (view, zip) => {
+        // A zip64 entry count whose locator points 1 TiB into a small file.
+        view.setUint16(zip.eocd + 10, 0xffff, true);
+        view.setUint32(zip.eocd - 20, 0x07064b50, true);
+        view.setBigUint64(zip.eocd - 12, 2n ** 40n, true);
+      },
+    ];
+    for (const edit of edits) {
+      await expect(openCalibrationData(edited(edit), [x])).rejects.toMatchObject({
+        code: 'bad-file',
+      });
+    }
+  });
+
+  it('a member whose .npy header ends before byte 12 fails as bad-file (was a read of -2 bytes)', async () => {
+    const member = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0, 0, 0, 0, 0]);
+    const file = join(root, `${archives++}.npz`);
+    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 0 }] }));
+    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+  });
+
+  it('a shape asking for more values than the member holds fails before the first batch', async () => {
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 2, 3), }\n";
+    const member = new Uint8Array(10 + header.length + 24);
+    member.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length, 0]);
+    member.set(new TextEncoder().encode(header), 10);
+    const file = join(root, `${archives++}.npz`);
+    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 6 }] }));
+    await expect(openCalibrationData(file, [x])).rejects.toThrow(/declares shape .* but holds/);
+  });
+});
+
+/** Offsets in a one-member archive: its central directory entry and end record. */
+interface Zip {
+  readonly cd: number;
+  readonly eocd: number;
+}
+
+/** A stored one-member .npz of a valid x array with `edit` applied to its bytes. */
+function edited(edit: (view: DataView, zip: Zip) => void): string {
+  const bytes = zipSync({ 'x.npy': [serializeNpy(ramp(12), [2, 2, 3]), { level: 0 }] });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const eocd = bytes.length - 22;
+  edit(view, { cd: view.getUint32(eocd + 16, true), eocd });
+  const file = join(root, `${archives++}.npz`);
+  writeFileSync(file, bytes);
+  return file;
+}

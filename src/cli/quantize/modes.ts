@@ -1,0 +1,185 @@
+// The `quantize` command's two modes that need no calibration data, for the command to call:
+// `--dynamic` and `--weights int4|int8 [--block] [--scheme] [--format]`. Parses and checks the
+// raw flag values, runs the recipe on model bytes, and renders the report for a person; the
+// caller prints JSON.stringify(report) for --json and writes the bytes (write-atomic.ts's
+// writeAtomic, as the static mode does). No file system here; not the static mode.
+import { fail } from '../../core/errors.js';
+import {
+  quantizeDynamic,
+  type DynamicConvForm,
+  type DynamicOptions,
+  type DynamicReport,
+} from '../../ptq/quantize-dynamic.js';
+import {
+  quantizeWeights,
+  type WeightFormat,
+  type WeightsOptions,
+  type WeightsReport,
+} from '../../ptq/quantize-weights.js';
+import type { SkippedNode } from '../../passes/weight-only-targets.js';
+import { num, table } from '../common/format.js';
+
+/** The flags as commander hands them over (strings unparsed). */
+export interface ModeFlags {
+  readonly dynamic?: boolean;
+  readonly weights?: string;
+  readonly block?: string;
+  readonly scheme?: string;
+  readonly format?: string;
+  readonly clipSearch?: boolean;
+  readonly accuracyLevel?: string;
+  readonly conv?: string;
+}
+
+/** A parsed mode: which recipe and its options. */
+export type ModeOptions =
+  | { readonly mode: 'dynamic'; readonly options: DynamicOptions }
+  | { readonly mode: 'weights'; readonly options: WeightsOptions };
+
+/** [flags, description] of each option, for the command to register with `.option()`. */
+export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
+  ['--dynamic', 'dynamic quantization: int8 weights, activations quantized at run time'],
+  ['--weights <type>', 'weight-only block quantization of MatMul/Gemm weights: int4|int8'],
+  ['--block <size>', 'with --weights: weights per block along K, 32|64|128|256 (default 32)'],
+  ['--scheme <scheme>', 'with --weights: symmetric|asymmetric (default int4 asym, int8 sym)'],
+  ['--format <format>', 'with --weights: qdq (blocked DequantizeLinear, default)|matmulnbits'],
+  ['--clip-search', 'with --weights: search each block clipping ratio for the least MSE'],
+  ['--no-clip-search', 'with --weights: plain min/max blocks'],
+  ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
+  [
+    '--conv <form>',
+    'with --dynamic: cast-mul (default: int8 weights, Cast -> Mul, as fast as fp32)|' +
+      'dequantize (int8 weights, DequantizeLinear)|integer (ConvInteger)|float',
+  ],
+];
+
+const CONV_FORMS: readonly DynamicConvForm[] = ['cast-mul', 'dequantize', 'integer', 'float'];
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  return fail('bad-argument', `${flag} takes ${allowed.join('|')}, not '${value}'`);
+}
+
+/** The mode the flags ask for, or undefined when neither --dynamic nor --weights is given. */
+export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
+  const weightFlags = (['block', 'scheme', 'format', 'clipSearch', 'accuracyLevel'] as const)
+    .filter((k) => flags[k] !== undefined)
+    .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (flags.dynamic === true) {
+    if (flags.weights !== undefined)
+      fail('bad-argument', 'choose --dynamic or --weights, not both');
+    if (weightFlags.length > 0) fail('bad-argument', `${weightFlags.join(', ')} need --weights`);
+    const conv =
+      flags.conv === undefined
+        ? {}
+        : { conv: oneOf<DynamicConvForm>('--conv', flags.conv, CONV_FORMS) };
+    return { mode: 'dynamic', options: conv };
+  }
+  if (flags.weights === undefined) return undefined;
+  if (flags.conv !== undefined) fail('bad-argument', '--conv needs --dynamic');
+  const type = oneOf('--weights', flags.weights, ['int4', 'int8'] as const);
+  const options: WeightsOptions = {
+    bits: type === 'int4' ? 4 : 8,
+    ...(flags.block === undefined
+      ? {}
+      : { blockSize: Number(oneOf('--block', flags.block, ['32', '64', '128', '256'] as const)) }),
+    ...(flags.scheme === undefined
+      ? {}
+      : { scheme: oneOf('--scheme', flags.scheme, ['symmetric', 'asymmetric'] as const) }),
+    ...(flags.format === undefined
+      ? {}
+      : { format: oneOf<WeightFormat>('--format', flags.format, ['matmulnbits', 'qdq']) }),
+    ...(flags.clipSearch === undefined ? {} : { clipSearch: flags.clipSearch }),
+    ...(flags.accuracyLevel === undefined
+      ? {}
+      : {
+          accuracyLevel: Number(
+            oneOf('--accuracy-level', flags.accuracyLevel, ['0', '1', '2', '3', '4'] as const),
+          ),
+        }),
+  };
+  if (options.accuracyLevel !== undefined && options.format !== 'matmulnbits') {
+    fail('bad-argument', '--accuracy-level needs --format matmulnbits');
+  }
+  return { mode: 'weights', options };
+}
+
+/** Runs the recipe the mode names on model bytes. */
+export function runQuantizeMode(
+  modelBytes: Uint8Array,
+  mode: ModeOptions,
+): { bytes: Uint8Array; report: DynamicReport | WeightsReport } {
+  return mode.mode === 'dynamic'
+    ? quantizeDynamic(modelBytes, mode.options)
+    : quantizeWeights(modelBytes, mode.options);
+}
+
+/** One line per op: how many nodes took each form, e.g. "MatMul: 9 MatMulInteger, 4 float". */
+function formCounts(report: DynamicReport): string[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const e of report.nodes) {
+    const forms = counts.get(e.opType) ?? new Map<string, number>();
+    forms.set(e.form, (forms.get(e.form) ?? 0) + 1);
+    counts.set(e.opType, forms);
+  }
+  for (const s of report.skipped) {
+    const forms = counts.get(s.opType) ?? new Map<string, number>();
+    forms.set('float', (forms.get('float') ?? 0) + 1);
+    counts.set(s.opType, forms);
+  }
+  return [...counts].map(
+    ([op, forms]) => `${op}: ${[...forms].map(([form, n]) => `${n} ${form}`).join(', ')}`,
+  );
+}
+
+/** The nodes left float: one line each, or one per reason when a reason covers several. */
+function leftInFloat(skipped: readonly SkippedNode[]): string[] {
+  const byReason = new Map<string, SkippedNode[]>();
+  for (const s of skipped) {
+    const key = `${s.opType} (${s.reason})`;
+    byReason.set(key, [...(byReason.get(key) ?? []), s]);
+  }
+  return [...byReason].map(([key, nodes]) =>
+    nodes.length === 1
+      ? `left in float: ${nodes[0]!.opType} ${nodes[0]!.node} (${nodes[0]!.reason})`
+      : `left in float: ${nodes.length} x ${key}`,
+  );
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
+
+/** The report as a person reads it: what was quantized, what was left and why, sizes. */
+export function formatModeReport(report: DynamicReport | WeightsReport): string {
+  const lines: string[] = [];
+  if (report.mode === 'weights') {
+    const level =
+      report.accuracyLevel === undefined ? '' : `, accuracy_level ${report.accuracyLevel}`;
+    lines.push(
+      `weights: int${report.bits} ${report.scheme} blocks of ${report.blockSize}` +
+        `${report.clipSearch ? ' (clipping searched)' : ''}, ${report.format}${level}`,
+    );
+    const rows = report.weights.map((w) => [
+      w.node,
+      w.weight,
+      `${w.k}x${w.n}`,
+      w.padding > 0 ? `${w.k} -> ${w.k + w.padding}` : '-',
+      num(w.sqnrDb, 3),
+    ]);
+    lines.push(table(['node', 'weight', 'K x N', 'K padded', 'SQNR dB'], rows));
+    lines.push(...report.notes);
+  } else {
+    lines.push(`dynamic: weights ${report.weightType}, Conv ${report.conv}`);
+    if (report.nodes.length > 0) {
+      const rows = report.nodes.map((e) => [e.node, e.opType, e.form]);
+      lines.push(table(['node', 'op', 'now'], rows));
+    }
+    lines.push(...formCounts(report));
+  }
+  if (report.opset.from !== report.opset.to) {
+    lines.push(`opset upgraded ${report.opset.from} -> ${report.opset.to}`);
+  }
+  lines.push(...leftInFloat(report.skipped));
+  const smaller = (report.bytesIn / report.bytesOut).toFixed(2);
+  lines.push(`size ${mb(report.bytesIn)} -> ${mb(report.bytesOut)} (${smaller}x smaller)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,199 @@
+// `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
+// QDQ form, and the command's registration with every mode's flags (--dynamic, --weights and the
+// advised --activations auto|--target dispatch from here). Reads the model and data, runs the ptq
+// recipe, writes the output atomically and prints a short table (or one JSON object). The recipe
+// itself lives in ptq/.
+import type { Command } from 'commander';
+import { fail } from '../../core/errors.js';
+import { OBSERVERS, RANGE_GUARD_DB } from '../../observers/index.js';
+import { modelInputs, quantizeStatic, type StaticResult } from '../../ptq/index.js';
+import type { DynamicReport } from '../../ptq/quantize-dynamic.js';
+import type { WeightsReport } from '../../ptq/quantize-weights.js';
+import { num, table } from '../common/format.js';
+import { progressBar } from '../common/progress.js';
+import { SEARCH_OPTION } from '../common/search-flag.js';
+import { openCalibrationData } from '../io/calib-data.js';
+import { loadCache, readModelFile } from '../io/read-inputs.js';
+import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
+import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
+import { ADVICE_OPTIONS, formatAdvice } from './advised-format.js';
+import {
+  IMAGE_OPTIONS,
+  imageFromFlags,
+  planFromFlags,
+  runFromFlags,
+  type QuantizeFlags,
+} from './flags.js';
+import {
+  MODE_OPTIONS,
+  formatModeReport,
+  parseModeFlags,
+  runQuantizeMode,
+  type ModeFlags,
+  type ModeOptions,
+} from './modes.js';
+import { quantizeReport, type QuantizeReport } from './quantize-report.js';
+
+/** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
+export function runModeQuantize(
+  modelPath: string,
+  output: string,
+  mode: ModeOptions,
+): DynamicReport | WeightsReport {
+  checkOutputPaths(modelPath, output);
+  const { bytes } = readModelFile(modelPath);
+  checkWritable(output);
+  const result = runQuantizeMode(bytes, mode);
+  writeAtomic(output, result.bytes);
+  return result.report;
+}
+
+/** Runs the command and returns the report (printing is the caller's). */
+export async function runQuantize(
+  modelPath: string,
+  flags: QuantizeFlags,
+): Promise<QuantizeReport> {
+  checkOutputPaths(modelPath, flags.output, flags.cache);
+  if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
+  const { bytes, model } = readModelFile(modelPath);
+  checkWritable(flags.output);
+  const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
+  const cache = loadCache(flags.cache);
+  let samples = cache?.samples ?? 0;
+  let result: StaticResult;
+  const bar = progressBar(undefined, 'calibrating', { quiet: flags.json === true });
+  try {
+    let data: Awaited<ReturnType<typeof openCalibrationData>> | undefined;
+    if (cache === undefined) {
+      if (flags.calib === undefined) {
+        fail('bad-argument', 'static quantization needs calibration data: --calib PATH');
+      }
+      data = await openCalibrationData(flags.calib, modelInputs(model), {
+        ...runFromFlags(flags),
+        image: imageFromFlags(flags),
+      });
+      samples = data.samples ?? 0;
+    }
+    result = await quantizeStatic(bytes, data?.batches, {
+      ...plan,
+      method,
+      observerOptions,
+      ...runFromFlags(flags),
+      ...(data?.samples === undefined ? {} : { total: data.samples }),
+      ...(cache === undefined ? {} : { cache }),
+      onProgress: (done, total) => {
+        samples = done;
+        bar.update(done, total);
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  writeAtomic(flags.output, result.bytes);
+  if (flags.cache !== undefined && cache === undefined) {
+    writeAtomic(flags.cache, JSON.stringify(result.calibration));
+  }
+  return quantizeReport({
+    input: modelPath,
+    output: flags.output,
+    cache: flags.cache,
+    method,
+    sizeBefore: bytes.length,
+    built: result,
+    samples,
+    calibrationMs: result.calibrationMs,
+    notes: result.calibration.notes.map((n) => JSON.stringify(n)),
+  });
+}
+
+function kb(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
+}
+
+/** One line on the clipped ranges the range guard replaced by min/max. */
+function guardLine(byMethod: Readonly<Record<string, number>>): string {
+  const each = Object.entries(byMethod).map(([m, n]) => `${n} ${m}`);
+  return (
+    `range guard: min/max replaced ${each.join(', ')} range(s) that cost over ` +
+    `${RANGE_GUARD_DB} dB of SQNR (--json lists them)`
+  );
+}
+
+/** The short table a person reads after `zeropoint quantize`. */
+export function formatQuantize(r: QuantizeReport): string {
+  const rows = Object.entries(r.plan.byOp)
+    .sort((a, b) => b[1].quantized + b[1].sharesScale - (a[1].quantized + a[1].sharesScale))
+    .map(([op, s]) => [
+      op,
+      String(s.quantized + s.sharesScale),
+      String(s.folded),
+      String(s.float),
+      Object.entries(s.floatReasons)
+        .map(([why, n]) => (n > 1 ? `${why} (${n})` : why))
+        .join('; '),
+    ]);
+  const calibration =
+    r.calibrationMs === 0
+      ? `calibration: from cache ${r.cache ?? ''}`
+      : `calibration: ${r.samples} samples, ${r.method}, ${num(r.calibrationMs / 1000, 3)} s` +
+        (r.cache === null ? '' : `, statistics saved to ${r.cache}`);
+  return [
+    `${r.input} -> ${r.output}`,
+    calibration,
+    `activations: ${r.activations.scheme} ${r.activations.qtype}; ${r.activations.storage}`,
+    '',
+    table(['op', 'integer', 'folded', 'float', 'why float'], rows),
+    '',
+    `nodes: ${r.plan.integer} of ${r.plan.nodes} run on integers or fold away, ${r.plan.float} stay float`,
+    `size: ${kb(r.sizeBefore)} -> ${kb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}x smaller)`,
+    ...(r.biasCorrected === 0
+      ? []
+      : [`bias correction: ${r.biasCorrected} Conv biases corrected for weight rounding`]),
+    ...(r.rangeFallbacks.count === 0 ? [] : [guardLine(r.rangeFallbacks.byMethod)]),
+    ...(r.advice === undefined ? [] : ['', formatAdvice(r.advice)]),
+  ].join('\n');
+}
+
+/** Adds `zeropoint quantize` to the program. */
+export function registerQuantize(program: Command): void {
+  const quantizeCommand = program
+    .command('quantize')
+    .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
+    .argument('<model>', 'float32 ONNX model (never modified)')
+    .requiredOption('-o, --output <file>', 'where to write the quantized model')
+    .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
+    .option('--method <method>', `${[...OBSERVERS.keys()].join('|')} (default percentile)`)
+    .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
+    .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
+    .option(...SEARCH_OPTION)
+    .option(
+      '--activations <mode>',
+      'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16 | auto (per tensor, advised)',
+    )
+    .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128, default) | int8')
+    .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
+    .option(
+      '--bias-correction',
+      "subtract each Conv weight's rounding shift at the calibrated input means from its bias",
+    )
+    .option('--exclude <names...>', 'node names or op types to leave in float')
+    .option('--include <names...>', 'quantize only these node names or op types')
+    .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')
+    .option('--cache <file>', 'calibration statistics: reused when present, written when not')
+    .option('--batch-size <n>', 'calibration samples per run')
+    .option('--threads <n>', 'onnxruntime threads for calibration (default 1)')
+    .option('--json', 'print one JSON object instead of the table');
+  for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
+  for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
+  for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
+  quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {
+    const mode = parseModeFlags(flags);
+    if (mode !== undefined) {
+      const report = runModeQuantize(model, flags.output, mode);
+      console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatModeReport(report));
+      return;
+    }
+    const report = await runQuantize(model, flags);
+    console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatQuantize(report));
+  });
+}

@@ -14,15 +14,9 @@ import { nodeKernelProfile } from './node-kernels.js';
 import { formatKernels, formatModelBench } from './bench-format.js';
 import { parseDims } from './inputs.js';
 import { benchModels } from './models.js';
-import { IMAGE_OPTIONS, imageFromFlags } from '../quantize/flags.js';
+import { IMAGE_OPTIONS, imageFromFlags, type ImageFlags } from '../quantize/flags.js';
 
-interface BenchFlags {
-  readonly size?: string;
-  readonly mean?: string;
-  readonly std?: string;
-  readonly scale?: string;
-  readonly layout?: string;
-  readonly channels?: string;
+interface BenchFlags extends ImageFlags {
   readonly kernels?: boolean;
   readonly shapes?: string[];
   readonly threads: string;
@@ -84,9 +78,7 @@ async function runBench(models: string[], flags: BenchFlags): Promise<void> {
     runs: count(flags.runs ?? '20', '--runs', 1),
     dims: parseDims(flags.dim),
     memory: flags.memory,
-    ...(flags.calib === undefined
-      ? {}
-      : { calib: flags.calib, image: imageFromFlags({ ...flags, output: '', json: false }) }),
+    ...(flags.calib === undefined ? {} : { calib: flags.calib, image: imageFromFlags(flags) }),
   });
   console.log(flags.json === true ? benchJson(report) : formatModelBench(report));
 }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { defaultHeldOut, HeldOutSplit, profileModel } from '../../advise/index.js';
 import type {
   HardwareInput,
+  ProfileOptions,
   ProfiledModel,
   RangeMethod,
   ScoreFunction,
@@ -112,12 +113,18 @@ export interface ProfileRun {
   readonly quiet: boolean;
 }
 
-/** Runs profileModel on the split data behind a progress bar on stderr. */
-export async function profileWithProgress(run: ProfileRun): Promise<ProfiledModel> {
+/**
+ * Calls `step` (profileModel, quantizeAdvised) with the profile options `run` gives, on the
+ * split data, behind a progress bar on stderr.
+ */
+export async function withProfileOptions<T>(
+  run: ProfileRun,
+  step: (options: ProfileOptions) => Promise<T>,
+): Promise<T> {
   const { data, cache, hardware } = run;
   const bar = progressBar(data.total, 'calibrating', { quiet: run.quiet });
   try {
-    return await profileModel({
+    return await step({
       model: run.bytes,
       name: basename(run.modelPath),
       batches: data.split.calibration(),
@@ -138,4 +145,9 @@ export async function profileWithProgress(run: ProfileRun): Promise<ProfiledMode
   } finally {
     bar.stop();
   }
+}
+
+/** Runs profileModel on the split data behind a progress bar on stderr. */
+export function profileWithProgress(run: ProfileRun): Promise<ProfiledModel> {
+  return withProfileOptions(run, profileModel);
 }

@@ -1,7 +1,6 @@
 // `zeropoint quantize --activations auto` and `--target DB | --target-metric FILE`: the command
 // face of the advised recipe (advise/quantize-advised.ts): flags to options, the data split into
 // calibration and held-out batches, the metric module, progress, and the files written.
-import { basename } from 'node:path';
 import {
   chooseStorage,
   quantizeAdvised,
@@ -12,8 +11,12 @@ import {
 } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import { modelInputs } from '../../ptq/index.js';
-import { loadHardware, loadMetric, openSplit } from '../profile/advice-inputs.js';
-import { progressBar } from '../common/progress.js';
+import {
+  loadHardware,
+  loadMetric,
+  openSplit,
+  withProfileOptions,
+} from '../profile/advice-inputs.js';
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
 import { quantizeReport, type QuantizeReport } from './quantize-report.js';
@@ -95,34 +98,28 @@ export async function runAdvisedQuantize(
   const hardware = loadHardware(flags.hardware);
   const score = flags.targetMetric === undefined ? undefined : await loadMetric(flags.targetMetric);
   const started = Date.now();
-  const bar = progressBar(data.total, 'calibrating', { quiet: flags.json === true });
-  let result: Awaited<ReturnType<typeof quantizeAdvised>>;
-  try {
-    result = await quantizeAdvised({
-      model: bytes,
-      name: basename(modelPath),
-      batches: data.split.calibration(),
-      heldOut: async () => {
-        await data.split.drain();
-        return data.split.heldOut;
-      },
-      checkBatches: () => data.split.kept,
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
-      plan,
-      method: method as RangeMethod,
+  const profile = {
+    bytes,
+    modelPath,
+    data,
+    cache,
+    hardware,
+    plan,
+    method: method as RangeMethod,
+    sensitivity: searching,
+    threads: run.threads,
+    quiet: flags.json === true,
+  };
+  const result = await withProfileOptions(profile, (options) =>
+    quantizeAdvised({
+      ...options,
       auto: flags.activations === undefined || flags.activations === 'auto',
       ...(target === undefined ? {} : { target }),
       ...(score === undefined ? {} : { score }),
       ...(flags.targetMetric === undefined ? {} : { metricName: `score of ${flags.targetMetric}` }),
       ...(trials === undefined ? {} : { trials }),
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      ...(data.total === undefined ? {} : { total: data.total }),
-      onProgress: (_stage, done, total) => bar.update(done, total),
-    });
-  } finally {
-    bar.stop();
-  }
+    }),
+  );
   const { built, profiled, advice } = result;
   if (flags.cache !== undefined && cache === undefined)
     writeAtomic(flags.cache, JSON.stringify(profiled.calibration));

@@ -8,8 +8,18 @@ import type { ActivationMode, PlanOptions, TensorOverride } from '../../passes/i
 import type { ImageOptions } from '../io/calib-images.js';
 import { searchFromFlag } from '../common/search-flag.js';
 
+/** The image preprocessing flags (IMAGE_OPTIONS), as commander hands them over. */
+export interface ImageFlags {
+  readonly size?: string;
+  readonly mean?: string;
+  readonly std?: string;
+  readonly scale?: string;
+  readonly layout?: string;
+  readonly channels?: string;
+}
+
 /** Flags as commander hands them over. */
-export interface QuantizeFlags {
+export interface QuantizeFlags extends ImageFlags {
   readonly output: string;
   readonly calib?: string;
   readonly method?: string;
@@ -26,12 +36,6 @@ export interface QuantizeFlags {
   readonly cache?: string;
   readonly batchSize?: string;
   readonly threads?: string;
-  readonly size?: string;
-  readonly mean?: string;
-  readonly std?: string;
-  readonly scale?: string;
-  readonly layout?: string;
-  readonly channels?: string;
   readonly json?: boolean;
   /** Advice (advised.ts): a target, a metric module, a hardware profile, held-out batches. */
   readonly target?: string;
@@ -144,7 +148,7 @@ export const IMAGE_OPTIONS: readonly (readonly [string, string])[] = [
 ];
 
 /** Image preprocessing options from flags (used only when --calib is a folder of images). */
-export function imageFromFlags(flags: QuantizeFlags): ImageOptions {
+export function imageFromFlags(flags: ImageFlags): ImageOptions {
   const size = flags.size?.split('x').map(Number);
   if (size !== undefined && (size.length !== 2 || size.some((d) => !Number.isInteger(d)))) {
     fail('bad-argument', `--size takes HxW, e.g. 224x224; got "${flags.size}"`);

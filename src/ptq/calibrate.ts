@@ -33,6 +33,8 @@ export interface CalibrateOptions {
   readonly onProgress?: (done: number, total: number | undefined) => void;
   /** onnxruntime intra-op threads (1 by default). */
   readonly threads?: number;
+  /** Called with each batch's feeds after the model ran on them (e.g. to keep one to check with). */
+  readonly onBatch?: (feeds: Feeds) => void;
   /** Tensors whose per-channel means to collect too (bias correction), with the channel axis. */
   readonly means?: readonly { readonly tensor: string; readonly axis: number }[];
 }
@@ -111,6 +113,7 @@ export async function calibrate(
       fetch = fetch.filter((name) => observers.has(name) || means.has(name));
       samples += samplesOf(feeds);
       batch++;
+      options.onBatch?.(feeds);
       options.onProgress?.(samples, options.total);
     }
   } finally {

@@ -3,7 +3,7 @@
 // and tensors are quantized, calibrate the planned activations on real data, then the one
 // builder (build-quantized.ts) inserts QDQ and verifies.
 // Not I/O: callers hand in model bytes and batches and get model bytes back.
-import { fail } from '../core/index.js';
+import { fail, isZeropointError } from '../core/index.js';
 import type { ObserverKind, ObserverOptions } from '../observers/index.js';
 import {
   buildGraph,
@@ -26,7 +26,8 @@ import {
   type PlanOptions,
   type QuantPlan,
 } from '../passes/index.js';
-import type { Batches } from './batches.js';
+import { createSession } from '../runtime/onnxruntime.js';
+import type { Batches, Feeds } from './batches.js';
 import { calibrate } from './calibrate.js';
 import { checkCalibrationCache } from './calibration-cache.js';
 import { buildQuantized } from './build-quantized.js';
@@ -67,6 +68,8 @@ export interface StaticResult {
   readonly calibration: CalibrationResult;
   /** Wall time of calibration in ms (0 when a cache was used). */
   readonly calibrationMs: number;
+  /** Nodes kept float because onnxruntime could not run their quantized form, with its words. */
+  readonly keptFloat: readonly { readonly node: string; readonly reason: string }[];
 }
 
 /**
@@ -102,6 +105,7 @@ export async function quantizeStatic(
   const prepared = writeModel(model);
   const method = options.method ?? 'percentile';
   let calibration: CalibrationResult;
+  let first: Feeds | undefined;
   const started = Date.now();
   if (options.cache !== undefined) {
     checkCalibrationCache(options.cache, prepared, plan.calibrate);
@@ -112,6 +116,7 @@ export async function quantizeStatic(
     }
     calibration = await calibrate(prepared, plan.calibrate, batches, {
       method,
+      onBatch: (feeds) => (first ??= feeds),
       means: plan.channelMeans,
       ...(options.observerOptions === undefined
         ? {}
@@ -125,7 +130,7 @@ export async function quantizeStatic(
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
   // A cache is read with this run's percentile and search, not those it was calibrated with.
   const { percentile, search } = options.observerOptions ?? {};
-  const built = buildQuantized(prepared, options, {
+  const source = {
     calibration,
     method,
     reading: {
@@ -133,7 +138,35 @@ export async function quantizeStatic(
       ...(search === undefined ? {} : { search }),
     },
     ...(options.rangeGuard === undefined ? {} : { rangeGuard: options.rangeGuard }),
-  });
+  };
+  let built = buildQuantized(prepared, options, source);
+  // onnxruntime checks some kernels' parameters only at run time (QLinearGlobalAveragePool's
+  // scale ratio must lie in [2^-32, 256)): run the model once on a calibration batch, and keep
+  // float each node it refuses, a few at most.
+  const keptFloat: { node: string; reason: string }[] = [];
+  for (
+    let failure = await runFailure(built.bytes, first, options.threads);
+    failure !== undefined;
+  ) {
+    const node = /Name:'([^']+)'/.exec(failure)?.[1];
+    if (
+      node === undefined ||
+      keptFloat.length >= MAX_KEPT_FLOAT ||
+      keptFloat.some((k) => k.node === node)
+    ) {
+      fail(
+        'bad-calibration-data',
+        `the quantized model does not run in onnxruntime on the first calibration batch ` +
+          `(${failure}); an outlier in the data can stretch a range past a kernel's limits: ` +
+          'check the data, or --exclude the node it names',
+        node === undefined ? {} : { node },
+      );
+    }
+    keptFloat.push({ node, reason: failure });
+    const exclude = [...(options.exclude ?? []), ...keptFloat.map((k) => k.node)];
+    built = buildQuantized(prepared, { ...options, exclude }, source);
+    failure = await runFailure(built.bytes, first, options.threads);
+  }
   return {
     bytes: built.bytes,
     plan: built.plan,
@@ -142,5 +175,28 @@ export async function quantizeStatic(
     fallbacks: built.fallbacks,
     calibration,
     calibrationMs,
+    keptFloat,
   };
+}
+
+/** Nodes quantizeStatic keeps float, at most, before it gives up on a model onnxruntime refuses. */
+const MAX_KEPT_FLOAT = 4;
+
+/** What onnxruntime says running `bytes` on `feeds` (undefined: it ran, or no feeds). */
+async function runFailure(
+  bytes: Uint8Array,
+  feeds: Feeds | undefined,
+  threads = 1,
+): Promise<string | undefined> {
+  if (feeds === undefined) return undefined;
+  const session = await createSession(bytes, { threads });
+  try {
+    await session.run(feeds);
+    return undefined;
+  } catch (error) {
+    if (!isZeropointError(error, 'bad-model')) throw error;
+    return error.message;
+  } finally {
+    await session.release();
+  }
 }

@@ -102,7 +102,12 @@ export async function runQuantize(
     built: result,
     samples,
     calibrationMs: result.calibrationMs,
-    notes: result.calibration.notes.map((n) => JSON.stringify(n)),
+    notes: [
+      ...result.calibration.notes.map((n) => JSON.stringify(n)),
+      ...result.keptFloat.map(
+        (k) => `${k.node}: kept float, onnxruntime could not run its quantized form (${k.reason})`,
+      ),
+    ],
   });
 }
 

@@ -87,3 +87,17 @@ describe('generatedFeeds', () => {
     expect(generatedFeeds([image, tokens], new Map([['seq', 5]]))).toEqual(a);
   });
 });
+
+describe('generatedFeeds', () => {
+  it('refuses an input too large to generate, naming it (a declared 2^31 dimension)', () => {
+    const huge: InputSpec = { name: 'x', type: 'float32', dims: [1, 2 ** 31] };
+    let message = '';
+    try {
+      generatedFeeds([huge], new Map());
+    } catch (error) {
+      if (!isZeropointError(error, 'bad-argument')) throw error;
+      message = error.message;
+    }
+    expect(message).toMatch(/^input 'x' of shape \[1, 2147483648\] would hold 2147483648 elements/);
+  });
+});

@@ -146,6 +146,9 @@ export function resolveShapes(
   return { shapes, defaults };
 }
 
+/** Elements one generated input may have: 2^28 (1 GiB of float32), past any model's input here. */
+const MAX_GENERATED_ELEMENTS = 2 ** 28;
+
 /** Deterministic feeds of the given shapes: floats in [-1, 1), integers and booleans zero. */
 export function feedsOfShapes(
   specs: readonly InputSpec[],
@@ -155,6 +158,15 @@ export function feedsOfShapes(
   specs.forEach((spec, i) => {
     const shape = [...shapes[spec.name]!];
     const count = shape.reduce((x, y) => x * y, 1);
+    if (!(count <= MAX_GENERATED_ELEMENTS)) {
+      fail(
+        'bad-argument',
+        `input '${spec.name}' of shape [${shape.join(', ')}] would hold ${count} elements, ` +
+          `more than the ${MAX_GENERATED_ELEMENTS} zeropoint generates; size it with --dim ` +
+          'or give --calib with real samples',
+        { input: spec.name },
+      );
+    }
     const floats = fillValues('float32', count, 11 + i) as Float32Array;
     const data: RuntimeTensor['data'] =
       spec.type === 'float32'

@@ -11,18 +11,17 @@ import {
   NONZERO_ZERO_POINT,
   type KernelFamily,
 } from './kernel-shapes.js';
-import { INTEGER_KERNELS, type KernelOp, type KernelType } from './profile-schema.js';
+import {
+  INTEGER_KERNELS,
+  type KernelKey,
+  type KernelOp,
+  type KernelType,
+} from './profile-schema.js';
 
 /** One configuration to measure; `ops` counts a multiply-add as 2 (Q/DQ: one per element). */
-export interface KernelConfig {
+export interface KernelConfig extends KernelKey {
   readonly id: string;
   readonly family: KernelFamily;
-  readonly op: KernelOp;
-  readonly a: KernelType;
-  readonly b: KernelType;
-  readonly aZeroPoint: number | null;
-  readonly bZeroPoint: number | null;
-  readonly shape: readonly number[];
   readonly ops: number;
 }
 

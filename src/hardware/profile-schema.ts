@@ -36,6 +36,16 @@ export const INTEGER_OPS: readonly KernelOp[] = [
 /** Element types of a kernel's operands. */
 export type KernelType = 'uint8' | 'int8' | 'float32';
 
+/** What names a kernel configuration: op, operand types, zero points, shape. */
+export interface KernelKey {
+  readonly op: KernelOp;
+  readonly a: KernelType;
+  readonly b: KernelType;
+  readonly aZeroPoint: number | null;
+  readonly bZeroPoint: number | null;
+  readonly shape: readonly number[];
+}
+
 /**
  * One measured configuration. `a` is the activation operand (MatMul A, Conv X, the input of
  * Quantize/DequantizeLinear), `b` the weight operand (B, W) or the output of Q/DQ; a zero point is
@@ -45,13 +55,7 @@ export type KernelType = 'uint8' | 'int8' | 'float32';
  * ratios. `gops`: 1e9 operations per second (a multiply-add is 2; a Q/DQ element is 1) at the
  * fastest one's median time times `relativeCost`, so the two agree; `medianMs`: its own median.
  */
-export interface KernelMeasurement {
-  readonly op: KernelOp;
-  readonly a: KernelType;
-  readonly b: KernelType;
-  readonly aZeroPoint: number | null;
-  readonly bZeroPoint: number | null;
-  readonly shape: readonly number[];
+export interface KernelMeasurement extends KernelKey {
   readonly gops: number;
   readonly relativeCost: number;
   readonly medianMs: number;

@@ -16,7 +16,8 @@ import { clsBench, detBench, recBench, type OcrBench } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
 import { wakewordBench, type WakewordBench } from './wakeword/index.js';
 
-interface ModelCase {
+/** A real model, its calibration data, how many held-out samples to score, a latency input. */
+export interface ModelCase {
   readonly bench: OcrBench | WakewordBench;
   readonly calib: string;
   readonly evalCount: number;
@@ -24,7 +25,8 @@ interface ModelCase {
   readonly latencyShape: readonly number[];
 }
 
-const CASES: readonly ModelCase[] = [
+/** The four real models every accuracy-style bench scores. */
+export const CASES: readonly ModelCase[] = [
   { bench: clsBench, calib: 'data/ocr/cls', evalCount: 400, latencyShape: [1, 3, 48, 192] },
   { bench: recBench, calib: 'data/ocr/rec', evalCount: 400, latencyShape: [1, 3, 48, 320] },
   { bench: detBench, calib: 'data/ocr/det', evalCount: 16, latencyShape: [1, 3, 640, 640] },

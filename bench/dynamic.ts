@@ -5,24 +5,9 @@
 // interleaved with fp32 in one process. Figures only; asserts nothing.
 import { readFileSync } from 'node:fs';
 import { quantizeDynamic, type DynamicConvForm } from '../src/ptq/quantize-dynamic.js';
-import { latencies } from './accuracy.js';
+import { CASES, latencies } from './accuracy.js';
 import { printTable } from './harness.js';
-import { clsBench, detBench, recBench, type OcrBench } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
-import { wakewordBench, type WakewordBench } from './wakeword/index.js';
-
-interface ModelCase {
-  readonly bench: OcrBench | WakewordBench;
-  readonly evalCount: number;
-  readonly latencyShape: readonly number[];
-}
-
-const CASES: readonly ModelCase[] = [
-  { bench: clsBench, evalCount: 400, latencyShape: [1, 3, 48, 192] },
-  { bench: recBench, evalCount: 400, latencyShape: [1, 3, 48, 320] },
-  { bench: detBench, evalCount: 16, latencyShape: [1, 3, 640, 640] },
-  { bench: wakewordBench, evalCount: 240, latencyShape: [1, 76, 32, 1] },
-];
 
 const FORMS: readonly DynamicConvForm[] = ['float', 'cast-mul', 'dequantize', 'integer'];
 const ROUNDS = 25;

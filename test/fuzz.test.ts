@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../src/onnx/model.js';
-import { generateCase, type Command } from './fuzz/cases.js';
+import { COMMANDS, generateCase, type Command } from './fuzz/cases.js';
 import { caseSeed } from './fuzz/rng.js';
 import {
   checkCase,
@@ -22,14 +22,6 @@ import { cliError, runCli } from './helpers/run-cli.js';
 import { GraphBuilder } from './helpers/graph-builder.js';
 
 const SEED = 11;
-const COMMANDS: readonly Command[] = [
-  'quantize-static',
-  'quantize-dynamic',
-  'quantize-int4',
-  'profile',
-  'bench',
-  'qparams',
-];
 const IN_PROCESS = 7 * COMMANDS.length;
 const root = mkdtempSync(join(tmpdir(), 'zeropoint-fuzz-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

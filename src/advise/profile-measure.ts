@@ -36,6 +36,7 @@ export async function compareConfigs(
   source: RangeSource,
   configs: readonly Config[],
   batches: readonly Feeds[],
+  reference: Outputs,
   kind: 'held-out' | 'calibration',
   threads?: number,
 ): Promise<Comparison> {
@@ -49,7 +50,6 @@ export async function compareConfigs(
       options: first[1],
     };
   }
-  const reference = await runBatches(prepared, batches, threads);
   const comparisons: ModelComparison[] = [];
   for (const [config, options] of configs) {
     const built = buildQuantized(prepared, options, source);
@@ -83,6 +83,8 @@ export interface HeldOutInput {
   readonly prepared: Uint8Array;
   readonly activations: readonly TensorProfile[];
   readonly heldOut: readonly Feeds[];
+  /** fp32 outputs on `heldOut`. */
+  readonly reference: Outputs;
   readonly layers: readonly NodeDecision[];
   readonly names: ReadonlyMap<string, string>;
   /** The configuration each one-layer variant starts from, and where it reads ranges. */
@@ -97,10 +99,9 @@ export interface HeldOutInput {
 export async function measureHeldOut(
   input: HeldOutInput,
 ): Promise<{ tensors: TensorProfile[]; sensitivity: SensitivityRun | null }> {
-  const { prepared, heldOut, threads } = input;
+  const { prepared, heldOut, reference, threads } = input;
   const tensors = await measureActivations(prepared, input.activations, heldOut);
   if (!input.sensitivity) return { tensors, sensitivity: null };
-  const reference: Outputs = await runBatches(prepared, heldOut, threads);
   const sensitivity = await layerSensitivity({
     prepared,
     layers: input.layers,

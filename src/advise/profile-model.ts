@@ -31,6 +31,7 @@ import type {
   TensorProfile,
 } from './profile-types.js';
 import { layerGroups } from './search.js';
+import { runBatches, type Outputs } from './variants.js';
 
 /** A hardware profile and where it came from. */
 export interface HardwareInput {
@@ -81,6 +82,8 @@ export interface ProfiledModel {
   readonly source: RangeSource;
   /** True when the statistics came from `options.cache`. */
   readonly cached: boolean;
+  /** fp32 outputs on the held-out batches (null: none held out). */
+  readonly reference: Outputs | null;
 }
 
 function hardwareSummary(input: HardwareInput | undefined): HardwareSummary {
@@ -174,6 +177,9 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
   const source: RangeSource = { calibration, method: context.method };
   const heldOut = await options.heldOut();
   const check = heldOut.length > 0 ? heldOut : ((await options.checkBatches?.()) ?? []);
+  // fp32 outputs on the batches compared on: the comparisons, sensitivity and search all read them.
+  const checkReference =
+    check.length === 0 ? [] : await runBatches(prepared, check, options.threads);
   const compared = await compareConfigs(
     prepared,
     source,
@@ -186,6 +192,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
       ],
     ],
     check,
+    checkReference,
     heldOut.length > 0 ? 'held-out' : 'calibration',
     options.threads,
   );
@@ -201,6 +208,7 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
       prepared,
       activations,
       heldOut,
+      reference: checkReference,
       layers: plan.nodes.filter((d) => d.status === 'quantized'),
       names,
       base: compared.options,
@@ -242,5 +250,6 @@ export async function profileModel(options: ProfileOptions): Promise<ProfiledMod
     groups,
     source,
     cached,
+    reference: heldOut.length > 0 ? checkReference : null,
   };
 }

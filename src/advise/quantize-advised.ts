@@ -94,7 +94,7 @@ export async function quantizeAdvised(options: AdvisedOptions): Promise<AdvisedR
       fail('bad-argument', 'an accuracy target needs held-out batches: at least 2 batches of data');
     }
     const threads = options.threads ?? 1;
-    const reference = await runBatches(profiled.prepared, heldOut, threads);
+    const reference = profiled.reference ?? (await runBatches(profiled.prepared, heldOut, threads));
     const score = options.score;
     const fp32 = score === undefined ? null : await score(reference, heldOut, reference);
     const goal = options.target.relative

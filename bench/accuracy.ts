@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ObserverKind } from '../src/observers/index.js';
 import type { ActivationMode } from '../src/passes/index.js';
-import { quantizeStatic, type CalibrationResult } from '../src/ptq/index.js';
+import { runStaticRecipe, type CalibrationResult } from '../src/ptq/index.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { modelInputs } from '../src/ptq/index.js';
 import { readModel } from '../src/onnx/index.js';
@@ -85,11 +85,11 @@ export async function run(): Promise<void> {
       let cache = caches.get(v.activations);
       if (cache === undefined) {
         const batches = readCalibrationData(c.calib, modelInputs(readModel(fp32)), {});
-        const first = await quantizeStatic(fp32, batches, { ...v, method: 'percentile' });
+        const first = await runStaticRecipe(fp32, batches, { ...v, method: 'percentile' });
         cache = first.calibration;
         caches.set(v.activations, cache);
       }
-      const { bytes, fallbacks } = await quantizeStatic(fp32, undefined, { ...v, cache });
+      const { bytes, fallbacks } = await runStaticRecipe(fp32, undefined, { ...v, cache });
       const metric = await c.bench.evaluate(await ortRunner(bytes), count);
       const label = `${v.activations} ${v.method}`;
       variants.push({ label, bytes, value: metric.value, fallbacks: fallbacks.length });

@@ -8,14 +8,14 @@
 import { readFileSync } from 'node:fs';
 import {
   accuracySearch,
-  profileModel,
+  runProfileRecipe,
   type ProfiledModel,
   type TensorProfile,
 } from '../src/advise/index.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { parseHardwareProfile } from '../src/hardware/index.js';
 import { readModel } from '../src/onnx/index.js';
-import { buildQuantized, modelInputs, quantizeStatic, type Feeds } from '../src/ptq/index.js';
+import { buildQuantized, modelInputs, runStaticRecipe, type Feeds } from '../src/ptq/index.js';
 import { printTable } from './harness.js';
 import { clsBench, detBench, recBench, type OcrBench, type RunSession } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
@@ -55,7 +55,7 @@ async function profileOf(bench: OcrBench, calib: string, heldOut: Feeds[], hardw
   const batches: Feeds[] = [];
   for await (const f of readCalibrationData(calib, modelInputs(readModel(bytes)), {}))
     batches.push(f);
-  return profileModel({
+  return runProfileRecipe({
     model: bytes,
     name: bench.name,
     batches,
@@ -88,7 +88,7 @@ async function compareSchemes(): Promise<void> {
     const profiled = await profileOf(c.bench, c.calib, []);
     const ms = performance.now() - started;
     const uniform = async (activations: 'asymmetric' | 'symmetric') =>
-      (await quantizeStatic(fp32, undefined, { activations, cache: profiled.calibration })).bytes;
+      (await runStaticRecipe(fp32, undefined, { activations, cache: profiled.calibration })).bytes;
     const models: [string, Uint8Array][] = [
       ['all asymmetric', await uniform('asymmetric')],
       ['all symmetric', await uniform('symmetric')],
@@ -238,7 +238,7 @@ async function timings(): Promise<void> {
       all.push(f);
     const held = Math.min(4, Math.max(1, Math.floor(all.length / 4)));
     const started = performance.now();
-    const p = await profileModel({
+    const p = await runProfileRecipe({
       model: bytes,
       name: c.bench.name,
       batches: all.slice(0, all.length - held),

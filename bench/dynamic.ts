@@ -4,7 +4,7 @@
 // metric on held-out data against fp32, file size, and single-threaded latency measured
 // interleaved with fp32 in one process. Figures only; asserts nothing.
 import { readFileSync } from 'node:fs';
-import { quantizeDynamic, type DynamicConvForm } from '../src/ptq/quantize-dynamic.js';
+import { runDynamicRecipe, type DynamicConvForm } from '../src/ptq/quantize-dynamic.js';
 import { CASES, latencies } from './accuracy.js';
 import { printTable } from './harness.js';
 import { ortRunner } from './ocr/ort.js';
@@ -20,7 +20,7 @@ export async function run(): Promise<void> {
     const base = await c.bench.evaluate(await ortRunner(fp32), count);
     const variants = [];
     for (const conv of FORMS) {
-      const { bytes, report } = quantizeDynamic(fp32, { conv });
+      const { bytes, report } = runDynamicRecipe(fp32, { conv });
       const convs = report.nodes.filter((n) => n.opType === 'Conv').length;
       const metric = await c.bench.evaluate(await ortRunner(bytes), count);
       variants.push({ label: `dynamic, Conv ${conv} (${convs} int8)`, bytes, value: metric.value });

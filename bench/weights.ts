@@ -11,8 +11,8 @@ import { ModelBuilder } from '../src/onnx/build.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import { blockQuantize, bytesPerWeight, type BlockSpec } from '../src/passes/weight-only-blocks.js';
 import { findWeightTargets, weightMatrix } from '../src/passes/weight-only-targets.js';
-import { quantizeDynamic, type DynamicOptions } from '../src/ptq/quantize-dynamic.js';
-import { quantizeWeights, type WeightsOptions } from '../src/ptq/quantize-weights.js';
+import { runDynamicRecipe, type DynamicOptions } from '../src/ptq/quantize-dynamic.js';
+import { runWeightsRecipe, type WeightsOptions } from '../src/ptq/quantize-weights.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';
 import { benchData, printTable } from './harness.js';
 import { recBench, renderLines } from './ocr/index.js';
@@ -171,7 +171,7 @@ async function formatTable(): Promise<void> {
     const cases: [string, Uint8Array][] = [['float MatMul', fp32]];
     for (const bits of [4, 8] as const) {
       const q = (options: Omit<WeightsOptions, 'bits'>) =>
-        quantizeWeights(fp32, { bits, ...options }).bytes;
+        runWeightsRecipe(fp32, { bits, ...options }).bytes;
       cases.push([`int${bits} MatMulNBits acc 0`, q({ format: 'matmulnbits', accuracyLevel: 0 })]);
       cases.push([`int${bits} MatMulNBits acc 4`, q({ format: 'matmulnbits', accuracyLevel: 4 })]);
       cases.push([`int${bits} blocked DQ -> MatMul`, q({ format: 'qdq' })]);
@@ -204,8 +204,8 @@ type Variant = readonly [string, () => Uint8Array];
 
 /** Part 3: the recognizer as each variant: accuracy, size, single-threaded latency. */
 async function modelTable(fp32: Uint8Array): Promise<void> {
-  const w = (options: WeightsOptions) => () => quantizeWeights(fp32, options).bytes;
-  const d = (options: DynamicOptions) => () => quantizeDynamic(fp32, options).bytes;
+  const w = (options: WeightsOptions) => () => runWeightsRecipe(fp32, options).bytes;
+  const d = (options: DynamicOptions) => () => runDynamicRecipe(fp32, options).bytes;
   const sym = 'symmetric' as const;
   const asym = 'asymmetric' as const;
   const nbits = 'matmulnbits' as const;

@@ -11,7 +11,7 @@ import { chooseTensorQParams, dequantize, quantize } from '../src/core/index.js'
 import { ModelBuilder } from '../src/onnx/build.js';
 import { attr } from '../src/onnx/graph-node.js';
 import { readModel } from '../src/onnx/index.js';
-import { quantizeDynamic } from '../src/ptq/quantize-dynamic.js';
+import { runDynamicRecipe } from '../src/ptq/quantize-dynamic.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';
 
 const wave = (n: number, f: number, scale = 1) =>
@@ -54,7 +54,7 @@ async function outputs(bytes: Uint8Array, optimizedModelPath?: string) {
   return session.outputNames.map((name) => out[name]!.data as Float32Array);
 }
 
-describe('quantizeDynamic in onnxruntime-node', () => {
+describe('runDynamicRecipe in onnxruntime-node', () => {
   it('needs no calibration data, and every output stays within 2% of the fp32 range', async () => {
     const fp32 = model();
     const want = await outputs(fp32);
@@ -65,7 +65,7 @@ describe('quantizeDynamic in onnxruntime-node', () => {
       integer: ['Conv:ConvInteger'],
     };
     for (const conv of ['float', 'cast-mul', 'dequantize', 'integer'] as const) {
-      const { bytes, report } = quantizeDynamic(fp32, { conv });
+      const { bytes, report } = runDynamicRecipe(fp32, { conv });
       expect(report.opset).toEqual({ from: 9, to: 13 });
       const forms = report.nodes.map((n) => `${n.opType}:${n.form}`);
       expect(forms).toEqual([
@@ -90,7 +90,7 @@ describe('quantizeDynamic in onnxruntime-node', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'zeropoint-dynamic-'));
     try {
       const file = path.join(dir, 'optimized.onnx');
-      await outputs(quantizeDynamic(model()).bytes, file);
+      await outputs(runDynamicRecipe(model()).bytes, file);
       const nodes = readModel(readFileSync(file)).graph!.node;
       const ops = nodes.map((n) => n.opType);
       expect(ops.filter((op) => op === 'DynamicQuantizeMatMul')).toHaveLength(2);
@@ -138,11 +138,11 @@ describe('quantizeDynamic in onnxruntime-node', () => {
     };
     const fp32 = convs(w1, w2);
     const want = await run(convs(int8(w1, [6, 4, 3, 3]), int8(w2, [6, 1, 3, 3])));
-    const castMul = quantizeDynamic(fp32, { conv: 'cast-mul' });
+    const castMul = runDynamicRecipe(fp32, { conv: 'cast-mul' });
     expect(castMul.report.nodes).toHaveLength(2);
     expect(Array.from(await run(castMul.bytes))).toEqual(Array.from(want));
     // DequantizeLinear runs at each inference: the same weights, another Conv kernel path.
-    const dq = await run(quantizeDynamic(fp32, { conv: 'dequantize' }).bytes);
+    const dq = await run(runDynamicRecipe(fp32, { conv: 'dequantize' }).bytes);
     const range = Math.max(...want.map(Math.abs));
     dq.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-6 * range));
     // And int8 weights differ from fp32's (the test can fail).
@@ -151,7 +151,7 @@ describe('quantizeDynamic in onnxruntime-node', () => {
   });
 
   it('records its choices in the metadata', () => {
-    const meta = readModel(quantizeDynamic(model()).bytes).metadataProps;
+    const meta = readModel(runDynamicRecipe(model()).bytes).metadataProps;
     expect(meta.map((p) => [p.key, JSON.parse(p.value) as unknown])).toEqual([
       ['zeropoint.dynamic', { conv: 'cast-mul', weightType: 'int8' }],
     ]);

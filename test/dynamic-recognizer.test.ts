@@ -9,7 +9,7 @@ import { recBench } from '../bench/ocr/index.js';
 import { ctcDecode, recClasses } from '../bench/ocr/rec.js';
 import { parseNpy } from '../src/cli/io/npy.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
-import { quantizeDynamic } from '../src/ptq/quantize-dynamic.js';
+import { runDynamicRecipe } from '../src/ptq/quantize-dynamic.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';
 
 const DIR = 'data/ocr/rec';
@@ -53,7 +53,7 @@ const text = (out: RuntimeTensor) =>
 
 describe('dynamic PP-OCRv4 recognizer', () => {
   it('int8 Conv weights, 3x smaller, reads the 16 lines of data/ocr/rec as fp32 does', async () => {
-    const { bytes, report } = quantizeDynamic(fp32);
+    const { bytes, report } = runDynamicRecipe(fp32);
     expect(report.conv).toBe('cast-mul');
     const convs = report.nodes.filter((n) => n.opType === 'Conv');
     expect(convs).toHaveLength(38);

@@ -3,7 +3,7 @@
 // the user's back (per-tensor int8, coarser than the layers zeropoint quantized).
 import { describe, expect, it } from 'vitest';
 import { buildGraph, readModel } from '../src/onnx/index.js';
-import { quantizeStatic } from '../src/ptq/index.js';
+import { runStaticRecipe } from '../src/ptq/index.js';
 import { convChain, convInputs } from './helpers/conv-chain.js';
 
 describe('excluding a Conv', () => {
@@ -12,7 +12,7 @@ describe('excluding a Conv', () => {
     const convs = buildGraph(readModel(bytes)).nodes.filter((n) => n.opType === 'Conv');
     const excluded = convs[1]!;
     const name = excluded.name !== '' ? excluded.name : 'Conv';
-    const result = await quantizeStatic(bytes, convInputs(8, 1), { exclude: [name] });
+    const result = await runStaticRecipe(bytes, convInputs(8, 1), { exclude: [name] });
     const graph = buildGraph(readModel(result.bytes));
     const after = graph.nodes.filter((n) => n.opType === 'Conv');
     const floatConv = after.find((n) => n.output[0] === excluded.output[0])!;

@@ -1,4 +1,4 @@
-// One recipe: quantizeStatic and quantizeAdvised (auto, or a given mode with a target) end in
+// One recipe: runStaticRecipe and runAdvisedRecipe (auto, or a given mode with a target) end in
 // the same builder, so what one path does to a model the other does too. On the PP-OCR
 // classifier: bias correction applies in both, and the logits before the final Softmax keep
 // their full calibrated range under a clipping method in every path.
@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accuracySearch, outputSqnr, quantizeAdvised, runBatches } from '../src/advise/index.js';
+import { accuracySearch, outputSqnr, runAdvisedRecipe, runBatches } from '../src/advise/index.js';
 import { openCalibrationData } from '../src/cli/io/calib-data.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import {
   modelInputs,
   nearOutputs,
-  quantizeStatic,
+  runStaticRecipe,
   type BuiltModel,
   type Feeds,
   type RangeSource,
@@ -44,7 +44,7 @@ function clippedLogits(prepared: Uint8Array, built: BuiltModel, source: RangeSou
 }
 
 function advised(plan: { biasCorrection?: boolean }, auto: boolean, target?: number) {
-  return quantizeAdvised({
+  return runAdvisedRecipe({
     model: bytes,
     name: 'cls',
     batches: calibrating,
@@ -57,7 +57,7 @@ function advised(plan: { biasCorrection?: boolean }, auto: boolean, target?: num
 }
 
 describe('one recipe on the PP-OCR classifier', () => {
-  const plain = quantizeStatic(bytes, calibrating, { biasCorrection: true });
+  const plain = runStaticRecipe(bytes, calibrating, { biasCorrection: true });
   const given = advised({ biasCorrection: true }, false, -Infinity);
 
   it('corrects the same Conv biases in the plain and both advised paths', async () => {

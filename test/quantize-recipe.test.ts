@@ -1,4 +1,4 @@
-// quantizeStatic called directly, without the CLI's process and files: the PP-OCR classifier on
+// runStaticRecipe called directly, without the CLI's process and files: the PP-OCR classifier on
 // data/ocr/cls gives the same bytes every time and from a cache round-tripped through JSON,
 // leaves its input bytes alone and stores symmetric activations as asked; tiny models show the
 // recipe's own refusals (non-finite, empty and misshapen batches, unknown ops, stale caches).
@@ -10,7 +10,7 @@ import { readModel } from '../src/onnx/model.js';
 import {
   CalibrationResult,
   modelInputs,
-  quantizeStatic,
+  runStaticRecipe,
   type Feeds,
   type StaticOptions,
   type StaticResult,
@@ -25,10 +25,10 @@ const classifier = new Uint8Array(readFileSync(MODEL));
 
 async function calibrated(options: StaticOptions = {}): Promise<StaticResult> {
   const data = await openCalibrationData(CALIB, modelInputs(readModel(classifier)));
-  return quantizeStatic(classifier, data.batches, options);
+  return runStaticRecipe(classifier, data.batches, options);
 }
 
-/** The code, message and context quantizeStatic fails with (fails the test if it succeeds). */
+/** The code, message and context runStaticRecipe fails with (fails the test if it succeeds). */
 async function failure(
   promise: Promise<unknown>,
 ): Promise<{ code: ErrorCode; message: string; context: object }> {
@@ -41,7 +41,7 @@ async function failure(
   return expect.fail('expected a ZeropointError');
 }
 
-describe('quantizeStatic on the PP-OCR classifier', () => {
+describe('runStaticRecipe on the PP-OCR classifier', () => {
   const pristine = classifier.slice();
   let first: StaticResult;
 
@@ -57,19 +57,19 @@ describe('quantizeStatic on the PP-OCR classifier', () => {
   it("a cache is read with the run's percentile and search, not the ones it was made with", async () => {
     const cache = first.calibration; // percentile 99.99, histograms
     const torch = { method: 'mse', observerOptions: { search: 'torch' } } as const;
-    const fromCache = await quantizeStatic(classifier, undefined, { ...torch, cache });
+    const fromCache = await runStaticRecipe(classifier, undefined, { ...torch, cache });
     const fresh = await calibrated(torch);
     expect(Buffer.compare(fromCache.bytes, fresh.bytes)).toBe(0);
-    const exhaustive = await quantizeStatic(classifier, undefined, { method: 'mse', cache });
+    const exhaustive = await runStaticRecipe(classifier, undefined, { method: 'mse', cache });
     expect(Buffer.compare(exhaustive.bytes, fresh.bytes)).not.toBe(0);
     const p999 = { method: 'percentile', observerOptions: { percentile: 99.9 } } as const;
-    const narrower = await quantizeStatic(classifier, undefined, { ...p999, cache });
+    const narrower = await runStaticRecipe(classifier, undefined, { ...p999, cache });
     expect(Buffer.compare(narrower.bytes, first.bytes)).not.toBe(0);
   });
 
   it('a cache round-tripped through JSON gives the same model without calibrating', async () => {
     const cache = CalibrationResult.fromJSON(JSON.parse(JSON.stringify(first.calibration)));
-    const again = await quantizeStatic(classifier, undefined, { cache });
+    const again = await runStaticRecipe(classifier, undefined, { cache });
     expect(again.calibrationMs).toBe(0);
     expect(Buffer.compare(again.bytes, first.bytes)).toBe(0);
   });
@@ -87,7 +87,7 @@ describe('quantizeStatic on the PP-OCR classifier', () => {
 
   it('symmetric activations: uint8 with zero point 128, or int8 with 0 (--act-type int8)', async () => {
     const uint8 = await calibrated({ activations: 'symmetric' });
-    const int8 = await quantizeStatic(classifier, undefined, {
+    const int8 = await runStaticRecipe(classifier, undefined, {
       cache: uint8.calibration,
       activations: 'symmetric',
       symmetricType: 'int8',
@@ -102,75 +102,75 @@ describe('quantizeStatic on the PP-OCR classifier', () => {
   });
 });
 
-describe('quantizeStatic refuses what it cannot quantize', () => {
+describe('runStaticRecipe refuses what it cannot quantize', () => {
   const tiny = matmulThen();
   const x = (...values: number[]): Feeds => ({
     x: { type: 'float32', dims: [values.length / 4, 4], data: Float32Array.from(values) },
   });
 
   it('quantizes the tiny model on good data (the baseline of the cases below)', async () => {
-    const result = await quantizeStatic(tiny, [x(1, -2, 3, -4), x(0.5, 0.5, -1, 2)]);
+    const result = await runStaticRecipe(tiny, [x(1, -2, 3, -4), x(0.5, 0.5, -1, 2)]);
     expect(result.calibration.samples).toBe(2);
   });
 
   it('NaN in a batch: bad-calibration-data naming the input and the sample', async () => {
-    const error = await failure(quantizeStatic(tiny, [x(1, 2, 3, 4), x(1, NaN, 3, 4)]));
+    const error = await failure(runStaticRecipe(tiny, [x(1, 2, 3, 4), x(1, NaN, 3, 4)]));
     expect(error.code).toBe('bad-calibration-data');
     expect(error.message).toMatch(/input 'x' holds NaN in sample 1/);
     expect(error.context).toMatchObject({ input: 'x', sample: 1 });
   });
 
   it('infinity in a batch: bad-calibration-data naming the input and the sample', async () => {
-    const error = await failure(quantizeStatic(tiny, [x(1, 2, 3, Infinity)]));
+    const error = await failure(runStaticRecipe(tiny, [x(1, 2, 3, Infinity)]));
     expect(error).toMatchObject({ code: 'bad-calibration-data', context: { input: 'x' } });
     expect(error.message).toMatch(/input 'x' holds Infinity in sample 0/);
   });
 
   it('no batches, or none given: bad-calibration-data', async () => {
-    const empty = await failure(quantizeStatic(tiny, []));
+    const empty = await failure(runStaticRecipe(tiny, []));
     expect(empty).toMatchObject({ code: 'bad-calibration-data' });
     expect(empty.message).toMatch(/no calibration samples/);
-    const none = await failure(quantizeStatic(tiny, undefined));
+    const none = await failure(runStaticRecipe(tiny, undefined));
     expect(none).toMatchObject({ code: 'bad-calibration-data' });
     expect(none.message).toMatch(/needs calibration data/);
   });
 
   it('batches without samples are skipped; only such batches: no calibration samples', async () => {
     const dynamic = matmulThen('Relu', 13, 'N');
-    const result = await quantizeStatic(dynamic, [x(), x(1, 2, 3, 4), x()]);
+    const result = await runStaticRecipe(dynamic, [x(), x(1, 2, 3, 4), x()]);
     expect(result.calibration.samples).toBe(1);
-    const error = await failure(quantizeStatic(dynamic, [x(), x()]));
+    const error = await failure(runStaticRecipe(dynamic, [x(), x()]));
     expect(error).toMatchObject({ code: 'bad-calibration-data' });
     expect(error.message).toMatch(/no calibration samples/);
   });
 
   it('a batch of the wrong shape: bad-calibration-data naming the input', async () => {
     const wide: Feeds = { x: { type: 'float32', dims: [1, 5], data: new Float32Array(5) } };
-    const error = await failure(quantizeStatic(tiny, [wide]));
+    const error = await failure(runStaticRecipe(tiny, [wide]));
     expect(error).toMatchObject({ code: 'bad-calibration-data', context: { input: 'x' } });
     expect(error.message).toMatch(/input 'x' expects shape \[1, 4\].*\[1, 5\]/);
   });
 
   it('an op onnxruntime lacks: unsupported-op naming the node', async () => {
-    const error = await failure(quantizeStatic(matmulThen('Frobnicate'), [x(1, 2, 3, 4)]));
+    const error = await failure(runStaticRecipe(matmulThen('Frobnicate'), [x(1, 2, 3, 4)]));
     expect(error).toMatchObject({ code: 'unsupported-op', context: { node: 'Frobnicate_1' } });
     expect(error.message).toMatch(/no Frobnicate kernel at opset 13/);
   });
 
   it('an op the opset upgrader cannot convert: unsupported-op naming the node', async () => {
-    const error = await failure(quantizeStatic(matmulThen('Frobnicate', 11), [x(1, 2, 3, 4)]));
+    const error = await failure(runStaticRecipe(matmulThen('Frobnicate', 11), [x(1, 2, 3, 4)]));
     expect(error).toMatchObject({ code: 'unsupported-op', context: { node: 'Frobnicate_1' } });
   });
 
   it('a cache calibrated on another model: belongs to another model', async () => {
-    const other = await quantizeStatic(matmulThen('Sigmoid'), [x(1, 2, 3, 4)]);
-    const error = await failure(quantizeStatic(tiny, undefined, { cache: other.calibration }));
+    const other = await runStaticRecipe(matmulThen('Sigmoid'), [x(1, 2, 3, 4)]);
+    const error = await failure(runStaticRecipe(tiny, undefined, { cache: other.calibration }));
     expect(error.code).toBe('bad-argument');
     expect(error.message).toMatch(/belongs to another model.*delete it or calibrate again/);
   });
 });
 
-describe('quantizeStatic checks the model runs', () => {
+describe('runStaticRecipe checks the model runs', () => {
   it('keeps float a node whose quantized form onnxruntime refuses at run time', async () => {
     // x -> Conv(w = [[1, -1], [-1, 1]]) -> GlobalAveragePool -> Conv -> y. The first Conv's
     // output alternates +-1e6 over the pixels, so its mean is 0: the pool's input scale is
@@ -184,7 +184,7 @@ describe('quantizeStatic checks the model runs', () => {
     const a = 1e6;
     const data = Float32Array.of(a, 0, a, 0, 0, a, 0, a);
     const batches = [{ x: { type: 'float32', dims: [1, 2, 2, 2], data } }] as Feeds[];
-    const result = await quantizeStatic(b.bytes({ opset: 13 }), batches, { method: 'minmax' });
+    const result = await runStaticRecipe(b.bytes({ opset: 13 }), batches, { method: 'minmax' });
     expect(result.keptFloat.map((k) => k.node)).toEqual(['GlobalAveragePool_1']);
     expect(result.keptFloat[0]!.reason).toMatch(/out of computation range/);
     const pooled = result.plan.nodes.find((n) => n.opType === 'GlobalAveragePool')!;

@@ -1,6 +1,6 @@
 // The range guard end to end on the PP-OCRv4 recognizer, whose residual stream carries its signal
 // in a few outlier channels: entropy clips them, and without the guard the model reads nothing.
-// With it, quantizeStatic reports entropy's fallbacks and the quantized model reads what fp32
+// With it, runStaticRecipe reports entropy's fallbacks and the quantized model reads what fp32
 // reads; percentile, the default, keeps every range it chose.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { RANGE_GUARD_DB } from '../src/observers/index.js';
 import { readModel } from '../src/onnx/model.js';
 import {
   modelInputs,
-  quantizeStatic,
+  runStaticRecipe,
   type Feeds,
   type StaticOptions,
   type StaticResult,
@@ -59,14 +59,14 @@ describe('the range guard on the PP-OCRv4 recognizer with --method entropy', () 
   let heldOut: Feeds[];
   let guarded: StaticResult;
   const fromCache = (options: StaticOptions) =>
-    quantizeStatic(recognizer, undefined, { cache: guarded.calibration, ...options });
+    runStaticRecipe(recognizer, undefined, { cache: guarded.calibration, ...options });
 
   beforeAll(async () => {
     const data = await openCalibrationData('data/ocr/rec', modelInputs(readModel(recognizer)));
     const feeds: Feeds[] = [];
     for await (const batch of data.batches) feeds.push(batch);
     [calibrating, heldOut] = [feeds.slice(0, 12), feeds.slice(12)];
-    guarded = await quantizeStatic(recognizer, calibrating, { method: 'entropy' });
+    guarded = await runStaticRecipe(recognizer, calibrating, { method: 'entropy' });
   }, 120_000);
 
   it('replaces entropy’s range where it measures more than the guard allows, and says so', () => {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { profileModel } from '../src/advise/index.js';
+import { runProfileRecipe } from '../src/advise/index.js';
 import { htmlReport } from '../src/report/index.js';
 import { chromiumAvailable, CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/web/browser-kernels.js';
 import { convChain, convInputs } from './helpers/conv-chain.js';
@@ -27,7 +27,7 @@ describe('the profile report in headless Chromium', () => {
   }
 
   it('renders every chart with no console error and no network', async () => {
-    const { profile } = await profileModel({
+    const { profile } = await runProfileRecipe({
       model: convChain(),
       name: 'conv-chain',
       batches: convInputs(8, 1),

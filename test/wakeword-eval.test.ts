@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseNpy } from '../src/cli/io/npy.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
-import { modelInputs, quantizeStatic } from '../src/ptq/index.js';
+import { modelInputs, runStaticRecipe } from '../src/ptq/index.js';
 import type { OcrMetric } from '../bench/ocr/index.js';
 import { ortRunner } from '../bench/ocr/ort.js';
 import { WAKE_WORDS, embeddingWindows } from '../bench/wakeword/features.js';
@@ -55,7 +55,7 @@ describe('openWakeWord on held-out synthesized speech', () => {
     const base = await (fp32 ??= evaluateFp32());
     const bytes = new Uint8Array(readFileSync(wakewordBench.modelPath));
     const batches = readCalibrationData(join(DATA_DIR, 'calib'), modelInputs(readModel(bytes)), {});
-    const int8 = await quantizeStatic(bytes, batches);
+    const int8 = await runStaticRecipe(bytes, batches);
     expect(int8.bytes.length).toBeLessThan(bytes.length / 3);
     const m = await wakewordBench.evaluate(await ortRunner(int8.bytes), CLIPS);
     expect(m.value).toBeGreaterThan(base.value - 0.02);

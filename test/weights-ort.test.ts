@@ -8,7 +8,7 @@ import { ModelBuilder } from '../src/onnx/build.js';
 import { attr } from '../src/onnx/graph-node.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import { blockQuantize, transpose } from '../src/passes/weight-only-blocks.js';
-import { quantizeWeights, type WeightsOptions } from '../src/ptq/quantize-weights.js';
+import { runWeightsRecipe, type WeightsOptions } from '../src/ptq/quantize-weights.js';
 import { createSession, type SessionOptions } from '../src/runtime/onnxruntime.js';
 
 const K = 40;
@@ -49,13 +49,13 @@ describe('weight-only models in onnxruntime-node', () => {
       for (const blockSize of [16, 32]) {
         const options = { bits, scheme, blockSize, clipSearch: false };
         const expected = Array.from(reference(options));
-        const nbits = quantizeWeights(identityModel(), {
+        const nbits = runWeightsRecipe(identityModel(), {
           ...options,
           format: 'matmulnbits',
           accuracyLevel: 0,
         });
         expect(Array.from(await run(nbits.bytes))).toEqual(expected);
-        const qdq = quantizeWeights(identityModel(), { ...options, format: 'qdq' });
+        const qdq = runWeightsRecipe(identityModel(), { ...options, format: 'qdq' });
         expect(Array.from(await run(qdq.bytes, { optimization: 'disabled' }))).toEqual(expected);
         // Optimised, onnxruntime fuses DQ -> MatMul into MatMulNBits with int8 activations.
         const fused = await run(qdq.bytes);
@@ -78,7 +78,7 @@ describe('weight-only models in onnxruntime-node', () => {
       Object.values(await (await createSession(bytes)).run(feeds))[0]!.data as Float32Array;
     const want = await outputOf(fp32);
     for (const format of ['matmulnbits', 'qdq'] as const) {
-      const { bytes, report } = quantizeWeights(fp32, { bits: 8, blockSize: 32, format });
+      const { bytes, report } = runWeightsRecipe(fp32, { bits: 8, blockSize: 32, format });
       expect(report.weights).toHaveLength(1);
       const got = await outputOf(bytes);
       const range = Math.max(...want.map(Math.abs));
@@ -87,7 +87,7 @@ describe('weight-only models in onnxruntime-node', () => {
   });
 
   it('K not a multiple of the block is padded, and the metadata says so', () => {
-    const { bytes, report } = quantizeWeights(identityModel(), { bits: 4, blockSize: 32 });
+    const { bytes, report } = runWeightsRecipe(identityModel(), { bits: 4, blockSize: 32 });
     expect(report.weights[0]).toMatchObject({ k: 40, padding: 24 });
     const meta = new Map(readModel(bytes).metadataProps.map((p) => [p.key, p.value]));
     expect(JSON.parse(meta.get('zeropoint.weights.padding')!)).toEqual([
@@ -101,7 +101,7 @@ describe('weight-only models in onnxruntime-node', () => {
     b.input('a', 'float32', [2, 4]);
     b.input('b', 'float32', [4, 3]);
     b.output(b.op('MatMul', ['a', 'b']), 'float32', [2, 3]);
-    const { bytes, report } = quantizeWeights(b.bytes(13), { bits: 4 });
+    const { bytes, report } = runWeightsRecipe(b.bytes(13), { bits: 4 });
     expect(report.weights).toEqual([]);
     expect(report.skipped).toEqual([
       { node: 'MatMul_0', opType: 'MatMul', reason: 'weight is not a constant' },
@@ -115,7 +115,7 @@ describe('weight-only models in onnxruntime-node', () => {
     for (const scheme of ['symmetric', 'asymmetric'] as const) {
       const options = { bits: 4 as const, scheme, blockSize: 16, format: 'matmulnbits' as const };
       const y = await run(
-        quantizeWeights(identityModel(w), { ...options, accuracyLevel: 0 }).bytes,
+        runWeightsRecipe(identityModel(w), { ...options, accuracyLevel: 0 }).bytes,
       );
       expect(y.every(Number.isFinite)).toBe(true);
       expect(Array.from(y.slice(0, 16 * N))).toEqual(new Array(16 * N).fill(0));
@@ -126,7 +126,7 @@ describe('weight-only models in onnxruntime-node', () => {
     const w = Float32Array.from(weight);
     w[7] = NaN;
     try {
-      quantizeWeights(identityModel(w), { bits: 4 });
+      runWeightsRecipe(identityModel(w), { bits: 4 });
       expect.unreachable();
     } catch (error) {
       expect(isZeropointError(error, 'bad-model')).toBe(true);

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { recBench, renderLines } from '../bench/ocr/index.js';
 import { ortRunner } from '../bench/ocr/ort.js';
 import { ctcDecode, recClasses, recInput } from '../bench/ocr/rec.js';
-import { quantizeDynamic } from '../src/ptq/quantize-dynamic.js';
-import { quantizeWeights } from '../src/ptq/quantize-weights.js';
+import { runDynamicRecipe } from '../src/ptq/quantize-dynamic.js';
+import { runWeightsRecipe } from '../src/ptq/quantize-weights.js';
 
 const fp32 = readFileSync(recBench.modelPath);
 const lines = renderLines(2, 21);
@@ -43,13 +43,13 @@ async function read(model: Uint8Array) {
 describe('PP-OCRv4 recognizer', () => {
   it('int4 blocks of 32 and dynamic int8: load, run, read what fp32 reads', async () => {
     const want = await read(fp32);
-    const int4 = quantizeWeights(fp32, { bits: 4, blockSize: 32 });
+    const int4 = runWeightsRecipe(fp32, { bits: 4, blockSize: 32 });
     expect(int4.report.weights).toHaveLength(9);
     expect(int4.report.skipped.map((s) => s.reason)).toEqual(
       new Array(4).fill('weight is not a constant'),
     );
     expect(int4.bytes.length).toBeLessThan(0.7 * fp32.length);
-    const dynamic = quantizeDynamic(fp32);
+    const dynamic = runDynamicRecipe(fp32);
     for (const bytes of [int4.bytes, dynamic.bytes]) {
       const got = await read(bytes);
       got.forEach((g, i) => {

@@ -40,7 +40,7 @@ export interface HardwareInput {
   readonly file?: string;
 }
 
-/** Options of profileModel. */
+/** Options of runProfileRecipe. */
 export interface ProfileOptions {
   /** The float model's bytes (never modified). */
   readonly model: Uint8Array;
@@ -126,7 +126,7 @@ function usableCache(
 }
 
 /** Profiles `options.model` on its calibration data; see the file comment for the steps. */
-export async function profileModel(options: ProfileOptions): Promise<ProfiledModel> {
+export async function runProfileRecipe(options: ProfileOptions): Promise<ProfiledModel> {
   const timings: Record<string, number> = {};
   const warnings: string[] = [];
   let t = performance.now();

@@ -1,12 +1,12 @@
 // The advised static recipe: profile the model (one histogram calibration), start from the
 // configuration `--activations auto` measured best (or the caller's activation mode), and with a
 // target search for the least fallback that meets it on held-out batches, scoring with output
-// SQNR against fp32 or the caller's metric. Ends in the same builder as quantizeStatic, so the
+// SQNR against fp32 or the caller's metric. Ends in the same builder as runStaticRecipe, so the
 // bytes it returns are what the plain recipe would write for that configuration.
 // Not I/O (cli/ opens data, loads the metric module and writes files) and not formatting.
 import { fail } from '../core/index.js';
 import { buildQuantized, type BuiltModel, type Feeds } from '../ptq/index.js';
-import { profileModel, type ProfiledModel, type ProfileOptions } from './profile-model.js';
+import { runProfileRecipe, type ProfiledModel, type ProfileOptions } from './profile-model.js';
 import { accuracySearch, type Trial } from './search.js';
 import { outputSqnr, runBatches, type Outputs } from './variants.js';
 
@@ -28,7 +28,7 @@ export interface AccuracyTarget {
   readonly relative: boolean;
 }
 
-/** Options of quantizeAdvised: the profile's, and what to apply and search. */
+/** Options of runAdvisedRecipe: the profile's, and what to apply and search. */
 export interface AdvisedOptions extends ProfileOptions {
   /** Apply the measured-best configuration (true) or `plan.activations` as given (false). */
   readonly auto: boolean;
@@ -79,12 +79,12 @@ function schemesOf(profiled: ProfiledModel): Record<string, number> {
 }
 
 /** Quantizes `options.model` as advised; see the file comment. */
-export async function quantizeAdvised(options: AdvisedOptions): Promise<AdvisedResult> {
+export async function runAdvisedRecipe(options: AdvisedOptions): Promise<AdvisedResult> {
   const searching = options.target !== undefined;
   if (options.target?.relative === true && options.score === undefined) {
     fail('bad-argument', 'a relative target (P% of fp32) needs a metric to score fp32 with');
   }
-  const profiled = await profileModel({ ...options, sensitivity: searching });
+  const profiled = await runProfileRecipe({ ...options, sensitivity: searching });
   const start = options.auto ? profiled.auto : (options.plan ?? {});
   let built = buildQuantized(profiled.prepared, start, profiled.source);
   let search: AdviceSummary['search'] = null;

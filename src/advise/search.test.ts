@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { readModel } from '../onnx/index.js';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
-import { profileModel } from './profile-model.js';
+import { runProfileRecipe } from './profile-model.js';
 import { withMethodChoice } from './auto-plan.js';
 import { accuracySearch, type SearchInput } from './search.js';
 import { outputSqnr, runBatches } from './variants.js';
 
 const model = convChain();
 const heldOut = convInputs(3, 100);
-const profiled = await profileModel({
+const profiled = await runProfileRecipe({
   model,
   name: 'conv-chain',
   batches: convInputs(8, 1),

@@ -1,5 +1,5 @@
 // The one builder every static recipe ends in: prepared float model bytes + plan options +
-// calibrated statistics -> verified QDQ bytes. quantizeStatic, the advisor's comparisons, its
+// calibrated statistics -> verified QDQ bytes. runStaticRecipe, the advisor's comparisons, its
 // one-layer sensitivity variants and the accuracy search all call it, so a trial is exactly the
 // model `zeropoint quantize` would write. Not preparing (prepareModel) nor calibrating.
 import {

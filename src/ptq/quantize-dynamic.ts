@@ -34,7 +34,7 @@ import { setMetadata } from './quantize-weights.js';
  */
 export type DynamicConvForm = 'float' | 'cast-mul' | 'dequantize' | 'integer';
 
-/** Options of quantizeDynamic; the defaults are the measured choices (bench/dynamic.ts). */
+/** Options of runDynamicRecipe; the defaults are the measured choices (bench/dynamic.ts). */
 export interface DynamicOptions {
   /** Conv's form (default: cast-mul, int8 weights and fp32's latency in onnxruntime). */
   readonly conv?: DynamicConvForm;
@@ -48,7 +48,7 @@ export const DYNAMIC_DEFAULTS: Readonly<Required<DynamicOptions>> = Object.freez
   weightType: 'int8',
 });
 
-/** What quantizeDynamic did, for the CLI's table and `--json`. */
+/** What runDynamicRecipe did, for the CLI's table and `--json`. */
 export interface DynamicReport {
   readonly mode: 'dynamic';
   readonly conv: DynamicConvForm;
@@ -67,7 +67,7 @@ const DYNAMIC_OPSET = 11;
 const PER_AXIS_DQ_OPSET = 13;
 
 /** Dynamically quantizes `modelBytes`: no calibration data needed. */
-export function quantizeDynamic(
+export function runDynamicRecipe(
   modelBytes: Uint8Array,
   options: DynamicOptions = {},
 ): { bytes: Uint8Array; report: DynamicReport } {

@@ -34,7 +34,7 @@ import { buildQuantized } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
 import type { RangeFallback } from './output-ranges.js';
 
-/** Options of quantizeStatic: the plan's, plus how to calibrate. */
+/** Options of runStaticRecipe: the plan's, plus how to calibrate. */
 export interface StaticOptions extends PlanOptions {
   /** Calibration method (default percentile: 99.99 of each tail, measured best on the PP-OCR models). */
   readonly method?: ObserverKind;
@@ -57,7 +57,7 @@ export interface PrepareReport {
   readonly foldedNodes: number;
 }
 
-/** Everything quantizeStatic did, for the CLI's table and `--json`. */
+/** Everything runStaticRecipe did, for the CLI's table and `--json`. */
 export interface StaticResult {
   readonly bytes: Uint8Array;
   readonly plan: QuantPlan;
@@ -95,7 +95,7 @@ export function prepareModel(
 }
 
 /** Statically quantizes `modelBytes` to a QDQ model, calibrating on `batches`. */
-export async function quantizeStatic(
+export async function runStaticRecipe(
   modelBytes: Uint8Array,
   batches: Batches | undefined,
   options: StaticOptions = {},
@@ -179,7 +179,7 @@ export async function quantizeStatic(
   };
 }
 
-/** Nodes quantizeStatic keeps float, at most, before it gives up on a model onnxruntime refuses. */
+/** Nodes runStaticRecipe keeps float, at most, before it gives up on a model onnxruntime refuses. */
 const MAX_KEPT_FLOAT = 4;
 
 /** What onnxruntime says running `bytes` on `feeds` (undefined: it ran, or no feeds). */

@@ -20,7 +20,7 @@ import { findWeightTargets, type SkippedNode } from '../passes/weight-only-targe
 /** The two output forms: onnxruntime's contrib op, or standard ONNX blocked DequantizeLinear. */
 export type WeightFormat = 'matmulnbits' | 'qdq';
 
-/** Options of quantizeWeights; the defaults are the measured choices (bench/weights.ts). */
+/** Options of runWeightsRecipe; the defaults are the measured choices (bench/weights.ts). */
 export interface WeightsOptions {
   readonly bits: 4 | 8;
   /** Weights per block along K: 32 (default), 64, 128 or 256. */
@@ -59,7 +59,7 @@ export const WEIGHT_DEFAULTS: Readonly<{
     bits === 4 && scheme === 'asymmetric' && blockSize >= 128,
 });
 
-/** What quantizeWeights did, for the CLI's table and `--json`. */
+/** What runWeightsRecipe did, for the CLI's table and `--json`. */
 export interface WeightsReport {
   readonly mode: 'weights';
   readonly format: WeightFormat;
@@ -110,7 +110,7 @@ function chooseFormat(
 }
 
 /** Block-quantizes the MatMul/Gemm weights of `modelBytes`. */
-export function quantizeWeights(
+export function runWeightsRecipe(
   modelBytes: Uint8Array,
   options: WeightsOptions,
 ): { bytes: Uint8Array; report: WeightsReport } {

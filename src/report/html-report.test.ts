@@ -2,7 +2,7 @@
 // and a reason for every tensor, both grids drawn under each histogram, the range guard's marks,
 // the summary's counts adding up, and JSON that writes infinite SQNRs as null.
 import { describe, expect, it } from 'vitest';
-import { profileModel } from '../advise/index.js';
+import { runProfileRecipe } from '../advise/index.js';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
 import { histogramChart } from './histogram-chart.js';
 import { htmlReport } from './html-report.js';
@@ -10,7 +10,7 @@ import { profileJSON } from './report-json.js';
 import { summarize } from './summary.js';
 import { ticks } from './svg.js';
 
-const { profile } = await profileModel({
+const { profile } = await runProfileRecipe({
   model: convChain(),
   name: 'conv-chain <test>',
   batches: convInputs(8, 1),

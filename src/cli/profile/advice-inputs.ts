@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultHeldOut, HeldOutSplit, profileModel } from '../../advise/index.js';
+import { defaultHeldOut, HeldOutSplit, runProfileRecipe } from '../../advise/index.js';
 import type {
   HardwareInput,
   ProfileOptions,
@@ -99,7 +99,7 @@ export async function openSplit(
   };
 }
 
-/** What both profiling commands hand to profileModel besides the data. */
+/** What both profiling commands hand to runProfileRecipe besides the data. */
 export interface ProfileRun {
   readonly bytes: Uint8Array;
   readonly modelPath: string;
@@ -114,7 +114,7 @@ export interface ProfileRun {
 }
 
 /**
- * Calls `step` (profileModel, quantizeAdvised) with the profile options `run` gives, on the
+ * Calls `step` (runProfileRecipe, runAdvisedRecipe) with the profile options `run` gives, on the
  * split data, behind a progress bar on stderr.
  */
 export async function withProfileOptions<T>(
@@ -147,7 +147,7 @@ export async function withProfileOptions<T>(
   }
 }
 
-/** Runs profileModel on the split data behind a progress bar on stderr. */
+/** Runs runProfileRecipe on the split data behind a progress bar on stderr. */
 export function profileWithProgress(run: ProfileRun): Promise<ProfiledModel> {
-  return withProfileOptions(run, profileModel);
+  return withProfileOptions(run, runProfileRecipe);
 }

@@ -3,7 +3,7 @@
 // calibration and held-out batches, the metric module, progress, and the files written.
 import {
   chooseStorage,
-  quantizeAdvised,
+  runAdvisedRecipe,
   RANGE_METHODS,
   type AccuracyTarget,
   type AdviceSummary,
@@ -111,7 +111,7 @@ export async function runAdvisedQuantize(
     quiet: flags.json === true,
   };
   const result = await withProfileOptions(profile, (options) =>
-    quantizeAdvised({
+    runAdvisedRecipe({
       ...options,
       auto: flags.activations === undefined || flags.activations === 'auto',
       ...(target === undefined ? {} : { target }),

@@ -5,13 +5,13 @@
 // writeAtomic, as the static mode does). No file system here; not the static mode.
 import { fail } from '../../core/errors.js';
 import {
-  quantizeDynamic,
+  runDynamicRecipe,
   type DynamicConvForm,
   type DynamicOptions,
   type DynamicReport,
 } from '../../ptq/quantize-dynamic.js';
 import {
-  quantizeWeights,
+  runWeightsRecipe,
   type WeightFormat,
   type WeightsOptions,
   type WeightsReport,
@@ -110,8 +110,8 @@ export function runQuantizeMode(
   mode: ModeOptions,
 ): { bytes: Uint8Array; report: DynamicReport | WeightsReport } {
   return mode.mode === 'dynamic'
-    ? quantizeDynamic(modelBytes, mode.options)
-    : quantizeWeights(modelBytes, mode.options);
+    ? runDynamicRecipe(modelBytes, mode.options)
+    : runWeightsRecipe(modelBytes, mode.options);
 }
 
 /** One line per op: how many nodes took each form, e.g. "MatMul: 9 MatMulInteger, 4 float". */

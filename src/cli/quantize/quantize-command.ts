@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { fail } from '../../core/errors.js';
 import { OBSERVERS, RANGE_GUARD_DB } from '../../observers/index.js';
-import { modelInputs, quantizeStatic, type StaticResult } from '../../ptq/index.js';
+import { modelInputs, runStaticRecipe, type StaticResult } from '../../ptq/index.js';
 import type { DynamicReport } from '../../ptq/quantize-dynamic.js';
 import type { WeightsReport } from '../../ptq/quantize-weights.js';
 import { num, table } from '../common/format.js';
@@ -74,7 +74,7 @@ export async function runQuantize(
       });
       samples = data.samples ?? 0;
     }
-    result = await quantizeStatic(bytes, data?.batches, {
+    result = await runStaticRecipe(bytes, data?.batches, {
       ...plan,
       method,
       observerOptions,

@@ -3,6 +3,7 @@
 // not calibration logic (ptq/): this only runs what it is given.
 import * as ort from 'onnxruntime-node';
 import { fail } from '../core/errors.js';
+import { profileFolder, type RuntimeProfile } from './profile-events.js';
 
 /** Element types a session input or output can have here. */
 export type RuntimeType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
@@ -24,6 +25,11 @@ export interface SessionOptions {
    * QLinearAdd...), for inspecting which QDQ groups it fused. The one file this adapter writes.
    */
   readonly optimizedModelPath?: string;
+  /**
+   * Record onnxruntime's per-node profile (its session profiler, into a temporary folder that
+   * endProfiling reads and removes); the session's optimised model comes back with it.
+   */
+  readonly profile?: boolean;
 }
 
 /** A loaded model that runs feeds to outputs. */
@@ -36,6 +42,8 @@ export interface Session {
     outputs?: readonly string[],
   ): Promise<Record<string, RuntimeTensor>>;
   release(): Promise<void>;
+  /** Stops profiling and returns what it recorded (`bad-argument` unless opened with `profile`). */
+  endProfiling?(): RuntimeProfile;
 }
 
 function toRuntime(tensor: ort.Tensor): RuntimeTensor {
@@ -52,6 +60,8 @@ export async function createSession(
   options: SessionOptions = {},
 ): Promise<Session> {
   let session: ort.InferenceSession;
+  const folder = options.profile === true ? profileFolder() : undefined;
+  const optimizedPath = folder?.optimizedPath ?? options.optimizedModelPath;
   try {
     session = await ort.InferenceSession.create(modelBytes, {
       intraOpNumThreads: options.threads ?? 1,
@@ -61,11 +71,11 @@ export async function createSession(
       // Fatal only: ORT would print its refusals to stderr beside the coded error they become
       // here, and its warnings belong in reports, not on the console.
       logSeverityLevel: 4,
-      ...(options.optimizedModelPath === undefined
-        ? {}
-        : { optimizedModelFilePath: options.optimizedModelPath }),
+      ...(optimizedPath === undefined ? {} : { optimizedModelFilePath: optimizedPath }),
+      ...(folder === undefined ? {} : { enableProfiling: true, profileFilePrefix: folder.prefix }),
     });
   } catch (error) {
+    folder?.remove();
     fail('bad-model', `onnxruntime cannot load the model: ${(error as Error).message}`);
   }
   return {
@@ -91,7 +101,15 @@ export async function createSession(
       }
       return out;
     },
-    release: () => session.release(),
+    release: async () => {
+      folder?.remove();
+      await session.release();
+    },
+    endProfiling() {
+      if (folder === undefined) fail('bad-argument', 'the session was not opened with profile');
+      session.endProfiling();
+      return folder.read();
+    },
   };
 }
 

@@ -8,9 +8,11 @@ const LAYERS = [
   'passes',
   'runtime',
   'ptq',
+  'readers',
   'hardware',
   'advise',
   'report',
+  'api',
   'cli|web',
 ];
 
@@ -37,6 +39,17 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'core'] },
+    },
+    {
+      name: 'readers-run-in-a-browser',
+      comment:
+        'readers/ parse bytes and pixels for the CLI and the studio: no node: module, no sharp',
+      severity: 'error',
+      from: { path: '^src/readers/', pathNot: '\\.test\\.ts$' },
+      to: {
+        path: '^node_modules/(sharp|onnxruntime-node)/|^(node:)?[a-z_/]+$',
+        dependencyTypes: ['core', 'npm'],
+      },
     },
     {
       name: 'web-never-imports-cli',

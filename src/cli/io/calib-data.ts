@@ -1,15 +1,18 @@
 // Opens calibration data for a model: a folder of .npy files (or one .npy file), a .npz
 // archive, or a folder of images, chosen by what the path holds. Every source is checked
 // against the model's inputs before the first batch is yielded, and read lazily, one batch at
-// a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands').
-import { readdir, stat } from 'node:fs/promises';
+// a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands');
+// the parsing and checks are readers/'s, shared with the studio: only file access is here.
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { rebatch, type Feeds } from '../../ptq/batches.js';
 import type { ModelInput } from '../../ptq/model-inputs.js';
 import { planImages, readImageBatches, type ImageOptions } from './calib-images.js';
+import { defaultBatchSize, readNpzCalibration } from '../../readers/calibration.js';
 import { planNpyBatches, readNpyBatches } from './calib-npy.js';
-import { planNpz, readNpzBatches } from './calib-npz.js';
+
+export { defaultBatchSize } from '../../readers/calibration.js';
 
 /** How to read calibration data. */
 export interface CalibrationDataOptions {
@@ -44,11 +47,6 @@ export const IMAGE_EXTENSIONS = [
 
 const byName = new Intl.Collator('en', { numeric: true }).compare;
 
-/** The batch size `inputs` take when none is given: the first input's static leading size, or 1. */
-export function defaultBatchSize(inputs: readonly ModelInput[]): number {
-  return inputs[0]?.dims?.[0] ?? 1;
-}
-
 async function listFolder(dir: string): Promise<string[]> {
   const names = await readdir(dir, { withFileTypes: true });
   return names
@@ -77,9 +75,10 @@ export async function openCalibrationData(
   );
   const extension = extname(path).toLowerCase();
   if (info.isFile() && extension === '.npz') {
-    const plan = await planNpz(path, inputs, batchSize);
-    if (plan.samples === 0) noSamples(path, 'its arrays hold 0 samples');
-    return { kind: 'npz', samples: plan.samples, batches: readNpzBatches(plan, batchSize) };
+    const bytes = await readFile(path).catch((error: Error) =>
+      fail('io', `cannot read calibration data ${path}: ${error.message}`, { file: path }),
+    );
+    return readNpzCalibration(bytes, path, inputs, batchSize);
   }
   const files = info.isDirectory() ? await listFolder(path) : [path];
   const npy = files.filter((f) => extname(f).toLowerCase() === '.npy');

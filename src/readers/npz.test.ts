@@ -1,30 +1,32 @@
 // Calibration data from .npz archives, stored and deflated: arrays matched to inputs by name,
-// split into batches along the leading axis, streamed, and checked before the first batch.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// split into batches along the leading axis, and checked before the first batch; corrupted
+// archives fail as bad-file. Archives are built in memory with fflate.
 import { zipSync, type Zippable } from 'fflate';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Feeds } from '../../ptq/batches.js';
-import type { ModelInput } from '../../ptq/model-inputs.js';
-import { openCalibrationData } from './calib-data.js';
+import { describe, expect, it } from 'vitest';
+import type { Feeds } from '../ptq/batches.js';
+import type { ModelInput } from '../ptq/model-inputs.js';
+import { readNpzCalibration, type CalibrationSamples } from './calibration.js';
 import { serializeNpy } from './npy.js';
 
-const root = mkdtempSync(join(tmpdir(), 'zeropoint-npz-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let archives = 0;
 /** An .npz of `arrays` (name -> [values, shape]), deflated at `level` (0: stored). */
-function npz(arrays: Record<string, [Float32Array, number[]]>, level: 0 | 6): string {
+function npz(arrays: Record<string, [Float32Array, number[]]>, level: 0 | 6): Uint8Array {
   const members: Zippable = Object.fromEntries(
     Object.entries(arrays).map(([name, [data, shape]]) => [
       `${name}.npy`,
       [serializeNpy(data, shape), { level }],
     ]),
   );
-  const file = join(root, `${archives++}.npz`);
-  writeFileSync(file, zipSync(members));
-  return file;
+  return zipSync(members);
+}
+
+/** The archive `bytes` read for `inputs` as calib.npz; async so that failures reject. */
+async function openNpz(
+  bytes: Uint8Array,
+  inputs: readonly ModelInput[],
+  options: { batchSize?: number } = {},
+): Promise<CalibrationSamples> {
+  await Promise.resolve();
+  return readNpzCalibration(bytes, 'calib.npz', inputs, options.batchSize);
 }
 
 function ramp(n: number, start = 0): Float32Array {
@@ -49,7 +51,7 @@ describe('a .npz archive', () => {
   for (const level of [0, 6] as const) {
     it(`splits each input's array into batches, values in order (${level === 0 ? 'stored' : 'deflated'})`, async () => {
       const file = npz({ x: [ramp(5 * 6), [5, 2, 3]], y: [ramp(5 * 4, 100), [5, 4]] }, level);
-      const data = await openCalibrationData(file, [x, y], { batchSize: 2 });
+      const data = await openNpz(file, [x, y], { batchSize: 2 });
       expect([data.kind, data.samples]).toEqual(['npz', 5]);
       const batches = await all(data.batches);
       expect(batches.map((f) => f.x!.dims)).toEqual([
@@ -66,20 +68,18 @@ describe('a .npz archive', () => {
 
   it('a one-input model takes a lone array of any name, one sample per batch by default', async () => {
     const file = npz({ arr_0: [ramp(12), [2, 2, 3]] }, 6);
-    const batches = await all((await openCalibrationData(file, [x])).batches);
+    const batches = await all((await openNpz(file, [x])).batches);
     expect(batches.map((f) => f.x!.dims[0])).toEqual([1, 1]);
   });
 
   it('a missing array fails naming the input and listing the arrays', async () => {
     const file = npz({ x: [ramp(6), [1, 2, 3]], z: [ramp(4), [1, 4]] }, 0);
-    await expect(openCalibrationData(file, [x, y])).rejects.toThrow(
-      /no array named 'y' \(arrays: x, z\)/,
-    );
+    await expect(openNpz(file, [x, y])).rejects.toThrow(/no array named 'y' \(arrays: x, z\)/);
   });
 
   it('a shape mismatch fails before any batch, naming the input and the member', async () => {
     const file = npz({ x: [ramp(8), [1, 2, 4]] }, 6);
-    const error = await openCalibrationData(file, [x]).catch((e: unknown) => e);
+    const error = await openNpz(file, [x]).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(
       /input 'x' expects shape \[N, 2, 3\], but .*x\.npy holds \[1, 2, 4\]/,
     );
@@ -88,32 +88,29 @@ describe('a .npz archive', () => {
 
   it('arrays of different sample counts fail', async () => {
     const file = npz({ x: [ramp(12), [2, 2, 3]], y: [ramp(4), [1, 4]] }, 0);
-    await expect(openCalibrationData(file, [x, y])).rejects.toThrow(
-      /'y' holds 1 samples but 'x' holds 2/,
-    );
+    await expect(openNpz(file, [x, y])).rejects.toThrow(/'y' holds 1 samples but 'x' holds 2/);
   });
 
   it('infinity in a sample fails naming the input, the member and the sample', async () => {
     const values = ramp(18);
     values[13] = Infinity;
     const file = npz({ x: [values, [3, 2, 3]] }, 6);
-    const error = await all((await openCalibrationData(file, [x], { batchSize: 2 })).batches).catch(
+    const error = await all((await openNpz(file, [x], { batchSize: 2 })).batches).catch(
       (e: unknown) => e,
     );
     expect((error as Error).message).toMatch(/input 'x' holds Infinity in sample 2 of .*x\.npy/);
   });
 
   it('a file that is not a zip archive fails as a bad file', async () => {
-    const file = join(root, 'junk.npz');
-    writeFileSync(file, new Uint8Array(100));
-    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+    const file = new Uint8Array(100);
+    await expect(openNpz(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
   });
 
   // Defects the fuzzer (test/fuzz/) found: corrupted archives failed with RangeErrors or sized
   // reads by their corrupted fields.
   it('a central directory entry whose name runs past the directory fails as bad-file (was a RangeError)', async () => {
     const file = edited((view, zip) => view.setUint16(zip.cd + 28, 40000, true));
-    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+    await expect(openNpz(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
   });
 
   it('a central directory, local header or member past the end of the file fails as bad-file, unread', async () => {
@@ -130,7 +127,7 @@ describe('a .npz archive', () => {
       },
     ];
     for (const edit of edits) {
-      await expect(openCalibrationData(edited(edit), [x])).rejects.toMatchObject({
+      await expect(openNpz(edited(edit), [x])).rejects.toMatchObject({
         code: 'bad-file',
       });
     }
@@ -138,9 +135,8 @@ describe('a .npz archive', () => {
 
   it('a member whose .npy header ends before byte 12 fails as bad-file (was a read of -2 bytes)', async () => {
     const member = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0, 0, 0, 0, 0]);
-    const file = join(root, `${archives++}.npz`);
-    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 0 }] }));
-    await expect(openCalibrationData(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
+    const file = zipSync({ 'x.npy': [member, { level: 0 }] });
+    await expect(openNpz(file, [x])).rejects.toMatchObject({ code: 'bad-file' });
   });
 
   it('a shape asking for more values than the member holds fails before the first batch', async () => {
@@ -148,9 +144,8 @@ describe('a .npz archive', () => {
     const member = new Uint8Array(10 + header.length + 24);
     member.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length, 0]);
     member.set(new TextEncoder().encode(header), 10);
-    const file = join(root, `${archives++}.npz`);
-    writeFileSync(file, zipSync({ 'x.npy': [member, { level: 6 }] }));
-    await expect(openCalibrationData(file, [x])).rejects.toThrow(/declares shape .* but holds/);
+    const file = zipSync({ 'x.npy': [member, { level: 6 }] });
+    await expect(openNpz(file, [x])).rejects.toThrow(/declares shape .* but holds/);
   });
 });
 
@@ -161,12 +156,10 @@ interface Zip {
 }
 
 /** A stored one-member .npz of a valid x array with `edit` applied to its bytes. */
-function edited(edit: (view: DataView, zip: Zip) => void): string {
+function edited(edit: (view: DataView, zip: Zip) => void): Uint8Array {
   const bytes = zipSync({ 'x.npy': [serializeNpy(ramp(12), [2, 2, 3]), { level: 0 }] });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const eocd = bytes.length - 22;
   edit(view, { cd: view.getUint32(eocd + 16, true), eocd });
-  const file = join(root, `${archives++}.npz`);
-  writeFileSync(file, bytes);
-  return file;
+  return bytes;
 }

@@ -1,0 +1,123 @@
+// Calibration data held in memory, as a page or a caller with bytes has it: .npy files (name and
+// bytes), one .npz archive, or images to decode, each checked against the model's inputs before
+// the first batch and returned with its sample count. The CLI's folder and file handling
+// (cli/io/calib-data.ts) ends in the same checks. Not reading files or decoding images.
+import { fail } from '../core/errors.js';
+import { rebatch, type Feeds } from '../ptq/batches.js';
+import type { ModelInput } from '../ptq/model-inputs.js';
+import { imageBatches, planImageInput, type ImageOptions, type ImageSource } from './image.js';
+import {
+  checkNpyHeader,
+  npyFeeds,
+  npySamples,
+  pairNpyFiles,
+  parseNpyHeader,
+} from './npy-inputs.js';
+import { npzBatches, planNpz } from './npz.js';
+
+/** Checked calibration samples and their batches. */
+export interface CalibrationSamples {
+  readonly kind: 'npy' | 'npz' | 'images';
+  /** Samples in all (for progress and ETA). */
+  readonly samples: number;
+  readonly batches: AsyncIterable<Feeds>;
+}
+
+/** A named file's bytes. */
+export interface NamedBytes {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+const byName = new Intl.Collator('en', { numeric: true }).compare;
+
+/** The batch size `inputs` take when none is given: the first input's static leading size, or 1. */
+export function defaultBatchSize(inputs: readonly ModelInput[]): number {
+  return inputs[0]?.dims?.[0] ?? 1;
+}
+
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    fail('bad-argument', `batch size must be a positive integer, got ${batchSize}`);
+  }
+}
+
+/** `batches` as an async stream, each parsed when asked for. */
+async function* lazily(batches: Iterable<Feeds>): AsyncGenerator<Feeds> {
+  // eslint-disable-next-line @typescript-eslint/await-thenable -- a sync source, awaited per batch
+  for await (const feeds of batches) yield feeds;
+}
+
+function noSamples(source: string, why: string): never {
+  return fail('bad-calibration-data', `no calibration samples in ${source}: ${why}`, {
+    file: source,
+  });
+}
+
+/**
+ * .npy `files` in numeric name order, paired with `inputs` as a folder is (pairNpyFiles); each
+ * file one batch, regrouped into `batchSize` samples when given.
+ */
+export function readNpyCalibration(
+  files: readonly NamedBytes[],
+  inputs: readonly ModelInput[],
+  batchSize?: number,
+): CalibrationSamples {
+  if (batchSize !== undefined) checkBatchSize(batchSize);
+  const byFile = new Map(files.map((f) => [f.name, f.bytes]));
+  const pairs = pairNpyFiles([...byFile.keys()].sort(byName), inputs);
+  let samples = 0;
+  for (const batch of pairs) {
+    for (const [k, input] of inputs.entries()) {
+      const file = batch.get(input.name)!;
+      const header = parseNpyHeader(byFile.get(file)!, file);
+      checkNpyHeader(input, header, file);
+      if (k === 0) samples += npySamples(header);
+    }
+  }
+  if (samples === 0) noSamples(`${files.length} .npy file(s)`, 'they hold 0 samples');
+  function* parsed(): Generator<Feeds> {
+    for (const batch of pairs) {
+      yield npyFeeds(
+        new Map([...batch].map(([input, file]) => [input, { file, bytes: byFile.get(file)! }])),
+      );
+    }
+  }
+  const batches = (): AsyncGenerator<Feeds> => lazily(parsed());
+  return {
+    kind: 'npy',
+    samples,
+    batches: batchSize === undefined ? batches() : rebatch(batches(), batchSize),
+  };
+}
+
+/** The arrays of the .npz archive `bytes` (`file` names it) split into `batchSize` samples. */
+export function readNpzCalibration(
+  bytes: Uint8Array,
+  file: string,
+  inputs: readonly ModelInput[],
+  batchSize = defaultBatchSize(inputs),
+): CalibrationSamples {
+  checkBatchSize(batchSize);
+  const plan = planNpz(bytes, file, inputs, batchSize);
+  if (plan.samples === 0) noSamples(file, 'its arrays hold 0 samples');
+  return { kind: 'npz', samples: plan.samples, batches: lazily(npzBatches(plan, batchSize)) };
+}
+
+/** `images`, decoded batch by batch and preprocessed for the model's one image input. */
+export function readImageCalibration(
+  images: readonly ImageSource[],
+  inputs: readonly ModelInput[],
+  options: ImageOptions = {},
+  batchSize = defaultBatchSize(inputs),
+  source = `${images.length} image(s)`,
+): CalibrationSamples {
+  checkBatchSize(batchSize);
+  if (images.length === 0) noSamples(source, 'no images');
+  const geometry = planImageInput(inputs, options, batchSize, source);
+  return {
+    kind: 'images',
+    samples: images.length,
+    batches: imageBatches(images, geometry, batchSize),
+  };
+}

@@ -1,7 +1,33 @@
-// zeropoint's one public entry point: `import { quantize, chooseQParams, observers } from
+// zeropoint's one public entry point: `import { quantizeStatic, chooseQParams, observers } from
 // 'zeropoint'`. Re-exports the layers meant for users; nothing here touches the file system.
 export * from './core/index.js';
 export * as kernels from './kernels/index.js';
 export * as observers from './observers/index.js';
 export { createObserver, observerFromJSON, type Observer } from './observers/index.js';
 export * as onnx from './onnx/index.js';
+// The recipes as typed functions (api/), and the types their options and reports name.
+export {
+  profileModel,
+  quantizeAdvised,
+  quantizeDynamic,
+  quantizeStatic,
+  quantizeWeights,
+  type AdvisedReport,
+  type CalibrationFeeds,
+  type FeedsLike,
+  type ProfileModelOptions,
+  type ProfileModelResult,
+  type ProgressCallback,
+  type ProgressStage,
+  type QuantizeAdvisedOptions,
+  type QuantizeAdvisedResult,
+  type QuantizeDynamicOptions,
+  type QuantizeModeResult,
+  type QuantizeStaticOptions,
+  type QuantizeStaticResult,
+  type QuantizeWeightsOptions,
+  type ReportFiles,
+  type RunOptions,
+  type TensorLike,
+} from './api/index.js';
+export type { HoldoutOptions } from './api/split-feeds.js';

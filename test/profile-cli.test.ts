@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProfileJSON } from '../src/report/index.js';
-import type { QuantizeReport } from '../src/cli/quantize/quantize-report.js';
+import type { QuantizeReport } from '../src/report/quantize-report.js';
 import { readModel, tensorFromProto } from '../src/onnx/index.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QuantizeReport } from '../src/cli/quantize/quantize-report.js';
+import type { QuantizeReport } from '../src/report/quantize-report.js';
 import { parseNpy, serializeNpy } from '../src/cli/io/npy.js';
 import { writeAtomic } from '../src/cli/io/write-atomic.js';
 import { createSession } from '../src/runtime/onnxruntime.js';

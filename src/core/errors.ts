@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'bad-model'
   | 'bad-file'
   | 'bad-calibration-data'
-  | 'io';
+  | 'io'
+  /** The caller's AbortSignal fired; nothing was returned. */
+  | 'aborted';
 
 /** Where it went wrong: each field present only when it applies. */
 export interface ErrorContext {

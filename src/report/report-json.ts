@@ -12,16 +12,15 @@ export interface ProfileJSON {
   readonly profile: ModelProfile;
 }
 
+/** The document `--json` writes, as an object (numbers as they are: Infinity stays). */
+export function profileDocument(profile: ModelProfile): ProfileJSON {
+  return { format: 'zeropoint-profile', version: 1, summary: summarize(profile), profile };
+}
+
 /** The profile and its summary as JSON text; Infinity and NaN become null. */
 export function profileJSON(profile: ModelProfile, indent = 0): string {
-  const doc: ProfileJSON = {
-    format: 'zeropoint-profile',
-    version: 1,
-    summary: summarize(profile),
-    profile,
-  };
   return JSON.stringify(
-    doc,
+    profileDocument(profile),
     (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
     indent,
   );

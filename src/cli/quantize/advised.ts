@@ -19,7 +19,7 @@ import {
 } from '../profile/advice-inputs.js';
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
-import { quantizeReport, type QuantizeReport } from './quantize-report.js';
+import { quantizeReport, type QuantizeReport } from '../../report/quantize-report.js';
 import { writeAtomic } from '../io/write-atomic.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */

@@ -32,7 +32,7 @@ import {
   type ModeFlags,
   type ModeOptions,
 } from './modes.js';
-import { quantizeReport, type QuantizeReport } from './quantize-report.js';
+import { quantizeReport, type QuantizeReport } from '../../report/quantize-report.js';
 
 /** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
 export function runModeQuantize(

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { QuantPlan } from '../../passes/index.js';
 import type { RangeFallback } from '../../ptq/index.js';
 import { formatQuantize } from './quantize-command.js';
-import { quantizeReport } from './quantize-report.js';
+import { quantizeReport } from '../../report/quantize-report.js';
 
 const plan: QuantPlan = {
   opset: 13,

@@ -1,15 +1,18 @@
-// The JSON report of `zeropoint quantize` in static mode, and the one function that assembles
-// it, for the plain recipe and the advised one (--activations auto, --target) alike, with the
-// range guard's fallbacks counted per method. Not its formatting (quantize-command.ts prints it).
-import type { AdviceSummary } from '../../advise/index.js';
-import { RANGE_GUARD_DB } from '../../observers/index.js';
-import { summarizePlan, type PlanSummary } from '../../passes/index.js';
-import type { BuiltModel, RangeFallback } from '../../ptq/index.js';
+// The report of a static quantization (what `zeropoint quantize --json` prints and the API's
+// quantizeStatic and quantizeAdvised return), and the one function that assembles it, for the
+// plain recipe and the advised one alike, with the range guard's fallbacks counted per method.
+// Not its formatting for a person (cli/quantize/quantize-command.ts prints it).
+import type { AdviceSummary } from '../advise/index.js';
+import { RANGE_GUARD_DB } from '../observers/index.js';
+import { summarizePlan, type PlanSummary } from '../passes/index.js';
+import type { BuiltModel, RangeFallback } from '../ptq/index.js';
 
 /** The JSON report of a static quantization run. */
 export interface QuantizeReport {
+  /** The model's name or path, as the caller gave it. */
   readonly input: string;
-  readonly output: string;
+  /** Where the caller writes the quantized model (null: not said). */
+  readonly output: string | null;
   readonly mode: 'static';
   readonly method: string;
   readonly activations: PlanSummary['activation'] & { readonly storage: string };
@@ -35,7 +38,7 @@ export interface QuantizeReport {
 /** What a static run produced, as quantizeReport takes it. */
 export interface StaticRun {
   readonly input: string;
-  readonly output: string;
+  readonly output: string | undefined;
   readonly cache: string | undefined;
   readonly method: string;
   readonly sizeBefore: number;
@@ -64,7 +67,7 @@ export function quantizeReport(run: StaticRun): QuantizeReport {
   for (const f of built.fallbacks) (byMethod[f.method] ??= []).push(f);
   return {
     input: run.input,
-    output: run.output,
+    output: run.output ?? null,
     mode: 'static',
     method: run.method,
     activations: { ...summary.activation, storage },

@@ -1,0 +1,76 @@
+// The public quantizeStatic: model bytes and calibration feeds in, the QDQ model and the report
+// `zeropoint quantize --json` prints out, with progress and an AbortSignal. Wraps ptq/'s
+// runStaticRecipe (prepare, plan, calibrate, build, check by running) and report/'s
+// quantizeReport. Not reading or writing files (cli/ and the studio do).
+import type { ObserverKind } from '../observers/index.js';
+import { runStaticRecipe, type CalibrationResult, type StaticOptions } from '../ptq/index.js';
+import { quantizeReport, type QuantizeReport } from '../report/index.js';
+import { toBatches, type CalibrationFeeds } from './feeds.js';
+import { checkAborted, stageProgress, type RunOptions } from './run-options.js';
+
+/** The names the report gives the model, its output and a cache (the CLI passes its paths). */
+export interface ReportFiles {
+  /** The float model (default 'model'). */
+  readonly input?: string;
+  /** Where the quantized model goes (default: null in the report). */
+  readonly output?: string;
+  /** Where the calibration statistics go (default: null in the report). */
+  readonly cache?: string;
+}
+
+/**
+ * Options of quantizeStatic: the plan (activations, weightGranularity, exclude, include,
+ * tensors, biasCorrection...), the calibration (method, observerOptions, batchSize, cache,
+ * rangeGuard), and progress, signal and threads.
+ */
+export interface QuantizeStaticOptions extends Omit<StaticOptions, 'onProgress'>, RunOptions {
+  /** Calibration method (default percentile). */
+  readonly method?: ObserverKind;
+  /** How the report names the files. */
+  readonly files?: ReportFiles;
+}
+
+/** A quantized model and its report. */
+export interface QuantizeStaticResult {
+  /** The QDQ model's bytes (checked: onnxruntime ran it on the first calibration batch). */
+  readonly model: Uint8Array;
+  readonly report: QuantizeReport;
+  /** The calibration statistics (JSON.stringify it to save a cache; pass it back as `cache`). */
+  readonly calibration: CalibrationResult;
+}
+
+/**
+ * Statically quantizes `model` (ONNX bytes, float32) to INT8 QDQ, calibrating activation ranges
+ * on `feeds`; `feeds` may be undefined only when `options.cache` is given.
+ */
+export async function quantizeStatic(
+  model: Uint8Array,
+  feeds: CalibrationFeeds | undefined,
+  options: QuantizeStaticOptions = {},
+): Promise<QuantizeStaticResult> {
+  checkAborted(options.signal);
+  const { signal, files, ...recipe } = options;
+  const result = await runStaticRecipe(
+    model,
+    feeds === undefined ? undefined : toBatches(feeds, signal),
+    { ...recipe, onProgress: stageProgress(options, 'calibrating') },
+  );
+  checkAborted(signal);
+  const report = quantizeReport({
+    input: files?.input ?? 'model',
+    output: files?.output,
+    cache: files?.cache,
+    method: options.method ?? 'percentile',
+    sizeBefore: model.length,
+    built: result,
+    samples: result.calibration.samples,
+    calibrationMs: result.calibrationMs,
+    notes: [
+      ...result.calibration.notes.map((n) => JSON.stringify(n)),
+      ...result.keptFloat.map(
+        (k) => `${k.node}: kept float, onnxruntime could not run its quantized form (${k.reason})`,
+      ),
+    ],
+  });
+  return { model: result.bytes, report, calibration: result.calibration };
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `zeropoint` command line: parses arguments, reads and writes files, prints results.
-// Each command lives in its own folder (quantize/, profile/, bench/, qparams/) and registers
-// itself; this file only builds the program and prints a failure as one coded line.
+// Each command lives in its own folder (quantize/, profile/, bench/, qparams/, studio/) and
+// registers itself; this file only builds the program and prints a failure as one coded line.
 import { Command } from 'commander';
 import { ZeropointError } from '../core/errors.js';
 import { registerBench } from './bench/bench-command.js';
@@ -10,6 +10,7 @@ import { packageVersion } from './common/version.js';
 import { registerProfile } from './profile/profile-command.js';
 import { registerQParams } from './qparams/qparams-command.js';
 import { registerQuantize } from './quantize/quantize-command.js';
+import { registerStudio } from './studio/studio-command.js';
 
 const program = new Command()
   .name('zeropoint')
@@ -21,6 +22,7 @@ registerQParams(program);
 registerQuantize(program);
 registerBench(program);
 registerProfile(program);
+registerStudio(program);
 
 try {
   await program.parseAsync();

@@ -1,0 +1,352 @@
+// The studio page: holds the state (model, samples, options, profile, choices, result), renders
+// the sections (views.ts) and drives the worker (client.ts): inspect on open, profile, quantize
+// with a progress bar and a cancel button, and the downloads. Says before a run whether it fits
+// in the tab (memory.ts). Nothing leaves the tab: files are read locally, results are blobs.
+import { StudioClient } from './client.js';
+import { download, h, show } from './dom.js';
+import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
+import type {
+  GroupFacts,
+  ModelFacts,
+  SampleFiles,
+  StudioOptions,
+  TensorChoice,
+} from './protocol.js';
+import { imageOptions, sampleFiles, sampleShape } from './samples.js';
+import { choicesTable, memoryLine, modelCard, optionsCard, samplesCard } from './views.js';
+
+interface State {
+  model: { name: string; bytes: ArrayBuffer; facts: ModelFacts } | undefined;
+  files: File[];
+  samples: SampleFiles | undefined;
+  imageFields: Record<string, string>;
+  options: StudioOptions;
+  methods: readonly string[];
+  profile:
+    | {
+        html: string;
+        json: string;
+        groups: readonly GroupFacts[];
+        ms: number;
+        samples: SampleFiles;
+      }
+    | undefined;
+  choices: Record<string, TensorChoice>;
+  result:
+    { model: ArrayBuffer; json: string; ms: { calibrate: number; total: number } } | undefined;
+  running: { id: number; kind: 'profile' | 'quantize' } | undefined;
+  error: string | undefined;
+}
+
+const state: State = {
+  model: undefined,
+  samples: undefined,
+  profile: undefined,
+  result: undefined,
+  running: undefined,
+  error: undefined,
+  files: [],
+  imageFields: {},
+  options: {
+    method: 'percentile',
+    activations: 'asymmetric',
+    perTensor: false,
+    biasCorrection: false,
+  },
+  methods: ['percentile'],
+  choices: {},
+};
+const client = new StudioClient(new URL('ort/', document.baseURI).href, 1);
+const app = document.getElementById('app')!;
+const progress = h('progress', { max: '1', 'data-testid': 'progress' });
+const stage = h('span', { class: 'stage', 'data-testid': 'stage' });
+
+function baseName(name: string): string {
+  return name.replace(/\.onnx$/i, '');
+}
+
+function estimate(): MemoryEstimate | undefined {
+  if (state.model === undefined || state.samples === undefined) return undefined;
+  const shape = sampleShape(state.samples, state.model.facts.inputs[0]);
+  const limits = {
+    ...((performance as { memory?: { jsHeapSizeLimit: number } }).memory === undefined
+      ? {}
+      : {
+          jsHeapBytes: (performance as unknown as { memory: { jsHeapSizeLimit: number } }).memory
+            .jsHeapSizeLimit,
+        }),
+    ...((navigator as { deviceMemory?: number }).deviceMemory === undefined
+      ? {}
+      : { deviceGiB: (navigator as unknown as { deviceMemory: number }).deviceMemory }),
+  };
+  return estimateMemory(
+    {
+      modelBytes: state.model.bytes.byteLength,
+      nodes: state.model.facts.nodes,
+      ...shape,
+      batchSize: 1,
+    },
+    limits,
+  );
+}
+
+async function openModel(files: File[]): Promise<void> {
+  const file = files.find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? files[0];
+  if (file === undefined) return;
+  const bytes = await file.arrayBuffer();
+  const facts = await client.run({ type: 'inspect', model: bytes }).done;
+  if (facts.type !== 'inspected') {
+    state.error = `${file.name}: ${facts.type === 'failed' ? facts.message : 'unreadable'}`;
+  } else {
+    state.model = { name: file.name, bytes, facts: facts.facts };
+    state.error = undefined;
+  }
+  state.profile = undefined;
+  state.result = undefined;
+  state.choices = {};
+  render();
+}
+
+function chooseSamples(files: File[]): void {
+  state.files = files;
+  readSamples();
+  state.profile = undefined;
+  state.choices = {};
+  render();
+}
+
+function readSamples(): void {
+  if (state.files.length === 0) return;
+  try {
+    state.samples = sampleFiles(state.files, imageOptions(state.imageFields));
+    state.error = undefined;
+  } catch (error) {
+    state.samples = undefined;
+    state.error = (error as Error).message;
+  }
+}
+
+async function start(kind: 'profile' | 'quantize'): Promise<void> {
+  const { model, samples } = state;
+  if (model === undefined || samples === undefined || state.running !== undefined) return;
+  const applyChoices = kind === 'quantize' && state.profile?.samples === samples;
+  const options: StudioOptions = applyChoices
+    ? { ...state.options, choices: state.choices }
+    : state.options;
+  const job = client.run(
+    { type: kind, model: model.bytes, name: model.name, samples, options },
+    (s, done, total) => {
+      stage.textContent = `${s}: ${done}${total === null ? '' : ` of ${total}`}`;
+      if (total === null) progress.removeAttribute('value');
+      else progress.value = total === 0 ? 1 : done / total;
+    },
+  );
+  state.running = { id: job.id, kind };
+  state.error = undefined;
+  if (kind === 'quantize') state.result = undefined;
+  progress.value = 0;
+  stage.textContent = kind === 'profile' ? 'profiling…' : 'quantizing…';
+  render();
+  const reply = await job.done;
+  state.running = undefined;
+  if (reply.type === 'profiled') {
+    state.profile = {
+      html: reply.html,
+      json: reply.json,
+      groups: reply.groups,
+      ms: reply.ms,
+      samples,
+    };
+    state.choices = {};
+    stage.textContent = `profiled in ${(reply.ms / 1000).toFixed(1)} s`;
+  } else if (reply.type === 'quantized') {
+    state.result = { model: reply.model, json: reply.json, ms: reply.ms };
+    stage.textContent = `quantized in ${(reply.ms.total / 1000).toFixed(1)} s`;
+  } else if (reply.type === 'failed') {
+    state.error = reply.code === 'cancelled' ? 'Cancelled.' : `${reply.message} [${reply.code}]`;
+    stage.textContent = reply.code === 'cancelled' ? 'cancelled' : 'failed';
+  }
+  render();
+}
+
+function runBar(fit: MemoryEstimate | undefined): HTMLElement {
+  const ready =
+    state.model !== undefined && state.samples !== undefined && state.running === undefined;
+  const profileButton = h(
+    'button',
+    { 'data-testid': 'profile', disabled: !ready, onclick: () => void start('profile') },
+    'Profile',
+  );
+  const quantizeButton = h(
+    'button',
+    {
+      class: 'primary',
+      'data-testid': 'quantize',
+      disabled: !ready,
+      onclick: () => void start('quantize'),
+    },
+    state.profile === undefined ? 'Quantize' : 'Quantize with these choices',
+  );
+  const cancel = h(
+    'button',
+    {
+      'data-testid': 'cancel',
+      disabled: state.running === undefined,
+      onclick: () => state.running && client.cancel(state.running.id),
+    },
+    'Cancel',
+  );
+  return h(
+    'section',
+    { class: 'card run' },
+    h('h2', {}, '4. Run'),
+    memoryLine(fit),
+    h('div', { class: 'buttons' }, profileButton, quantizeButton, cancel),
+    h('div', { class: 'bar' }, progress, stage),
+    state.error === undefined
+      ? null
+      : h('p', { class: 'error', 'data-testid': 'error' }, state.error),
+  );
+}
+
+function profileSection(): HTMLElement | null {
+  const p = state.profile;
+  if (p === undefined || state.model === undefined) return null;
+  const name = baseName(state.model.name);
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'profile-view' },
+    h('h2', {}, '5. Profile and per-tensor choices'),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        {
+          'data-testid': 'download-profile-html',
+          onclick: () => download(p.html, `${name}.profile.html`, 'text/html'),
+        },
+        'Download HTML report',
+      ),
+      h(
+        'button',
+        {
+          'data-testid': 'download-profile-json',
+          onclick: () => download(p.json, `${name}.profile.json`, 'application/json'),
+        },
+        'Download profile JSON',
+      ),
+    ),
+    choicesTable(p.groups, state.choices, (id, choice) => {
+      state.choices[id] = choice;
+      render();
+    }),
+    h('iframe', {
+      class: 'report',
+      sandbox: '',
+      title: 'profile report',
+      srcdoc: p.html,
+      'data-testid': 'report-frame',
+    }),
+  );
+}
+
+interface ReportView {
+  readonly sizeBefore: number;
+  readonly sizeAfter: number;
+  readonly samples: number;
+  readonly plan: { readonly nodes: number; readonly integer: number; readonly float: number };
+}
+
+function resultSection(): HTMLElement | null {
+  const r = state.result;
+  if (r === undefined || state.model === undefined) return null;
+  const report = JSON.parse(r.json) as ReportView;
+  const name = baseName(state.model.name);
+  return h(
+    'section',
+    {
+      class: 'card result',
+      'data-testid': 'result',
+      'data-calibrate-ms': String(r.ms.calibrate),
+      'data-total-ms': String(r.ms.total),
+    },
+    h('h2', {}, '6. Quantized model'),
+    h(
+      'p',
+      {},
+      `${report.plan.integer} of ${report.plan.nodes} nodes run on integers or fold away, ${report.plan.float} stay float; ` +
+        `${formatBytes(report.sizeBefore)} → ${formatBytes(report.sizeAfter)}; calibrated on ${report.samples} samples in ${(r.ms.calibrate / 1000).toFixed(1)} s, ${(r.ms.total / 1000).toFixed(1)} s in all.`,
+    ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        {
+          class: 'primary',
+          'data-testid': 'download-model',
+          onclick: () => download(r.model, `${name}.int8.onnx`, 'application/octet-stream'),
+        },
+        'Download model',
+      ),
+      h(
+        'button',
+        {
+          'data-testid': 'download-json',
+          onclick: () => download(r.json, `${name}.int8.json`, 'application/json'),
+        },
+        'Download report JSON',
+      ),
+      state.profile === undefined
+        ? h('span', { class: 'hint' }, 'Profile first for the HTML report.')
+        : h(
+            'button',
+            {
+              'data-testid': 'download-html',
+              onclick: () => download(state.profile!.html, `${name}.profile.html`, 'text/html'),
+            },
+            'Download HTML report',
+          ),
+    ),
+  );
+}
+
+function render(): void {
+  const fit = estimate();
+  show(
+    app,
+    modelCard(
+      (files) => void openModel(files),
+      state.model && {
+        name: state.model.name,
+        size: state.model.bytes.byteLength,
+        facts: state.model.facts,
+      },
+    ),
+    samplesCard(
+      chooseSamples,
+      state.imageFields,
+      (name, value) => {
+        state.imageFields[name] = value;
+        readSamples();
+        render();
+      },
+      state.samples,
+    ),
+    optionsCard(state.options, state.methods, (options) => {
+      state.options = options;
+      render();
+    }),
+    runBar(fit),
+    ...[profileSection(), resultSection()].filter((s): s is HTMLElement => s !== null),
+  );
+}
+
+render();
+void client.ready.then(({ ortVersion, methods }) => {
+  state.methods = methods;
+  document.body.dataset.ready = 'true';
+  document.body.dataset.ort = ortVersion;
+  render();
+});

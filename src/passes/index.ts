@@ -17,3 +17,4 @@ export { dynamicConv } from './dynamic-conv.js';
 export { quantizeConvWeights } from './dynamic-conv-weights.js';
 export { dynamicGather } from './dynamic-gather.js';
 export { readFloatInputs } from './read-float-inputs.js';
+export * from './pad-depthwise.js';

@@ -46,6 +46,11 @@ describe('padDepthwiseChannels', () => {
     expect(pad).toMatchObject({ padded: 32, slices: 1 });
     const slice = graph.nodes.find((n) => n.opType === 'Slice')!;
     expect(graph.consumers(slice.output[0]!).map((n) => n.opType)).toEqual(['Transpose']);
+    const unsliced = buildGraph(depthwiseBlock('transpose'));
+    expect(padDepthwiseChannels(unsliced, { slice: false })).toEqual([
+      { node: 'Conv_5', channels: 24, refused: "'Transpose_18' would need a Slice" },
+    ]);
+    expect(padDepthwiseChannels(unsliced, { only: (n) => n.name !== 'Conv_5' })).toEqual([]);
   });
 
   it('leaves a depthwise conv alone when a tensor it writes is a graph output, saying why', () => {
@@ -59,8 +64,8 @@ describe('padDepthwiseChannels', () => {
   });
 
   it('leaves multiples of 16 alone and pads to another multiple when asked', () => {
-    expect(padDepthwiseChannels(buildGraph(depthwiseBlock()), 8)).toEqual([]);
+    expect(padDepthwiseChannels(buildGraph(depthwiseBlock()), { multiple: 8 })).toEqual([]);
     const graph = buildGraph(depthwiseBlock());
-    expect(padDepthwiseChannels(graph, 32)[0]).toMatchObject({ padded: 32 });
+    expect(padDepthwiseChannels(graph, { multiple: 32 })[0]).toMatchObject({ padded: 32 });
   });
 });

@@ -14,6 +14,8 @@ import {
   type ChannelRegion,
 } from './channel-region.js';
 import { dropIfUnused } from './conv-affine.js';
+import { planQuantization } from './plan-quantization.js';
+import type { PlanOptions } from './plan-types.js';
 
 /** One depthwise conv the pass looked at. */
 export interface ChannelPad {
@@ -27,18 +29,34 @@ export interface ChannelPad {
   readonly refused?: string;
 }
 
+/** What padDepthwiseChannels pads. */
+export interface PadOptions {
+  /** The channel multiple (default 16). */
+  readonly multiple?: number;
+  /** false: leave a conv alone rather than slice its padding back (default true). */
+  readonly slice?: boolean;
+  /** Pads only the depthwise convs this accepts (default: all). */
+  readonly only?: (node: NodeProto) => boolean;
+}
+
 /** Pads every depthwise conv whose channels are not a multiple of `multiple` (default 16). */
-export function padDepthwiseChannels(graph: Graph, multiple = 16): ChannelPad[] {
+export function padDepthwiseChannels(graph: Graph, options: PadOptions = {}): ChannelPad[] {
+  const { multiple = 16, slice = true, only = () => true } = options;
   const report: ChannelPad[] = [];
   const done = new Set<NodeProto>();
   for (const node of [...graph.nodes]) {
-    if (done.has(node) || !isDepthwise(graph, node)) continue;
+    if (done.has(node) || !isDepthwise(graph, node) || !only(node)) continue;
     const channels = Number(node.attribute.find((a) => a.name === 'group')?.i ?? 1);
     if (channels % multiple === 0) continue;
     const padded = Math.ceil(channels / multiple) * multiple;
     const region = findChannelRegion(graph, node);
     if ('refused' in region) {
       report.push({ node: nodeLabel(node), channels, refused: region.refused });
+      continue;
+    }
+    if (!slice && region.sliced.length > 0) {
+      const refused = `'${nodeLabel(region.sliced[0]!.node)}' would need a Slice`;
+      report.push({ node: nodeLabel(node), channels, refused });
       continue;
     }
     for (const dw of region.depthwise) done.add(dw);
@@ -48,6 +66,24 @@ export function padDepthwiseChannels(graph: Graph, multiple = 16): ChannelPad[] 
     }
   }
   return report;
+}
+
+/**
+ * Pads the depthwise convs `options` would quantize (options.padChannels, default 16), only
+ * where the padding folds away: a Slice's output would be a tensor calibration never saw.
+ */
+export function padQuantizedDepthwise(graph: Graph, options: PlanOptions): ChannelPad[] {
+  if (options.padChannels === false || options.biasCorrection === true) return [];
+  const quantized = new Set(
+    planQuantization(graph, options)
+      .nodes.filter((d) => d.status === 'quantized')
+      .map((d) => d.node),
+  );
+  return padDepthwiseChannels(graph, {
+    multiple: options.padChannels ?? 16,
+    slice: false,
+    only: (node) => quantized.has(node.output[0] ?? ''),
+  });
 }
 
 function applyRegion(graph: Graph, region: ChannelRegion, padded: number): void {

@@ -48,6 +48,11 @@ export interface PlanOptions {
    * 0.2-0.6 points of character accuracy).
    */
   readonly biasCorrection?: boolean;
+  /**
+   * Channel multiple that quantized depthwise convs are padded to with zero weights (default 16,
+   * the x86 kernel's SIMD width; pad-depthwise.ts); false: never pad. Off with bias correction.
+   */
+  readonly padChannels?: number | false;
 }
 
 /** Activation parameters shared by a set of tensors (through scale-preserving ops and folds). */

@@ -13,9 +13,11 @@ import {
 import {
   activationQuant,
   insertQdq,
+  padQuantizedDepthwise,
   planQuantization,
   readFloatInputs,
   requiredOpset,
+  type ChannelPad,
   type InsertReport,
   type PlanOptions,
   type QuantPlan,
@@ -51,13 +53,15 @@ export interface BuiltModel {
   readonly ranges: ReadonlyMap<string, TensorRange>;
   /** Tensors whose clipped range the range guard replaced by min/max (output-ranges.ts). */
   readonly fallbacks: readonly RangeFallback[];
+  /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
+  readonly pads: readonly ChannelPad[];
 }
 
 /**
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means
- * from its calibration; upgrades the opset only when 16-bit types need it; verifies the graph.
+ * from its calibration; pads quantized depthwise convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
  */
 export function buildQuantized(
   prepared: Uint8Array,
@@ -68,6 +72,9 @@ export function buildQuantized(
   const opset = requiredOpset(options);
   if (defaultOpset(model) < opset) upgradeOpset(model, opset);
   const graph = buildGraph(model);
+  // After calibration, so every tensor keeps the range it was calibrated with: the new channels
+  // hold constants that zero weights drop, and the integer computation is the unpadded one.
+  const pads = padQuantizedDepthwise(graph, options);
   const plan = planQuantization(graph, options);
   const { calibration, method, ...reading } = source;
   const { ranges, fallbacks } = staticRanges(calibration, method, activationQuant(options), {
@@ -78,5 +85,5 @@ export function buildQuantized(
   const insert = insertQdq(graph, plan, ranges, source.calibration.channelMeans());
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
-  return { bytes: writeModel(model), plan, insert, ranges, fallbacks };
+  return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads };
 }

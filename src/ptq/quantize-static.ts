@@ -22,6 +22,7 @@ import {
   foldConvAffine,
   planQuantization,
   requiredOpset,
+  type ChannelPad,
   type InsertReport,
   type PlanOptions,
   type QuantPlan,
@@ -70,6 +71,8 @@ export interface StaticResult {
   readonly calibrationMs: number;
   /** Nodes kept float because onnxruntime could not run their quantized form, with its words. */
   readonly keptFloat: readonly { readonly node: string; readonly reason: string }[];
+  /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
+  readonly pads: readonly ChannelPad[];
 }
 
 /**
@@ -176,6 +179,7 @@ export async function runStaticRecipe(
     calibration,
     calibrationMs,
     keptFloat,
+    pads: built.pads,
   };
 }
 

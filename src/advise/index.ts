@@ -16,3 +16,4 @@ export * from './sensitivity.js';
 export * from './storage-choice.js';
 export * from './tensor-stats.js';
 export * from './variants.js';
+export * from './verdict.js';

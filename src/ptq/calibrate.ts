@@ -1,24 +1,25 @@
 // Calibration on onnxruntime-node: run a copy of the model whose requested intermediate
-// tensors are extra outputs over a stream of batches, and hand each tensor to its observer as
-// each batch finishes, then drop it. Memory stays bounded by one batch's activations (tools
-// that keep every batch's activations run out of memory on real data sets).
+// tensors are extra outputs over a stream of batches, and hand each batch's tensors to the
+// observers (observe-host.ts: in this thread, or a worker a face supplies) while the next batch
+// runs, then drop them. Memory stays bounded by two batches' activations (tools that keep
+// every batch's activations run out of memory on real data sets).
 // Not the readers of calibration files (cli/) and not the QDQ rewrite (passes/).
 import { fail, isZeropointError } from '../core/index.js';
-import {
-  createObserver,
-  type Observer,
-  type ObserverKind,
-  type ObserverOptions,
-} from '../observers/index.js';
+import { createObserver, type ObserverKind, type ObserverOptions } from '../observers/index.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import { writeModel } from '../onnx/model.js';
 import { createSession, type RuntimeTensor, type Session } from '../runtime/onnxruntime.js';
 import { rebatch, samplesOf, type Batches, type Feeds } from './batches.js';
 import { modelFingerprint } from './calibration-cache.js';
 import { CalibrationResult } from './calibration-result.js';
-import { ChannelMeans } from './channel-means.js';
 import { checkFeeds } from './check-feeds.js';
 import { exposeTensors, type CalibrationNote } from './expose-tensors.js';
+import {
+  inThreadObserveHost,
+  type ObservedState,
+  type ObservedTensor,
+  type ObserveHostFactory,
+} from './observe-host.js';
 
 /** How calibrate observes and runs. */
 export interface CalibrateOptions {
@@ -37,22 +38,8 @@ export interface CalibrateOptions {
   readonly onBatch?: (feeds: Feeds) => void;
   /** Tensors whose per-channel means to collect too (bias correction), with the channel axis. */
   readonly means?: readonly { readonly tensor: string; readonly axis: number }[];
-}
-
-/** Adds a float32 tensor to its observer; NaN or infinity fails naming tensor and batch. */
-function observeTensor(observer: Observer, tensor: string, t: RuntimeTensor, batch: number): void {
-  const before = observer.counts();
-  observer.observe(t.data as Float32Array, t.dims);
-  const after = observer.counts();
-  const nan = after.nan - before.nan;
-  const infinite = after.infinite - before.infinite;
-  if (nan + infinite > 0) {
-    fail(
-      'bad-calibration-data',
-      `tensor '${tensor}' holds ${nan} NaN and ${infinite} infinite value(s) in batch ${batch}`,
-      { tensor },
-    );
-  }
+  /** Where the observers run (this thread by default; a face may supply a worker). */
+  readonly observeHost?: ObserveHostFactory;
 }
 
 /**
@@ -76,49 +63,69 @@ export async function calibrate(
   const requested = new Set(tensorNames);
   const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])]);
   const notes: CalibrationNote[] = exposed.notes.filter((n) => requested.has(n.tensor));
-  const observers = new Map<string, Observer>();
-  const means = new Map<string, ChannelMeans>();
-  for (const name of [...exposed.fetch, ...exposed.fromFeeds]) {
-    if (requested.has(name)) observers.set(name, createObserver(options.method, observerOptions));
-    const axis = meanAxes.get(name);
-    if (axis !== undefined) means.set(name, new ChannelMeans(axis));
-  }
-  const skip = (tensor: string, type: string): void => {
-    observers.delete(tensor);
-    notes.push({ tensor, reason: `${type}, not float32` });
+  const observed = new Set(exposed.fetch.concat(exposed.fromFeeds).filter((n) => requested.has(n)));
+  const averaged = new Set(exposed.fetch.concat(exposed.fromFeeds).filter((n) => meanAxes.has(n)));
+  const spec = {
+    method: options.method,
+    observerOptions,
+    observe: [...observed],
+    means: [...averaged].map((tensor) => ({ tensor, axis: meanAxes.get(tensor)! })),
   };
   const session = await openSession(exposed.bytes, options.threads ?? 1);
+  const host = (options.observeHost ?? inThreadObserveHost)(spec);
   let fetch = [...exposed.fetch];
   let samples = 0;
   let batch = 0;
+  let state: ObservedState;
+  // The float32 tensors of one run, with the run's feeds; non-float32 ones are skipped for good.
+  const collect = (outputs: Record<string, RuntimeTensor>, feeds: Feeds): ObservedTensor[] => {
+    const tensors: ObservedTensor[] = [];
+    for (const name of [...fetch, ...exposed.fromFeeds]) {
+      const t = outputs[name] ?? feeds[name];
+      if (t === undefined || !(observed.has(name) || averaged.has(name))) continue;
+      if (t.type === 'float32') {
+        tensors.push({ name, dims: t.dims, data: t.data as Float32Array, owned: name in outputs });
+      } else {
+        averaged.delete(name);
+        if (observed.delete(name)) notes.push({ tensor: name, reason: `${t.type}, not float32` });
+      }
+    }
+    fetch = fetch.filter((name) => observed.has(name) || averaged.has(name));
+    return tensors;
+  };
+  // Pipelined: run i is issued before batch i - 1 goes to the host, so a host that observes
+  // elsewhere (or a runtime that runs elsewhere) overlaps the two; the host sees the batches
+  // in order, one at a time, so the statistics do not depend on the host.
+  let pending: { batch: number; samples: number; tensors: ObservedTensor[] } | undefined;
+  const observePending = async (): Promise<void> => {
+    if (pending === undefined) return;
+    const { batch: b, samples: done, tensors } = pending;
+    pending = undefined;
+    await host.observe(b, tensors);
+    options.onProgress?.(done, options.total);
+  };
   try {
     const stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
     for await (const feeds of stream) {
       checkFeeds(feeds, exposed.inputs, samples);
       if (samplesOf(feeds) === 0) continue;
-      const outputs = await run(session, feeds, fetch, batch, samples);
-      for (const name of [...fetch, ...exposed.fromFeeds]) {
-        const observer = observers.get(name);
-        const t = outputs[name] ?? feeds[name];
-        if (t === undefined) continue;
-        if (t.type !== 'float32') {
-          means.delete(name);
-          if (observer !== undefined) skip(name, t.type);
-        } else {
-          if (observer !== undefined) observeTensor(observer, name, t, batch);
-          means.get(name)?.observe(t.data as Float32Array, t.dims, name);
-        }
-        delete outputs[name];
-      }
-      fetch = fetch.filter((name) => observers.has(name) || means.has(name));
+      const running = run(session, feeds, fetch, batch, samples);
+      const [observing, ran] = await Promise.allSettled([observePending(), running]);
+      if (observing.status === 'rejected') throw observing.reason;
+      if (ran.status === 'rejected') throw ran.reason;
+      const tensors = collect(ran.value, feeds);
       samples += samplesOf(feeds);
+      pending = { batch, samples, tensors };
       batch++;
       options.onBatch?.(feeds);
-      options.onProgress?.(samples, options.total);
     }
+    await observePending();
+    state = await host.finish();
   } finally {
-    await session.release();
+    await Promise.allSettled([host.close(), session.release()]);
   }
+  const observers = new Map([...observed].map((name) => [name, state.observers.get(name)!]));
+  const means = new Map([...averaged].map((name) => [name, state.means.get(name)!]));
   if (samples === 0) fail('bad-calibration-data', 'no calibration samples');
   return new CalibrationResult({
     model: modelFingerprint(bytes),

@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/onnx/gen/', 'coverage/', 'out/', '.tmp/'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'src/onnx/gen/', 'coverage/', 'out/', '.tmp/', 'assembly/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

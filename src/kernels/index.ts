@@ -1,5 +1,6 @@
 // kernels/: integer reference kernels for the ONNX quantized operators, in plain loops: the
-// oracle every faster path is tested against. Imports core/ only; no I/O, no dependencies.
+// oracle every faster path is tested against; and wasm/, the WebAssembly SIMD fast paths of
+// core/'s and observers/' tensor loops. Imports core/ only; no I/O, no dependencies.
 export type {
   FloatTensor,
   Int8Like,
@@ -31,3 +32,11 @@ export {
   type FixedPointMultiplier,
 } from './requantize.js';
 export { dynamicQuantizeLinear, type DynamicQuantized } from './dynamic-quantize-linear.js';
+export {
+  setWasmKernelsEnabled,
+  simdSupported,
+  wasmKernelsActive,
+} from './wasm/instance.js';
+export { dequantizeFast, fakeQuantizeFast, quantizeFast } from './wasm/quantize.js';
+export { minmaxFast, type MinMaxGroups } from './wasm/minmax.js';
+export { histogramAddFast, type BinGrid } from './wasm/histogram.js';

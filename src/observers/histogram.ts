@@ -3,6 +3,7 @@
 // the exact min and max. Constant data is kept as a point mass until a second value appears.
 // Not a range method (percentile.ts, entropy.ts, mse.ts read its snapshot) and not an Observer.
 import { fail } from '../core/index.js';
+import { histogramAddFast } from '../kernels/index.js';
 import {
   binOf,
   coverGrid,
@@ -183,6 +184,7 @@ export class Histogram {
    */
   private add(x: Float32Array, checked: boolean, max: number): void {
     const lattice = this.lattice!;
+    if (histogramAddFast(x, { ...lattice, ...this.grid }, this.counts)) return;
     const { origin, top } = lattice;
     const bins = this.bins;
     const last = bins - 1;

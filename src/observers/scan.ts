@@ -1,7 +1,10 @@
 // One pass over a float32 batch: the min and max of its finite values, per tensor or per
 // channel, and how many values were finite, NaN or infinite. The hot loop of every observer.
 // Not an observer itself: minmax, ema and histogram build their state from these scans.
+// Whole tensors go through kernels/' WebAssembly SIMD scan when present; these loops are its
+// reference (tested bit for bit) and the fallback.
 import { layoutOf } from '../core/index.js';
+import { minmaxFast } from '../kernels/index.js';
 import type { ValueCounts } from './observer.js';
 
 /** Min and max of the finite values of a run (+Inf / -Inf when none is finite), with counts. */
@@ -18,6 +21,13 @@ export interface Scan extends ValueCounts {
  * -0 is reported as +0 (x + 0), so that ranges survive JSON, which has no -0.
  */
 export function scan(x: Float32Array, start = 0, end = x.length): Scan {
+  if (start === 0 && end === x.length) {
+    const fast = minmaxFast(x, undefined, undefined);
+    if (fast !== undefined) {
+      const { finite, nan, infinite } = fast;
+      return { min: fast.min[0]!, max: fast.max[0]!, finite, nan, infinite };
+    }
+  }
   let i = start;
   while (i < end && x[i] !== x[i]) i++;
   let nan = i - start;
@@ -92,6 +102,11 @@ export function scanGroups(
   if (axis === undefined) {
     const s = scan(x);
     return { min: Float64Array.of(s.min), max: Float64Array.of(s.max), counts: s };
+  }
+  const fast = minmaxFast(x, shape ?? [x.length], axis);
+  if (fast !== undefined) {
+    const { finite, nan, infinite } = fast;
+    return { min: fast.min, max: fast.max, counts: { finite, nan, infinite } };
   }
   const { outer, length, inner } = layoutOf(shape ?? [x.length], { kind: 'per-axis', axis });
   const min = new Float64Array(length).fill(Infinity);

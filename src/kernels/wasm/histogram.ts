@@ -1,0 +1,53 @@
+// Histogram binning through the WebAssembly SIMD kernel: adds the finite values of a float32
+// batch to the counts of a grid that already covers them, count for count as the checking loop
+// of src/observers/histogram.ts (the reference and fallback, which the observer keeps). Not the
+// grid's choice or growth, which stay in observers/.
+import { CHUNK, wasmKernels } from './instance.js';
+
+/** Where values fall: torch.histc's unit position on a lattice, then a grid of 2^exponent units. */
+export interface BinGrid {
+  /** Lattice origin and top (float32 values, origin < top) and the bin count. */
+  readonly origin: number;
+  readonly top: number;
+  readonly bins: number;
+  /** The grid: bin j covers units [start + j 2^exponent, start + (j + 1) 2^exponent). */
+  readonly start: number;
+  readonly exponent: number;
+}
+
+/** torch.histc's float32 unit position of v on the lattice. */
+function position(g: BinGrid, v: number): number {
+  const span = Math.fround(g.top - g.origin);
+  return Math.fround(Math.fround(Math.fround(v - g.origin) * g.bins) / span);
+}
+
+/**
+ * Adds one count per finite value of x (f32) into `counts` (f64 [bins]) on grid `g`: bin
+ * trunc((t - start) 2^-exponent) of its unit position t, the lattice's top in the bin of unit
+ * bins - 1, others clamped to [0, bins - 1]. False (nothing added) when there is no fast path or
+ * the grid's start or 2^-exponent is not a float32 the kernel can use exactly.
+ */
+export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Array): boolean {
+  const k = wasmKernels();
+  const invF = 2 ** -g.exponent;
+  if (k === undefined || g.exponent > 100 || Math.fround(g.start) !== g.start) return false;
+  const bins = g.bins;
+  const stride = bins + 1;
+  const atTop = Math.floor((bins - 1 - g.start) * invF);
+  if (!(atTop >= 0 && atTop < bins)) return false;
+  const [hp, xp] = k.reserve([4 * stride * 4, CHUNK * 4]) as [number, number];
+  const buffer = k.buffer;
+  const h = new Int32Array(buffer, hp, 4 * stride).fill(0);
+  const view = new Float32Array(buffer, xp, CHUNK);
+  const span = Math.fround(g.top - g.origin);
+  const tTop = position(g, g.top);
+  for (let s = 0; s < x.length; s += CHUNK) {
+    const c = Math.min(CHUNK, x.length - s);
+    view.set(x.subarray(s, s + c));
+    k.exports.histogramChunk(xp, c, hp, bins, g.origin, span, g.start, invF, tTop, atTop);
+  }
+  for (let j = 0; j < bins; j++) {
+    counts[j]! += h[j]! + h[j + stride]! + h[j + 2 * stride]! + h[j + 3 * stride]!;
+  }
+  return true;
+}

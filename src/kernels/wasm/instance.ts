@@ -1,0 +1,143 @@
+// Loads the WebAssembly SIMD kernels synchronously from the bytes embedded at build time (no
+// fetch, no Node built-in, so the same code runs in Node and browsers), when the engine has
+// WebAssembly SIMD, and hands out their memory: regions laid out from the module's heap base,
+// grown as needed. Not the kernel drivers (quantize.ts, minmax.ts, ...) and not a fallback.
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.generated.js';
+
+/** The module's exports; pointers are byte offsets into `memory`. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  quantizeChunk(
+    what: number,
+    ip: number,
+    op: number,
+    base: number,
+    count: number,
+    mode: number,
+    length: number,
+    inner: number,
+    blockSize: number,
+    sp: number,
+    zpp: number,
+    qmin: number,
+    qmax: number,
+    kind: number,
+  ): void;
+  minmaxChunk(
+    xp: number,
+    base: number,
+    count: number,
+    mode: number,
+    length: number,
+    inner: number,
+    minp: number,
+    maxp: number,
+    counters: number,
+  ): void;
+  histogramChunk(
+    xp: number,
+    n: number,
+    hp: number,
+    bins: number,
+    origin: number,
+    span: number,
+    start: number,
+    invF: number,
+    tTop: number,
+    atTop: number,
+  ): void;
+  packChunk(vp: number, op: number, n: number, bits: number): void;
+  unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;
+}
+
+/** Elements per chunk copied into wasm memory: small enough to stay in L2 between passes. */
+export const CHUNK = 16384;
+
+// wasm-feature-detect's SIMD probe: (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15,
+  253, 98, 11,
+]);
+
+/** True when this engine validates a WebAssembly SIMD module. */
+export function simdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** A loaded kernel module and a bump layout of its memory. */
+export class WasmKernels {
+  readonly exports: KernelExports;
+  private readonly base: number;
+
+  constructor(exports: KernelExports) {
+    this.exports = exports;
+    this.base = align(exports.heapBase());
+  }
+
+  /** Byte offsets of regions of the given byte sizes (64-byte aligned), memory grown to hold them. */
+  reserve(sizes: readonly number[]): number[] {
+    const offsets: number[] = [];
+    let end = this.base;
+    for (const size of sizes) {
+      offsets.push(end);
+      end = align(end + size);
+    }
+    const memory = this.exports.memory;
+    const missing = end - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+    return offsets;
+  }
+
+  /** The memory's current buffer (replaced whenever memory grows: views are made after reserve). */
+  get buffer(): ArrayBuffer {
+    return this.exports.memory.buffer;
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let loaded: WasmKernels | null | undefined;
+let enabled = true;
+
+/** The kernels, or undefined where WebAssembly SIMD is missing or the fast paths are disabled. */
+export function wasmKernels(): WasmKernels | undefined {
+  if (!enabled) return undefined;
+  if (loaded === undefined) {
+    loaded = null;
+    if (simdSupported()) {
+      const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
+      const instance = new WebAssembly.Instance(module, {});
+      loaded = new WasmKernels(instance.exports as unknown as KernelExports);
+    }
+  }
+  return loaded ?? undefined;
+}
+
+/**
+ * Turns the WebAssembly fast paths on or off for this process (tests and benchmarks force the
+ * TypeScript fallback with false); returns the previous setting.
+ */
+export function setWasmKernelsEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/** True when the fast paths are enabled and WebAssembly SIMD is present. */
+export function wasmKernelsActive(): boolean {
+  return wasmKernels() !== undefined;
+}

@@ -76,7 +76,7 @@ describe('compareNodeTimes', () => {
     nodes: [string, string, number][],
     wholeMs: number,
   ): ModelNodeTiming => ({
-    seconds: [wholeMs / 1e3, wholeMs / 1e3],
+    seconds: [wholeMs / 1e3, wholeMs / 1e3, wholeMs / 1e3],
     medianMs: wholeMs,
     profiledMs: wholeMs,
     overheadUs: 0,

@@ -6,7 +6,7 @@
 // Not timing (node-timing.ts).
 import { nodeLabel, type GraphNode } from './node-attribution.js';
 import type { ModelNodeTiming } from './node-timing.js';
-import { pairedRatio } from './timing-stats.js';
+import { median, pairedRatio } from './timing-stats.js';
 
 /** One node's time in both models. */
 export interface NodeDelta {
@@ -34,7 +34,7 @@ export interface NodeComparison {
   readonly bMs: number;
   /** The second model's latency over the first's, the median of per-round ratios. */
   readonly ratio: number;
-  /** bMs - aMs, and the sum of the rows' deltas. */
+  /** The median of per-round differences of whole-run time (b - a), and the rows' sum. */
   readonly differenceMs: number;
   readonly explainedMs: number;
   /** explainedMs / differenceMs (1: the table accounts for the whole difference). */
@@ -97,7 +97,10 @@ export function compareNodeTimes(a: ModelNodeTiming, b: ModelNodeTiming): NodeCo
     r.bMs += t.kernelMs + t.boundaryMs;
     r.bBoundaryMs += t.boundaryMs;
   }
-  const differenceMs = b.medianMs - a.medianMs;
+  // Paired: the median of per-round differences holds where absolute times drift between rounds.
+  const rounds = Math.min(a.seconds.length, b.seconds.length);
+  const differenceMs =
+    median(Array.from({ length: rounds }, (_, r) => b.seconds[r]! - a.seconds[r]!)) * 1e3;
   const list: NodeDelta[] = [...rows].map(([node, r]) => ({
     node,
     op: r.op,

@@ -14,6 +14,7 @@ import { nodeKernelProfile } from './node-kernels.js';
 import { formatKernels, formatModelBench } from './bench-format.js';
 import { parseDims } from './inputs.js';
 import { benchModels } from './models.js';
+import { benchPerNode, formatPerNode } from './per-node.js';
 import { IMAGE_OPTIONS, imageFromFlags, type ImageFlags } from '../quantize/flags.js';
 
 interface BenchFlags extends ImageFlags {
@@ -27,6 +28,7 @@ interface BenchFlags extends ImageFlags {
   readonly json?: boolean;
   readonly save?: string;
   readonly memory: boolean;
+  readonly perNode?: boolean;
 }
 
 function count(text: string, flag: string, min: number): number {
@@ -72,6 +74,17 @@ async function runBench(models: string[], flags: BenchFlags): Promise<void> {
   if (flags.save !== undefined || flags.shapes !== undefined) {
     fail('bad-argument', '--save and --shapes go with --kernels');
   }
+  if (flags.perNode === true) {
+    const report = await benchPerNode(models, {
+      threads,
+      warmup,
+      runs: count(flags.runs ?? '20', '--runs', 1),
+      dims: parseDims(flags.dim),
+      ...(flags.calib === undefined ? {} : { calib: flags.calib, image: imageFromFlags(flags) }),
+    });
+    console.log(flags.json === true ? benchJson(report) : formatPerNode(report));
+    return;
+  }
   const report = await benchModels(models, {
     threads,
     warmup,
@@ -109,6 +122,11 @@ export function registerBench(program: Command): void {
         '--calib sample, else 1 for batch axes and 224 for image height and width)',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
+    )
+    .option(
+      '--per-node',
+      'with two models A B: time per node (onnxruntime profiler), top offenders first, and ' +
+        'the share of the whole-latency difference the table explains',
     )
     .option('--no-memory', 'skip the peak-memory measurement (one child process per model)')
     .option('--save <file>', 'with --kernels: write the hardware profile JSON here')

@@ -72,7 +72,7 @@ export const RANDOM_INPUTS_NOTE =
   'pass --calib with real samples (a folder of images or .npy files, or a .npz) for a meaningful figure';
 
 /** Up to MAX_SAMPLES batches of the calibration data at `path`, read as quantize reads it. */
-async function calibrationSamples(
+export async function calibrationSamples(
   path: string,
   model: ModelProto,
   image: ImageOptions | undefined,

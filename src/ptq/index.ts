@@ -8,6 +8,7 @@ export * from './calibration-result.js';
 export * from './check-feeds.js';
 export * from './expose-tensors.js';
 export * from './model-inputs.js';
+export * from './observe-host.js';
 export * from './quantize-static.js';
 export * from './quantize-dynamic.js';
 export * from './quantize-weights.js';

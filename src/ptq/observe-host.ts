@@ -139,12 +139,10 @@ export const inThreadObserveHost: ObserveHostFactory = (spec) => {
   const state = new BatchObservers(spec);
   return {
     observe(batch, tensors) {
-      try {
+      return new Promise((resolve) => {
         state.observe(batch, tensors);
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(error);
-      }
+        resolve();
+      });
     },
     finish: () => Promise.resolve(state),
     close: () => Promise.resolve(),

@@ -25,10 +25,7 @@ export class StudioClient {
   /** Resolves with onnxruntime-web's version once the worker has loaded. */
   ready!: Promise<{ ortVersion: string; methods: readonly string[] }>;
 
-  constructor(
-    private readonly wasmBase: string,
-    private readonly threads: number,
-  ) {
+  constructor(private readonly threads: number) {
     this.start();
   }
 
@@ -57,7 +54,7 @@ export class StudioClient {
       }
       this.pending.clear();
     });
-    this.post({ type: 'init', wasmBase: this.wasmBase, threads: this.threads });
+    this.post({ type: 'init', threads: this.threads });
   }
 
   private post(request: Request, transfer: Transferable[] = []): void {

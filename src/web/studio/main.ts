@@ -56,7 +56,7 @@ const state: State = {
   methods: ['percentile'],
   choices: {},
 };
-const client = new StudioClient(new URL('ort/', document.baseURI).href, 1);
+const client = new StudioClient(1);
 const app = document.getElementById('app')!;
 const progress = h('progress', { max: '1', 'data-testid': 'progress' });
 const stage = h('span', { class: 'stage', 'data-testid': 'stage' });

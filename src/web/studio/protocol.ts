@@ -50,8 +50,6 @@ export type Job =
 export type Request =
   | {
       readonly type: 'init';
-      /** Absolute URL of the folder holding onnxruntime-web's wasm on this origin. */
-      readonly wasmBase: string;
       readonly threads: number;
     }
   | (Job & { readonly id: number })

@@ -1,32 +1,13 @@
 // Vite build of the browser studio: src/web/studio/ -> dist/studio, relative URLs (base './')
-// so the folder can be hosted anywhere, the worker as an ES module, and onnxruntime-web's one
-// wasm binary copied to ort/ so the page loads it from its own origin (never a CDN).
-// Not the server (src/cli/studio/) and not the app (main.ts, worker.ts).
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// so the folder can be hosted anywhere, the worker as an ES module. onnxruntime-web's wasm
+// binary is an asset of the bundle (its `new URL(..., import.meta.url)`), so the page loads it
+// from its own origin, never a CDN. Not the server (src/cli/studio/) nor the app (main.ts).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '../../../dist/studio');
-
-/** The wasm binary the `onnxruntime-web/wasm` build loads (SIMD, threads when isolated). */
-export const ORT_WASM = 'ort-wasm-simd-threaded.wasm';
-
-function copyOrtWasm(): Plugin {
-  return {
-    name: 'zeropoint-copy-ort-wasm',
-    apply: 'build',
-    writeBundle() {
-      const dist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/wasm'));
-      mkdirSync(join(outDir, 'ort'), { recursive: true });
-      for (const file of [ORT_WASM, ORT_WASM.replace(/\.wasm$/, '.mjs')]) {
-        copyFileSync(join(dist, file), join(outDir, 'ort', file));
-      }
-    },
-  };
-}
 
 export default defineConfig({
   root: here,
@@ -34,7 +15,8 @@ export default defineConfig({
   logLevel: 'warn',
   publicDir: false,
   resolve: {
-    alias: [{ find: /^onnxruntime-node$/, replacement: 'onnxruntime-web/wasm' }],
+    // The wasm-only build of onnxruntime-web (no WebGPU/JSEP): one 14 MB binary instead of two.
+    alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
   },
   worker: { format: 'es' },
   build: {
@@ -44,5 +26,4 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
     reportCompressedSize: false,
   },
-  plugins: [copyOrtWasm()],
 });

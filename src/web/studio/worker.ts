@@ -1,10 +1,10 @@
 // The studio's Web Worker: receives jobs from the page (protocol.ts), runs them (jobs.ts) with
 // one AbortController each, so the page's cancel button stops a run between batches, and
-// answers with progress, results (buffers transferred) or a coded failure. onnxruntime-web
-// loads its wasm from the page's own origin (wasmBase), never from a CDN. Not the work itself.
-import * as ort from 'onnxruntime-web/wasm';
+// answers with progress, results (buffers transferred) or a coded failure. Models run on the
+// runtime adapter a browser bundle gets (onnxruntime-web, wasm from this origin). Not the work.
 import { isZeropointError } from '../../core/errors.js';
 import { OBSERVERS } from '../../observers/index.js';
+import { runtimeVersion } from '../../runtime/onnxruntime.js';
 import { inspectModel, profileJob, quantizeJob, type JobContext } from './jobs.js';
 import type { Reply, Request } from './protocol.js';
 
@@ -35,13 +35,10 @@ function failure(id: number, error: unknown): Reply {
 
 async function handle(request: Request): Promise<void> {
   if (request.type === 'init') {
-    ort.env.wasm.wasmPaths = request.wasmBase;
-    ort.env.wasm.numThreads = request.threads;
-    ort.env.wasm.proxy = false;
     threads = request.threads;
     scope.postMessage({
       type: 'ready',
-      ortVersion: ort.env.versions.web ?? ort.env.versions.common,
+      ortVersion: runtimeVersion(),
       methods: [...OBSERVERS.keys()],
     });
     return;

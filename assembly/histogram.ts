@@ -18,16 +18,16 @@ export function histogramChunk(
   bins: i32,
   origin: f32,
   span: f32,
-  start: f32,
-  invF: f32,
+  start: f64,
+  invF: f64,
   tTop: f32,
   atTop: i32,
 ): void {
   const vorigin = f32x4.splat(origin);
   const vbins = f32x4.splat(<f32>bins);
   const vspan = f32x4.splat(span);
-  const vstart = f32x4.splat(start);
-  const vinv = f32x4.splat(invF);
+  const vstart = f64x2.splat(start);
+  const vinv = f64x2.splat(invF);
   const vtop = f32x4.splat(tTop);
   const vat = i32x4.splat(atTop);
   const vlast = i32x4.splat(bins - 1);
@@ -40,7 +40,18 @@ export function histogramChunk(
   for (; k + 4 <= n; k += 4) {
     const v = v128.load(xp + ((<usize>k) << 2));
     const t = f32x4.div(f32x4.mul(f32x4.sub(v, vorigin), vbins), vspan);
-    let b = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(t, vstart), vinv));
+    // (t - start) 2^-exponent in f64, as the reference computes it, two lanes at a time
+    const lo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(t), vstart), vinv);
+    const th = v128.shuffle<i32>(t, t, 2, 3, 0, 1);
+    const hi = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(th), vstart), vinv);
+    let b = v128.shuffle<i32>(
+      i32x4.trunc_sat_f64x2_s_zero(lo),
+      i32x4.trunc_sat_f64x2_s_zero(hi),
+      0,
+      1,
+      4,
+      5,
+    );
     b = i32x4.min_s(i32x4.max_s(b, vzero), vlast);
     b = v128.bitselect(vat, b, f32x4.eq(t, vtop));
     b = v128.bitselect(b, vtrash, f32x4.le(f32x4.abs(v), vmax));
@@ -58,7 +69,7 @@ export function histogramChunk(
     const v = load<f32>(xp + ((<usize>k) << 2));
     if (!(abs(v) <= FMAX)) continue;
     const t: f32 = ((v - origin) * <f32>bins) / span;
-    let b: i32 = i32(trunc((t - start) * invF));
+    let b: i32 = i32(trunc((<f64>t - start) * invF));
     if (t == tTop) b = atTop;
     else if (b < 0) b = 0;
     else if (b > bins - 1) b = bins - 1;

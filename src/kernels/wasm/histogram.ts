@@ -24,13 +24,14 @@ function position(g: BinGrid, v: number): number {
 /**
  * Adds one count per finite value of x (f32) into `counts` (f64 [bins]) on grid `g`: bin
  * trunc((t - start) 2^-exponent) of its unit position t, the lattice's top in the bin of unit
- * bins - 1, others clamped to [0, bins - 1]. False (nothing added) when there is no fast path or
- * the grid's start or 2^-exponent is not a float32 the kernel can use exactly.
+ * bins - 1, others clamped to [0, bins - 1]. The grid must cover x's finite values (binning
+ * outside it clamps where the reference's int32 truncation would wrap). False (nothing added)
+ * when there is no fast path or the top's bin is off the grid.
  */
 export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Array): boolean {
   const k = wasmKernels();
   const invF = 2 ** -g.exponent;
-  if (k === undefined || g.exponent > 100 || Math.fround(g.start) !== g.start) return false;
+  if (k === undefined) return false;
   const bins = g.bins;
   const stride = bins + 1;
   const atTop = Math.floor((bins - 1 - g.start) * invF);

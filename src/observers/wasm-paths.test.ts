@@ -20,7 +20,9 @@ const values = (min: number, max: number): fc.Arbitrary<Float32Array> =>
       { weight: 6, arbitrary: fc.array(value, { minLength: min, maxLength: max }) },
       {
         weight: 1,
-        arbitrary: fc.tuple(value, fc.integer({ min, max })).map(([v, n]) => Array(n).fill(v)),
+        arbitrary: fc
+          .tuple(value, fc.integer({ min, max }))
+          .map(([v, n]) => new Array<number>(n).fill(v)),
       },
     )
     .map((a) => Float32Array.from(a as number[]));

@@ -25,7 +25,7 @@ const values = (min: number, max: number): fc.Arbitrary<Float32Array> =>
           .map(([v, n]) => new Array<number>(n).fill(v)),
       },
     )
-    .map((a) => Float32Array.from(a as number[]));
+    .map((a) => Float32Array.from(a));
 
 /** Runs f with the fast paths on, then off (the reference), and returns both results. */
 function bothWays<T>(f: () => T): [fast: T, reference: T] {

@@ -31,3 +31,17 @@ export {
   type TensorLike,
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
+// Running models: the runtime adapter interface and the default runtime (onnxruntime-node here,
+// onnxruntime-web in a browser bundle; the adapters themselves are 'zeropoint/runtime/node' and
+// 'zeropoint/runtime/web'), and the readers of calibration data (bytes or pixels in, feeds out).
+export {
+  createSession,
+  defaultRuntime,
+  runtimeVersion,
+  type RuntimeAdapter,
+  type RuntimeTensor,
+  type RuntimeType,
+  type Session,
+  type SessionOptions,
+} from './runtime/onnxruntime.js';
+export * as readers from './readers/index.js';

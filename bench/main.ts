@@ -10,6 +10,8 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['dynamic', () => import('./dynamic.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],
+  ['loops', () => import('./loops.js')],
+  ['latency', () => import('./latency.js')],
 ]);
 
 async function main(): Promise<void> {

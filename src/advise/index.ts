@@ -17,3 +17,4 @@ export * from './storage-choice.js';
 export * from './tensor-stats.js';
 export * from './variants.js';
 export * from './verdict.js';
+export * from './op-payoff.js';

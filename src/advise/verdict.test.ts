@@ -26,6 +26,8 @@ describe('choose', () => {
     expect(choose([small, mid, fast], 'size', undefined, 0.05)).toBe(small);
     expect(choose([small, mid, fast], 'speed', undefined, 0.05)).toBe(fast);
     expect(choose([small, mid, fast], 'size', 0.8, 0.05)).toBe(fast);
+    const twin = m('twin', 252, 0.9); // as small within 2 %: the faster of the two
+    expect(choose([small, twin, fast], 'size', undefined, 0.05)).toBe(twin);
     expect(choose([small, mid], 'speed', 0.8, 0.05)).toBeUndefined();
   });
 });

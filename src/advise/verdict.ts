@@ -103,7 +103,12 @@ export function choose(
     (key: (m: MeasuredCandidate) => number) => (a: MeasuredCandidate, b: MeasuredCandidate) =>
       key(a) - key(b);
   const fastest = [...allowed].sort(by((m) => m.latency))[0];
-  const smallest = (list: readonly MeasuredCandidate[]) => [...list].sort(by((m) => m.bytes))[0];
+  // Sizes within 2 % of the smallest count as equal (variants differing in activations only):
+  // the fastest of those.
+  const smallest = (list: readonly MeasuredCandidate[]) => {
+    const least = Math.min(...list.map((m) => m.bytes));
+    return list.filter((m) => m.bytes <= least * 1.02).sort(by((m) => m.latency))[0];
+  };
   if (prefer === 'speed') return fastest;
   if (prefer === 'size') return smallest(allowed);
   return smallest(allowed.filter((m) => m.latency <= 1 + tolerance)) ?? fastest;

@@ -49,6 +49,11 @@ export interface StaticOptions extends PlanOptions {
   readonly cache?: CalibrationResult;
   /** false: keep every clipped range as its method chose it (default: the range guard applies). */
   readonly rangeGuard?: boolean;
+  /**
+   * Exclude lists of variants to be built later from this run's calibration (the integer-op
+   * payoff, advise/op-payoff.ts): calibration also covers the tensors their plans need.
+   */
+  readonly alsoCalibrate?: readonly (readonly string[])[];
 }
 
 /** What preparing the float model changed. */
@@ -106,6 +111,11 @@ export async function runStaticRecipe(
   const { model, graph, report: prepare } = prepareModel(modelBytes, requiredOpset(options));
   const plan = planQuantization(graph, options);
   const prepared = writeModel(model);
+  const tensors = new Set(plan.calibrate);
+  for (const more of options.alsoCalibrate ?? []) {
+    const exclude = [...(options.exclude ?? []), ...more];
+    for (const t of planQuantization(graph, { ...options, exclude }).calibrate) tensors.add(t);
+  }
   const method = options.method ?? 'percentile';
   let calibration: CalibrationResult;
   let first: Feeds | undefined;
@@ -117,7 +127,7 @@ export async function runStaticRecipe(
     if (batches === undefined) {
       fail('bad-calibration-data', 'static quantization needs calibration data (--calib PATH)');
     }
-    calibration = await calibrate(prepared, plan.calibrate, batches, {
+    calibration = await calibrate(prepared, [...tensors], batches, {
       method,
       onBatch: (feeds) => (first ??= feeds),
       means: plan.channelMeans,

@@ -10,6 +10,7 @@ import { fail } from '../core/errors.js';
 import { ModelBuilder } from '../onnx/build.js';
 import { readModel, writeModel } from '../onnx/model.js';
 import { createSession, type RuntimeTensor, type Session } from '../runtime/onnxruntime.js';
+import { cpuSeconds } from '../runtime/cpu-clock.js';
 import type { ProfileEvent } from '../runtime/profile-events.js';
 import { attributeTimes, nodeLabel, type GraphNode, type NodeTime } from './node-attribution.js';
 import { median, roundOrder } from './timing-stats.js';
@@ -22,11 +23,16 @@ export interface NodeTimingOptions {
   readonly threads?: number;
   readonly warmup?: number;
   readonly runs: number;
+  /**
+   * Whole-run clock: 'cpu' (the process's CPU time, default with one thread: on a shared machine
+   * it leaves out the waits for a core) or 'wall' (default with more threads).
+   */
+  readonly clock?: 'cpu' | 'wall';
 }
 
 /** One model's whole and per-node latency. */
 export interface ModelNodeTiming {
-  /** Whole-run wall time of the plain session per round, in seconds (for paired ratios). */
+  /** Whole-run time of the plain session per round (options.clock), in seconds. */
   readonly seconds: readonly number[];
   readonly medianMs: number;
   /** Median of onnxruntime's own model_run times of the profiled session, in ms. */
@@ -114,6 +120,10 @@ export async function timeModelNodes(
   if (feeds.length === 0) fail('bad-argument', 'per-node timing needs at least one input batch');
   const threads = options.threads ?? 1;
   const warmup = Math.max(1, options.warmup ?? 2);
+  const clock =
+    (options.clock ?? (threads === 1 ? 'cpu' : 'wall')) === 'cpu'
+      ? cpuSeconds
+      : () => performance.now() / 1e3;
   const named = [
     ...models.map(nameNodes),
     nameNodes(chainModel(1)),
@@ -131,9 +141,9 @@ export async function timeModelNodes(
       const batch = feeds[(round + warmup) % feeds.length]!;
       for (const i of roundOrder(named.length, round + warmup)) {
         const feedsOf = i < models.length ? batch : CHAIN_FEEDS;
-        const t0 = performance.now();
+        const t0 = clock();
         await plain[i]!.run(feedsOf);
-        if (round >= 0) seconds[i]!.push((performance.now() - t0) / 1e3);
+        if (round >= 0) seconds[i]!.push(clock() - t0);
         await profiled[i]!.run(feedsOf);
       }
     }

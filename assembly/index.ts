@@ -10,3 +10,4 @@ export { packChunk, unpackChunk } from './pack';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { passChunk } from './baseline';

@@ -53,7 +53,8 @@ print(json.dumps({'version': torch.__version__,
     'mse torch': best(lambda: hist.calculate_qparams(), 1)}))
 `;
 
-function torchTimings(x: Float32Array): Record<string, number> | undefined {
+/** PyTorch observers timed on x (seconds), or undefined without torch; shared with loops.ts. */
+export function torchTimings(x: Float32Array): Record<string, number> | undefined {
   if (!existsSync('/usr/bin/python3')) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'zeropoint-bench-'));
   try {

@@ -32,11 +32,8 @@ export {
   type FixedPointMultiplier,
 } from './requantize.js';
 export { dynamicQuantizeLinear, type DynamicQuantized } from './dynamic-quantize-linear.js';
-export {
-  setWasmKernelsEnabled,
-  simdSupported,
-  wasmKernelsActive,
-} from './wasm/instance.js';
+export { setWasmKernelsEnabled, simdSupported, wasmKernelsActive } from './wasm/instance.js';
 export { dequantizeFast, fakeQuantizeFast, quantizeFast } from './wasm/quantize.js';
 export { minmaxFast, type MinMaxGroups } from './wasm/minmax.js';
 export { histogramAddFast, type BinGrid } from './wasm/histogram.js';
+export { memoryBoundPassWasm } from './wasm/baseline.js';

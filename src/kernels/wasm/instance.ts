@@ -49,6 +49,7 @@ export interface KernelExports {
   ): void;
   packChunk(vp: number, op: number, n: number, bits: number): void;
   unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;
+  passChunk(xp: number, op: number, n: number): void;
 }
 
 /** Elements per chunk copied into wasm memory: small enough to stay in L2 between passes. */

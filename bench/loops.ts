@@ -1,0 +1,211 @@
+// `npm run bench -- loops`: zeropoint's tensor loops, the TypeScript reference against the
+// WebAssembly SIMD kernels, on 16M float32 values, one thread, all cases interleaved in one run:
+// quantize int8/uint8 per tensor and per axis, dequantize, minmax and histogram observe; beside
+// (a) the memory-bound pass (read 4 bytes, write 1) in each language, (b) onnxruntime-node's
+// QuantizeLinear / DequantizeLinear one-node models on the same data, (c) PyTorch's observers
+// when /usr/bin/python3 has torch. Prints elements/s and ratios; asserts nothing.
+import * as ort from 'onnxruntime-node';
+import {
+  chooseTensorQParams,
+  dequantize,
+  quantize,
+  type Granularity,
+  type QParams,
+  type QuantSpec,
+} from '../src/core/index.js';
+import {
+  dequantizeFast,
+  memoryBoundPassWasm,
+  quantizeFast,
+  setWasmKernelsEnabled,
+} from '../src/kernels/index.js';
+import { ModelBuilder } from '../src/onnx/build.js';
+import { attr } from '../src/onnx/index.js';
+import { HistogramObserver, MinMaxObserver } from '../src/observers/index.js';
+import { benchData, memoryBoundPass, perSecond, printTable } from './harness.js';
+import { torchTimings } from './observe.js';
+
+const N = 16 * 1024 * 1024;
+const SHAPE = [4096, 4096];
+const ROUNDS = 5;
+
+type Fn = () => unknown;
+interface Row {
+  readonly name: string;
+  readonly ts?: Fn;
+  readonly wasm?: Fn;
+  readonly ort?: Fn;
+}
+
+/** A one-node QuantizeLinear or DequantizeLinear model for `params`, one thread. */
+async function ortCase(
+  op: 'QuantizeLinear' | 'DequantizeLinear',
+  params: QParams,
+  data: Float32Array | Int8Array | Uint8Array,
+): Promise<Fn> {
+  const m = new ModelBuilder(op);
+  const qtype = params.qtype as 'int8' | 'uint8';
+  const inType = op === 'QuantizeLinear' ? 'float32' : qtype;
+  const perAxis = params.granularity.kind === 'per-axis';
+  const dims = perAxis ? [params.scale.length] : [];
+  const scale = m.initializer('scale', 'float32', dims, params.scale);
+  const zp = m.initializer('zp', qtype, dims, params.zeroPoint);
+  const out = m.op(
+    op,
+    [m.input('x', inType, SHAPE), scale, zp],
+    perAxis ? [attr.int('axis', 0)] : [],
+  );
+  m.output(out, op === 'QuantizeLinear' ? qtype : 'float32');
+  const session = await ort.InferenceSession.create(m.bytes(13, 8), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+  const feeds = { x: new ort.Tensor(inType, data, SHAPE) };
+  return () => session.run(feeds);
+}
+
+/** Runs every function of every row once to warm up, then `rounds` interleaved rounds. */
+async function timeRows(rows: readonly Row[], rounds: number): Promise<Map<Fn, number>> {
+  const fns = rows.flatMap((r) => [r.ts, r.wasm, r.ort].filter((f): f is Fn => f !== undefined));
+  const samples = new Map<Fn, number[]>(fns.map((f) => [f, []]));
+  for (const f of fns) await f();
+  for (let r = 0; r < rounds; r++) {
+    for (const f of fns) {
+      const t0 = performance.now();
+      await f();
+      samples.get(f)!.push((performance.now() - t0) / 1e3);
+    }
+  }
+  const median = new Map<Fn, number>();
+  for (const [f, s] of samples) median.set(f, s.sort((a, b) => a - b)[Math.floor(s.length / 2)]!);
+  return median;
+}
+
+/** Runs f with the WebAssembly fast paths off (the TypeScript reference loops). */
+function reference(f: Fn): Fn {
+  return () => {
+    setWasmKernelsEnabled(false);
+    try {
+      return f();
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+  };
+}
+
+export async function run(): Promise<void> {
+  const x = benchData(N);
+  const bytes = new Uint8Array(N);
+  const specs: [string, QuantSpec][] = [
+    ['int8', { qtype: 'int8', scheme: 'symmetric' }],
+    ['uint8', { qtype: 'uint8', scheme: 'asymmetric' }],
+  ];
+  const grans: [string, Granularity][] = [
+    ['per tensor', { kind: 'per-tensor' }],
+    ['per axis', { kind: 'per-axis', axis: 0 }],
+  ];
+  const rows: Row[] = [
+    {
+      name: 'memory-bound pass (4 B in, 1 B out)',
+      ts: () => memoryBoundPass(x, bytes),
+      wasm: () => memoryBoundPassWasm(x, bytes),
+    },
+    {
+      name: 'copies in and out of wasm memory only',
+      wasm: () => memoryBoundPassWasm(x, bytes, false),
+    },
+  ];
+  for (const [g, granularity] of grans) {
+    for (const [t, spec] of specs) {
+      const params = chooseTensorQParams(x, SHAPE, spec, granularity);
+      rows.push({
+        name: `quantize ${t} ${g}`,
+        ts: () => quantize(x, SHAPE, params),
+        wasm: () => quantizeFast(x, SHAPE, params),
+        ort: await ortCase('QuantizeLinear', params, x),
+      });
+    }
+  }
+  for (const [g, granularity] of grans) {
+    const params = chooseTensorQParams(x, SHAPE, specs[0]![1], granularity);
+    const q = quantize(x, SHAPE, params) as Int8Array;
+    rows.push({
+      name: `dequantize int8 ${g}`,
+      ts: () => dequantize(q, SHAPE, params),
+      wasm: () => dequantizeFast(q, SHAPE, params),
+      ort: await ortCase('DequantizeLinear', params, q),
+    });
+  }
+  const covered = new HistogramObserver();
+  covered.observe(x);
+  rows.push(
+    {
+      name: 'minmax observe',
+      ts: reference(() => new MinMaxObserver().observe(x)),
+      wasm: () => new MinMaxObserver().observe(x),
+    },
+    {
+      name: 'minmax observe per channel (axis 0)',
+      ts: reference(() => new MinMaxObserver({ axis: 0 }).observe(x, SHAPE)),
+      wasm: () => new MinMaxObserver({ axis: 0 }).observe(x, SHAPE),
+    },
+    {
+      name: 'histogram observe (first batch)',
+      ts: reference(() => new HistogramObserver().observe(x)),
+      wasm: () => new HistogramObserver().observe(x),
+    },
+    {
+      name: 'histogram observe (grid covers the batch)',
+      ts: reference(() => covered.observe(x)),
+      wasm: () => covered.observe(x),
+    },
+  );
+  const t = await timeRows(rows, ROUNDS);
+  const torch = torchTimings(x);
+  const rate = (f: Fn | undefined): string => (f === undefined ? '-' : perSecond(N, t.get(f)!));
+  const ratio = (a: Fn | undefined, b: Fn | undefined): string =>
+    a === undefined || b === undefined ? '-' : `${(t.get(b)! / t.get(a)!).toFixed(2)}x`;
+  const wasmPass = rows[0]!.wasm!;
+  printTable(
+    [
+      '16M float32, 1 thread',
+      'TypeScript',
+      'wasm SIMD',
+      'wasm/TS',
+      'onnxruntime',
+      'wasm/ORT',
+      'wasm/pass',
+    ],
+    rows.map((r) => [
+      r.name,
+      rate(r.ts),
+      rate(r.wasm),
+      ratio(r.wasm, r.ts),
+      rate(r.ort),
+      ratio(r.wasm, r.ort),
+      ratio(r.wasm, wasmPass),
+    ]),
+  );
+  if (torch === undefined) {
+    console.log('\nPyTorch: skipped (torch is not importable by /usr/bin/python3)');
+  } else {
+    const wasmOf = (name: string): number => t.get(rows.find((r) => r.name === name)!.wasm!)!;
+    printTable(
+      ['vs PyTorch (1 thread)', 'PyTorch', 'wasm SIMD', 'wasm/PyTorch'],
+      [
+        ['minmax', 'minmax observe'],
+        ['histogram', 'histogram observe (first batch)'],
+      ].map(([k, name]) => [
+        k!,
+        torch[k!] === undefined ? '-' : perSecond(N, torch[k!]!),
+        perSecond(N, wasmOf(name!)),
+        torch[k!] === undefined ? '-' : `${(torch[k!]! / wasmOf(name!)).toFixed(2)}x`,
+      ]),
+    );
+  }
+  console.log(
+    '\ngoals: quantize int8 per tensor >= 2.5e9/s and >= onnxruntime; dequantize >= 2e9/s; ' +
+      'minmax >= PyTorch; histogram >= 1.5e9/s',
+  );
+}

@@ -71,8 +71,12 @@ export async function calibrate(
     observe: [...observed],
     means: [...averaged].map((tensor) => ({ tensor, axis: meanAxes.get(tensor)! })),
   };
-  const session = await openSession(exposed.bytes, options.threads ?? 1);
+  // The host first: a worker starts while onnxruntime loads the model.
   const host = (options.observeHost ?? inThreadObserveHost)(spec);
+  const session = await openSession(exposed.bytes, options.threads ?? 1).catch(async (error) => {
+    await host.close();
+    throw error;
+  });
   let fetch = [...exposed.fetch];
   let samples = 0;
   let batch = 0;

@@ -7,6 +7,7 @@
 import { fail } from '../core/index.js';
 import { buildQuantized, type BuiltModel, type Feeds } from '../ptq/index.js';
 import { runProfileRecipe, type ProfiledModel, type ProfileOptions } from './profile-model.js';
+import { measureLatency } from './latency-placement.js';
 import { accuracySearch, type Trial } from './search.js';
 import { outputSqnr, runBatches, type Outputs } from './variants.js';
 
@@ -40,6 +41,11 @@ export interface AdvisedOptions extends ProfileOptions {
   readonly metricName?: string;
   readonly trials?: number;
   readonly onTrial?: (trial: Trial) => void;
+  /**
+   * Latency as the search's second objective (search.ts): each trial is timed against fp32 on
+   * the first held-out batches, interleaved, `runs` rounds; slower-than-float layers go float.
+   */
+  readonly latency?: { readonly runs?: number };
 }
 
 /** What the advisor decided and, with a target, every trial of the search. */
@@ -119,6 +125,16 @@ export async function runAdvisedRecipe(options: AdvisedOptions): Promise<Advised
         : `--activations ${options.plan?.activations ?? 'asymmetric'}`,
       ...(options.trials === undefined ? {} : { trials: options.trials }),
       ...(options.onTrial === undefined ? {} : { onTrial: options.onTrial }),
+      ...(options.latency === undefined
+        ? {}
+        : {
+            latency: (models) =>
+              measureLatency(profiled.prepared, models, {
+                feeds: heldOut.slice(0, 2),
+                threads,
+                ...(options.latency?.runs === undefined ? {} : { runs: options.latency.runs }),
+              }),
+          }),
     });
     built = buildQuantized(profiled.prepared, found.options, profiled.source);
     search = {

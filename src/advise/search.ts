@@ -5,10 +5,15 @@
 // trial that scores below its base is reverted; layers whose float trial was reverted join the
 // next batch, so the last batch makes every layer float: a reachable target is reached within
 // the trial budget's limit. Every trial is reported with its base and outcome.
+// With `latency`, a second objective: every trial's latency against fp32 is measured, and once the
+// accuracy part is done, the layers measured slower in int8 than in float (latency-placement.ts)
+// go float, a trial at a time, kept when the model measured faster than its base and the score
+// still meets the target (or, short of it, did not drop): least latency subject to accuracy.
 // Not the sensitivity ranking (sensitivity.ts) nor the metric (the caller's `evaluate`).
 import type { Graph } from '../onnx/graph.js';
-import type { PlanOptions } from '../passes/index.js';
+import type { PlanOptions, QuantPlan } from '../passes/index.js';
 import { buildQuantized, type RangeSource } from '../ptq/index.js';
+import type { LatencyMeasure } from './latency-placement.js';
 import { withFallbacks, withMethodChoice, type Fallback } from './auto-plan.js';
 import type { LayerSensitivity, TensorProfile } from './profile-types.js';
 
@@ -26,6 +31,10 @@ export interface Trial {
   readonly methods: number;
   readonly score: number;
   readonly meetsTarget: boolean;
+  /** Whole-model latency over fp32's, measured (null without a latency objective). */
+  readonly latency: number | null;
+  /** Nodes kept float because they measured slower in int8 (the latency objective's). */
+  readonly slowFloat: readonly string[];
   /** Kept as the new base, or reverted (it scored below its base). */
   readonly kept: boolean;
   /** The decision in words, with the scores compared. */
@@ -54,6 +63,15 @@ export interface SearchInput {
   readonly onTrial?: (trial: Trial) => void;
   /** How trial 1 is described (default 'the recommended configuration'). */
   readonly startLabel?: string;
+  /**
+   * The latency objective: times models against fp32 in the same interleaved rounds
+   * (measureLatency bound to the fp32 model and feeds); absent, the search is accuracy-only.
+   */
+  readonly latency?: (
+    models: readonly { readonly bytes: Uint8Array; readonly plan: QuantPlan }[],
+  ) => Promise<{ measures: LatencyMeasure[]; againstFirst: number[] }>;
+  /** Latency trials at most after the accuracy part (default 3). */
+  readonly latencyRounds?: number;
 }
 
 /** Every trial, and the chosen one: the first that meets the target, else the best scoring. */
@@ -95,7 +113,12 @@ interface State {
   readonly fallbacks: ReadonlyMap<string, Fallback>;
   /** Layers whose groups take their best-measured method. */
   readonly methodLayers: ReadonlySet<string>;
+  /** Nodes (by name) kept float for latency. */
+  readonly slowFloat?: ReadonlySet<string>;
 }
+
+/** A latency trial is kept when it measured at least this much faster than its base. */
+const LATENCY_KEEP_BELOW = 0.98;
 
 const signedDb = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
@@ -108,25 +131,57 @@ export async function accuracySearch(input: SearchInput): Promise<SearchResult> 
   const configure = (state: State): { options: PlanOptions; methods: number } => {
     const groups = [...state.methodLayers].flatMap((n) => input.groups.get(n) ?? []);
     const chosen = withMethodChoice(input.start, groups, input.source.method);
-    const options = withFallbacks(chosen.options, state.fallbacks, input.groups, input.names);
+    const fallen = withFallbacks(chosen.options, state.fallbacks, input.groups, input.names);
+    const slow = [...(state.slowFloat ?? [])];
+    const options =
+      slow.length === 0 ? fallen : { ...fallen, exclude: [...(fallen.exclude ?? []), ...slow] };
     return { options, methods: chosen.changed };
   };
-  let best: { state: State; trial: Trial; options: PlanOptions; bytes: Uint8Array } | undefined;
+  let best:
+    | {
+        state: State;
+        trial: Trial;
+        options: PlanOptions;
+        bytes: Uint8Array;
+        plan: QuantPlan;
+        slower: readonly string[];
+      }
+    | undefined;
 
-  const run = async (state: State, change: string): Promise<Trial> => {
+  const run = async (state: State, change: string, forLatency = false): Promise<Trial> => {
     const started = performance.now();
     const { options, methods } = configure(state);
-    const { bytes } = buildQuantized(input.prepared, options, input.source);
+    const { bytes, plan } = buildQuantized(input.prepared, options, input.source);
     const score = await input.evaluate(bytes);
     const at = (level: Fallback) =>
       labels([...state.fallbacks].filter(([, l]) => l === level).map(([n]) => n));
     const base = best?.trial;
-    const kept = base === undefined || score >= base.score;
+    // A latency trial times its base beside it (paired); others are timed alone against fp32.
+    const timed =
+      input.latency === undefined
+        ? undefined
+        : await input.latency(
+            forLatency && best !== undefined ? [best, { bytes, plan }] : [{ bytes, plan }],
+          );
+    const measure = timed?.measures[timed.measures.length - 1];
+    const againstBase = forLatency ? (timed?.againstFirst[1] ?? 1) : 1;
+    const accurate =
+      base === undefined ||
+      score >= base.score ||
+      (forLatency && score >= input.target && base.meetsTarget);
+    const kept =
+      base === undefined || (forLatency ? accurate && againstBase < LATENCY_KEEP_BELOW : accurate);
+    const latencyText =
+      measure === undefined
+        ? ''
+        : forLatency
+          ? `; latency ${measure.ratio.toFixed(2)}x fp32, ${againstBase.toFixed(3)}x trial ${base?.index ?? 0}'s`
+          : `; latency ${measure.ratio.toFixed(2)}x fp32`;
     const outcome =
-      base === undefined
+      (base === undefined
         ? 'the starting point'
         : `${kept ? 'kept' : 'reverted'}: ${score.toFixed(2)} against trial ${base.index}'s ` +
-          `${base.score.toFixed(2)} (${signedDb(score - base.score)})`;
+          `${base.score.toFixed(2)} (${signedDb(score - base.score)})`) + latencyText;
     const trial: Trial = {
       index: trials.length + 1,
       change,
@@ -136,13 +191,15 @@ export async function accuracySearch(input: SearchInput): Promise<SearchResult> 
       methods,
       score,
       meetsTarget: score >= input.target,
+      latency: measure?.ratio ?? null,
+      slowFloat: [...(state.slowFloat ?? [])],
       kept,
       outcome,
       ms: Math.round(performance.now() - started),
     };
     trials.push(trial);
     input.onTrial?.(trial);
-    if (kept) best = { state, trial, options, bytes };
+    if (kept) best = { state, trial, options, bytes, plan, slower: measure?.slower ?? [] };
     return trial;
   };
 
@@ -178,6 +235,20 @@ export async function accuracySearch(input: SearchInput): Promise<SearchResult> 
       if (everything) break;
       pending.unshift(...batch.filter((n) => !isFloat(best!, n)));
     }
+  }
+  // The latency objective: layers measured slower in int8 than in float go float.
+  for (let r = 0; input.latency !== undefined && r < (input.latencyRounds ?? 3); r++) {
+    if (trials.length >= budget) break;
+    const current = best!.state.slowFloat ?? new Set<string>();
+    const slower = best!.slower.filter((n) => !current.has(n));
+    if (slower.length === 0) break;
+    const state: State = { ...best!.state, slowFloat: new Set([...current, ...slower]) };
+    const trial = await run(
+      state,
+      `float for the layers measured slower in int8 than in fp32: ${slower.join(', ')}`,
+      true,
+    );
+    if (!trial.kept) break;
   }
   const chosen = best!;
   return {

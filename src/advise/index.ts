@@ -19,3 +19,4 @@ export * from './tensor-stats.js';
 export * from './variants.js';
 export * from './verdict.js';
 export * from './op-payoff.js';
+export * from './weight-formats.js';

@@ -31,6 +31,17 @@ export interface WeightsOptions {
   readonly clipSearch?: boolean;
   /** MatMulNBits accuracy_level (0: float activations; 4: int8 activations). */
   readonly accuracyLevel?: number;
+  /**
+   * Per weight (by initializer name) a format and bits other than the run's, e.g. the measured
+   * choice per MatMul shape (advise/weight-formats.ts); weights not named take the run's.
+   */
+  readonly choices?: Readonly<Record<string, WeightChoice>>;
+}
+
+/** One weight's storage: the output form and the bits. */
+export interface WeightChoice {
+  readonly format: WeightFormat;
+  readonly bits: 4 | 8;
 }
 
 /**
@@ -70,6 +81,8 @@ export interface WeightsReport {
   readonly accuracyLevel: number | undefined;
   readonly opset: { readonly from: number; readonly to: number };
   readonly weights: readonly QuantizedWeight[];
+  /** Weights stored in another format or bits than the run's (WeightsOptions.choices). */
+  readonly choices?: Readonly<Record<string, WeightChoice>>;
   /** MatMul/Gemm nodes left in float, and why (a non-constant weight, transA...). */
   readonly skipped: readonly SkippedNode[];
   /** Choices made for the user, e.g. a fall back to MatMulNBits. */
@@ -127,15 +140,41 @@ export function runWeightsRecipe(
   const model = readModel(modelBytes);
   const from = defaultOpset(model);
   const notes: string[] = [];
+  const choices = Object.values(options.choices ?? {});
   const format = chooseFormat(model, options.format, notes);
+  if (choices.some((c) => c.format === 'qdq') && defaultOpset(model) < BLOCKED_DQ_OPSET) {
+    upgradeOpset(model, BLOCKED_DQ_OPSET);
+  }
   const graph = buildGraph(model);
   const { targets, skipped } = findWeightTargets(graph);
-  const accuracyLevel =
-    format === 'matmulnbits' ? (options.accuracyLevel ?? WEIGHT_DEFAULTS.accuracyLevel) : undefined;
-  const weights =
-    format === 'matmulnbits'
-      ? toMatMulNBits(graph, targets, { ...spec, accuracyLevel: accuracyLevel ?? 0 })
-      : toBlockedDequantize(graph, targets, spec);
+  const nbits = format === 'matmulnbits' || choices.some((c) => c.format === 'matmulnbits');
+  const accuracyLevel = nbits
+    ? (options.accuracyLevel ?? WEIGHT_DEFAULTS.accuracyLevel)
+    : undefined;
+  const groups = new Map<string, { choice: WeightChoice; targets: typeof targets }>();
+  for (const target of targets) {
+    const choice = options.choices?.[target.weight] ?? { format, bits };
+    const key = `${choice.format} ${choice.bits}`;
+    const group = groups.get(key) ?? { choice, targets: [] };
+    group.targets.push(target);
+    groups.set(key, group);
+  }
+  const weights = [...groups.values()].flatMap(({ choice, targets: group }) => {
+    const scheme = options.scheme ?? WEIGHT_DEFAULTS.scheme(choice.bits);
+    const s =
+      choice.bits === bits
+        ? spec
+        : {
+            bits: choice.bits,
+            scheme,
+            blockSize,
+            clipSearch:
+              options.clipSearch ?? WEIGHT_DEFAULTS.clipSearch(choice.bits, scheme, blockSize),
+          };
+    return choice.format === 'matmulnbits'
+      ? toMatMulNBits(graph, group, { ...s, accuracyLevel: accuracyLevel ?? 0 })
+      : toBlockedDequantize(graph, group, s);
+  });
   verifyGraph(graph);
   const padded = weights.filter((w) => w.padding > 0);
   setMetadata(model, 'zeropoint.weights', JSON.stringify({ format, ...spec, accuracyLevel }));
@@ -157,6 +196,7 @@ export function runWeightsRecipe(
     accuracyLevel,
     opset: { from, to: defaultOpset(model) },
     weights,
+    ...(options.choices === undefined ? {} : { choices: options.choices }),
     skipped,
     notes,
     bytesIn: modelBytes.length,

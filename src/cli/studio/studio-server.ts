@@ -37,7 +37,7 @@ export const STUDIO_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
     "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' data: blob:; " +
-    "frame-src 'self' blob: data:",
+    "frame-src 'none'; object-src 'none'",
   'x-content-type-options': 'nosniff',
 };
 

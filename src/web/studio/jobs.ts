@@ -23,8 +23,7 @@ export interface JobContext {
 
 /** The last profile, kept so a quantize that follows can apply its choices and reuse its statistics. */
 interface KeptProfile {
-  readonly model: ArrayBuffer;
-  readonly samples: SampleFiles;
+  readonly id: number;
   readonly profile: ModelProfile;
   readonly calibration: CalibrationResult;
 }
@@ -64,6 +63,7 @@ function method(options: StudioOptions): ObserverKind {
 
 /** Profiles the model on the samples; keeps the result for a quantize with choices. */
 export async function profileJob(
+  id: number,
   model: ArrayBuffer,
   name: string,
   samples: SampleFiles,
@@ -88,7 +88,7 @@ export async function profileJob(
     html: { generator: 'zeropoint studio', createdAt: new Date().toISOString() },
   });
   const profile = result.report.profile;
-  kept = { model, samples, profile, calibration: result.calibration };
+  kept = { id, profile, calibration: result.calibration };
   const json = JSON.stringify(result.report, (_k, v: unknown) =>
     typeof v === 'number' && !Number.isFinite(v) ? null : v,
   );
@@ -105,14 +105,11 @@ export async function quantizeJob(
 ): Promise<{ model: Uint8Array; json: string; calibrateMs: number }> {
   const bytes = new Uint8Array(model);
   const profiled =
-    options.choices !== undefined && kept?.model === model && kept.samples === samples
+    options.choices !== undefined && kept !== undefined && kept.id === options.profileId
       ? kept
       : undefined;
   if (options.choices !== undefined && profiled === undefined) {
-    fail(
-      'bad-argument',
-      'the per-tensor choices belong to a profile of another model or samples; profile again',
-    );
+    fail('bad-argument', 'the per-tensor choices belong to an earlier profile; profile again');
   }
   const plan =
     profiled === undefined

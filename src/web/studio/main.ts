@@ -13,7 +13,14 @@ import type {
   TensorChoice,
 } from './protocol.js';
 import { imageOptions, sampleFiles, sampleShape } from './samples.js';
-import { choicesTable, memoryLine, modelCard, optionsCard, samplesCard } from './views.js';
+import {
+  choicesTable,
+  memoryLine,
+  modelCard,
+  optionsCard,
+  reportView,
+  samplesCard,
+} from './views.js';
 
 interface State {
   model: { name: string; bytes: ArrayBuffer; facts: ModelFacts } | undefined;
@@ -29,6 +36,7 @@ interface State {
         groups: readonly GroupFacts[];
         ms: number;
         samples: SampleFiles;
+        id: number;
       }
     | undefined;
   choices: Record<string, TensorChoice>;
@@ -131,7 +139,7 @@ async function start(kind: 'profile' | 'quantize'): Promise<void> {
   if (model === undefined || samples === undefined || state.running !== undefined) return;
   const applyChoices = kind === 'quantize' && state.profile?.samples === samples;
   const options: StudioOptions = applyChoices
-    ? { ...state.options, choices: state.choices }
+    ? { ...state.options, choices: state.choices, profileId: state.profile!.id }
     : state.options;
   const job = client.run(
     { type: kind, model: model.bytes, name: model.name, samples, options },
@@ -151,6 +159,7 @@ async function start(kind: 'profile' | 'quantize'): Promise<void> {
   state.running = undefined;
   if (reply.type === 'profiled') {
     state.profile = {
+      id: reply.id,
       html: reply.html,
       json: reply.json,
       groups: reply.groups,
@@ -241,13 +250,7 @@ function profileSection(): HTMLElement | null {
       state.choices[id] = choice;
       render();
     }),
-    h('iframe', {
-      class: 'report',
-      sandbox: '',
-      title: 'profile report',
-      srcdoc: p.html,
-      'data-testid': 'report-frame',
-    }),
+    reportView(p.html),
   );
 }
 
@@ -262,6 +265,10 @@ function resultSection(): HTMLElement | null {
   const r = state.result;
   if (r === undefined || state.model === undefined) return null;
   const report = JSON.parse(r.json) as ReportView;
+  const calibration =
+    r.ms.calibrate === 0
+      ? `ranges from the profile's statistics (${report.samples} samples)`
+      : `calibrated on ${report.samples} samples in ${(r.ms.calibrate / 1000).toFixed(1)} s`;
   const name = baseName(state.model.name);
   return h(
     'section',
@@ -276,7 +283,7 @@ function resultSection(): HTMLElement | null {
       'p',
       {},
       `${report.plan.integer} of ${report.plan.nodes} nodes run on integers or fold away, ${report.plan.float} stay float; ` +
-        `${formatBytes(report.sizeBefore)} → ${formatBytes(report.sizeAfter)}; calibrated on ${report.samples} samples in ${(r.ms.calibrate / 1000).toFixed(1)} s, ${(r.ms.total / 1000).toFixed(1)} s in all.`,
+        `${formatBytes(report.sizeBefore)} → ${formatBytes(report.sizeAfter)}; ${calibration}, ${(r.ms.total / 1000).toFixed(1)} s in all.`,
     ),
     h(
       'div',

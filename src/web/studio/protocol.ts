@@ -33,6 +33,8 @@ export interface StudioOptions {
   readonly biasCorrection: boolean;
   /** After a profile: apply its per-tensor choices (recommendations unless overridden). */
   readonly choices?: Readonly<Record<string, TensorChoice>>;
+  /** The id of the profile job the choices belong to (the worker keeps its last profile). */
+  readonly profileId?: number;
 }
 
 /** A job the page asks of the worker. */

@@ -1,7 +1,7 @@
 // The studio page's sections as DOM: the model card, the samples card with the CLI's image
 // fields, the options, the run bar (progress and cancel), the per-tensor choices table and the
 // result with its downloads. Each function builds its section from data and callbacks; the
-// state and the worker are main.ts's. The profile itself is report/'s HTML, shown in a frame.
+// state and the worker are main.ts's. The profile itself is report/'s HTML, in a shadow root.
 import { dropZone, h, picker } from './dom.js';
 import type { MemoryEstimate } from './memory.js';
 import { formatBytes } from './memory.js';
@@ -274,4 +274,18 @@ export function choicesTable(
       ...rows,
     ),
   );
+}
+
+/**
+ * The profile's HTML report (report/'s self-contained page: inline CSS and SVG, no script) shown
+ * in a shadow root, so its styles stay inside it: the same page the HTML download holds.
+ */
+export function reportView(html: string): HTMLElement {
+  const host = h('div', { class: 'report', 'data-testid': 'report-view' });
+  const root = host.attachShadow({ mode: 'open' });
+  const page = new DOMParser().parseFromString(html, 'text/html');
+  const frame = h('style', {}, ':host{display:block}.page{padding:0 12px}');
+  const body = h('div', { class: 'page' }, ...Array.from(page.body.childNodes));
+  root.append(frame, ...Array.from(page.head.querySelectorAll('style')), body);
+  return host;
 }

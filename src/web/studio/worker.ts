@@ -62,6 +62,7 @@ async function handle(request: Request): Promise<void> {
       scope.postMessage({ type: 'inspected', id, facts: inspectModel(request.model) });
     } else if (request.type === 'profile') {
       const r = await profileJob(
+        id,
         request.model,
         request.name,
         request.samples,

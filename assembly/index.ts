@@ -11,3 +11,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { passChunk } from './baseline';
+export { metricsChunk } from './metrics';

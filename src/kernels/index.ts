@@ -37,3 +37,5 @@ export { dequantizeFast, fakeQuantizeFast, quantizeFast } from './wasm/quantize.
 export { minmaxFast, type MinMaxGroups } from './wasm/minmax.js';
 export { histogramAddFast, type BinGrid } from './wasm/histogram.js';
 export { memoryBoundPassWasm } from './wasm/baseline.js';
+export { quantMetricsFast } from './wasm/metrics.js';
+export { packFast, unpackFast } from './wasm/pack.js';

@@ -50,6 +50,24 @@ export interface KernelExports {
   packChunk(vp: number, op: number, n: number, bits: number): void;
   unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;
   passChunk(xp: number, op: number, n: number): void;
+  metricsChunk(
+    xp: number,
+    qp: number,
+    base: number,
+    count: number,
+    mode: number,
+    length: number,
+    inner: number,
+    blockSize: number,
+    sp: number,
+    zpp: number,
+    qmin: number,
+    qmax: number,
+    kind: number,
+    accp: number,
+    usedMin: number,
+    usedMax: number,
+  ): void;
 }
 
 /** Elements per chunk copied into wasm memory: small enough to stay in L2 between passes. */

@@ -15,7 +15,7 @@ import {
 import { CHUNK, wasmKernels, type WasmKernels } from './instance.js';
 
 /** The kernels' storage kinds, by typed array. */
-const KINDS = new Map<unknown, number>([
+export const KINDS = new Map<unknown, number>([
   [Int8Array, 0],
   [Uint8Array, 1],
   [Int16Array, 2],
@@ -26,7 +26,7 @@ const SIZES = [1, 1, 2, 2, 4];
 const ZP_LIMIT = 2 ** 16;
 
 /** The chunk driver's view of a layout: mode, length, inner, block size. */
-interface Walk {
+export interface Walk {
   readonly mode: number;
   readonly length: number;
   readonly inner: number;
@@ -34,7 +34,7 @@ interface Walk {
 }
 
 /** The layout walk for `params` over `shape`, or undefined when the sizes do not match (fallback). */
-function walkOf(n: number, shape: readonly number[], params: QParams): Walk | undefined {
+export function walkOf(n: number, shape: readonly number[], params: QParams): Walk | undefined {
   const g = params.granularity;
   const layout = layoutOf(shape, g);
   if (layout.outer * layout.length * layout.inner !== n) return undefined;

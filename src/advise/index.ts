@@ -20,3 +20,4 @@ export * from './variants.js';
 export * from './verdict.js';
 export * from './op-payoff.js';
 export * from './weight-formats.js';
+export * from './quantize-verdict.js';

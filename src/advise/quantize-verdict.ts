@@ -1,0 +1,137 @@
+// The end of every quantize run: the variants worth timing for its mode, timed against the fp32
+// input and one chosen by --prefer and --max-latency (verdict.ts). Static: the default build,
+// the build with integer ops that do not pay off kept float (op-payoff.ts) and, when speed is
+// asked for or nothing is fast enough, the latency-aware placement (latency-placement.ts).
+// Weight-only: the run's form and the measured form per MatMul shape (weight-formats.ts).
+// Dynamic: its one output. Not the recipes, not reading files or printing.
+import { requiredOpset } from '../passes/index.js';
+import { writeModel } from '../onnx/index.js';
+import {
+  prepareModel,
+  runWeightsRecipe,
+  type StaticOptions,
+  type StaticResult,
+  type WeightsOptions,
+} from '../ptq/index.js';
+import type { RuntimeTensor } from '../runtime/onnxruntime.js';
+import { latencyPlacement } from './latency-placement.js';
+import { weighIntegerOps, type OpPayoffResult } from './op-payoff.js';
+import {
+  judgeLatency,
+  type Verdict,
+  type VerdictCandidate,
+  type VerdictOptions,
+} from './verdict.js';
+import { chooseWeightFormats, type ShapeChoice } from './weight-formats.js';
+
+type Feeds = Readonly<Record<string, RuntimeTensor>>;
+
+/** The chosen model and how it was chosen. */
+export interface JudgedModel {
+  /** The chosen variant's bytes; the default output when none meets --max-latency. */
+  readonly bytes: Uint8Array;
+  readonly verdict: Verdict;
+}
+
+/** Static: what was weighed besides the verdict. */
+export interface StaticJudged extends JudgedModel {
+  readonly payoff: OpPayoffResult;
+  /** Nodes the latency-aware placement kept float, when it ran. */
+  readonly placementFloat?: readonly string[];
+}
+
+const MEASURE_RUNS = 12;
+
+/**
+ * Times the static variants of `result` (built by runStaticRecipe from `fp32` with `options`
+ * and alsoCalibrate: weighedExcludes()) on `feeds` and chooses one.
+ */
+export async function judgeStatic(
+  fp32: Uint8Array,
+  result: StaticResult,
+  options: StaticOptions,
+  feeds: Feeds,
+  verdict: VerdictOptions = {},
+): Promise<StaticJudged> {
+  const threads = verdict.threads ?? 1;
+  const timing = {
+    runs: MEASURE_RUNS,
+    threads,
+    ...(verdict.signal ? { signal: verdict.signal } : {}),
+  };
+  const cached = { ...options, cache: result.calibration };
+  const payoff = await weighIntegerOps(fp32, result.bytes, result.plan, cached, feeds, timing);
+  const candidates: VerdictCandidate[] = [{ label: 'int8', bytes: result.bytes }];
+  if (payoff.bytes !== undefined) {
+    candidates.push({ label: `int8, ${payoff.exclude.join('/')} float`, bytes: payoff.bytes });
+  }
+  let judged = await judgeLatency(fp32, candidates, feeds, verdict);
+  const chosen = judged.candidates.find((c) => c.label === judged.chosen);
+  const tolerance = 1 + (verdict.tolerance ?? 0.05);
+  const wantFaster =
+    verdict.prefer === 'speed' ||
+    chosen === undefined ||
+    (verdict.prefer !== 'size' && chosen.latency > tolerance);
+  let placementFloat: readonly string[] | undefined;
+  if (wantFaster) {
+    const { model } = prepareModel(fp32, requiredOpset(options));
+    const placed = await latencyPlacement({
+      prepared: writeModel(model),
+      options:
+        payoff.exclude.length === 0
+          ? options
+          : { ...options, exclude: [...(options.exclude ?? []), ...payoff.exclude] },
+      source: { calibration: result.calibration, method: options.method ?? 'percentile' },
+      feeds: [feeds],
+      threads,
+    });
+    if (placed.float.length > 0) {
+      placementFloat = placed.float;
+      candidates.push({ label: `int8, ${placed.float.length} nodes float`, bytes: placed.bytes });
+      judged = await judgeLatency(fp32, candidates, feeds, verdict);
+    }
+  }
+  return {
+    bytes: pick(candidates, judged),
+    verdict: judged,
+    payoff,
+    ...(placementFloat === undefined ? {} : { placementFloat }),
+  };
+}
+
+/** Weight-only: the run's output and the per-shape measured forms, timed; one chosen. */
+export async function judgeWeights(
+  fp32: Uint8Array,
+  bytes: Uint8Array,
+  options: WeightsOptions,
+  feeds: Feeds,
+  verdict: VerdictOptions = {},
+): Promise<JudgedModel & { readonly shapes: readonly ShapeChoice[] }> {
+  const candidates: VerdictCandidate[] = [{ label: `int${options.bits}`, bytes }];
+  const { shapes, choices } = await chooseWeightFormats(fp32, options, {
+    runs: MEASURE_RUNS,
+    threads: verdict.threads ?? 1,
+  });
+  if (Object.keys(choices).length > 0 && options.format === undefined) {
+    const mixed = runWeightsRecipe(fp32, { ...options, choices }).bytes;
+    candidates.push({ label: `int${options.bits}, form per shape`, bytes: mixed });
+  }
+  const judged = await judgeLatency(fp32, candidates, feeds, verdict);
+  return { bytes: pick(candidates, judged), verdict: judged, shapes };
+}
+
+/** Dynamic (or any single output): the verdict alone. */
+export async function judgeOne(
+  fp32: Uint8Array,
+  bytes: Uint8Array,
+  label: string,
+  feeds: Feeds,
+  verdict: VerdictOptions = {},
+): Promise<JudgedModel> {
+  const judged = await judgeLatency(fp32, [{ label, bytes }], feeds, verdict);
+  return { bytes, verdict: judged };
+}
+
+function pick(candidates: readonly VerdictCandidate[], verdict: Verdict): Uint8Array {
+  return (candidates.find((c) => c.label === verdict.chosen) ?? candidates[0]!).bytes;
+}

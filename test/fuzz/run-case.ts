@@ -105,7 +105,7 @@ async function invoke(c: FuzzCase, dirs: CaseDirs): Promise<void> {
     await runQuantize(model, { output, ...calib, json: true });
   } else if (c.command === 'quantize-dynamic' || c.command === 'quantize-int4') {
     const flags = c.command === 'quantize-dynamic' ? { dynamic: true } : { weights: 'int4' };
-    runModeQuantize(model, output, parseModeFlags(flags)!);
+    await runModeQuantize(model, output, parseModeFlags(flags)!);
   } else if (c.command === 'profile') {
     await runProfile(model, {
       ...calib,

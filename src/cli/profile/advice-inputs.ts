@@ -1,24 +1,16 @@
 // The files `zeropoint profile` and `quantize --activations auto|--target` read besides the
-// model: the hardware profile (--hardware), a histogram calibration cache (--cache), the user's
-// metric module (--target-metric), and the calibration data split into a calibrating part and
-// held-out batches (--holdout). Not the advice (advise/) and not the commands' output.
+// model: the hardware profile (--hardware), the user's metric module (--target-metric), and the
+// calibration data with its count of batches and the --holdout flag, for the library to split.
+// Not the advice (advise/, api/) and not the commands' output.
 import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultHeldOut, HeldOutSplit, runProfileRecipe } from '../../advise/index.js';
-import type {
-  HardwareInput,
-  ProfileOptions,
-  ProfiledModel,
-  RangeMethod,
-  ScoreFunction,
-} from '../../advise/index.js';
+import type { CalibrationFeeds, HoldoutOptions } from '../../api/index.js';
+import type { HardwareInput, ScoreFunction } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import { parseHardwareProfile } from '../../hardware/index.js';
-import type { PlanOptions } from '../../passes/index.js';
-import type { CalibrationResult, ModelInput } from '../../ptq/index.js';
+import type { ModelInput } from '../../ptq/index.js';
 import { openCalibrationData, type CalibrationDataOptions } from '../io/calib-data.js';
-import { progressBar } from '../common/progress.js';
 
 /** The profile in `path`, or undefined (the built-in default) when no path is given. */
 export function loadHardware(path: string | undefined): HardwareInput | undefined {
@@ -57,97 +49,32 @@ export async function loadMetric(path: string): Promise<ScoreFunction> {
   return score as ScoreFunction;
 }
 
-/** Calibration data split into what calibrates and what is held out. */
-export interface SplitData {
-  readonly split: HeldOutSplit;
+/** Calibration data and what the library needs to split it: the count of batches, --holdout. */
+export interface CountedData extends HoldoutOptions {
+  readonly feeds: CalibrationFeeds;
   /** Samples in the data, when the reader knows. */
   readonly total: number | undefined;
-  readonly heldOutBatches: number;
 }
 
 /**
- * Opens `path` for `inputs` and holds out the last `holdout` batches (default: a quarter, at
- * most 8; 0 keeps every batch for calibration).
+ * Opens `path` for `inputs`, counts its batches when the reader knows its samples, and parses
+ * `--holdout` (batches held out from the end; the library's default when not given).
  */
-export async function openSplit(
+export async function openCounted(
   path: string,
   inputs: readonly ModelInput[],
   options: CalibrationDataOptions,
   holdout: string | undefined,
-): Promise<SplitData> {
+): Promise<CountedData> {
   const data = await openCalibrationData(path, inputs, options);
   const batchSize = options.batchSize ?? inputs[0]?.dims?.[0] ?? 1;
-  const batches = Math.ceil((data.samples ?? 0) / batchSize);
-  let held = defaultHeldOut(batches);
-  if (holdout !== undefined) {
-    held = Number(holdout);
-    if (!Number.isInteger(held) || held < 0)
-      fail('bad-argument', '--holdout takes a count of batches');
-  }
-  if (data.samples !== undefined && held >= batches) {
-    fail(
-      'bad-argument',
-      `--holdout ${held} leaves nothing to calibrate on: the data holds ${batches} batch(es)`,
-    );
-  }
-  // With an unknown sample count nothing is held out: every batch calibrates.
-  const calibrating = data.samples === undefined ? Number.MAX_SAFE_INTEGER : batches - held;
+  const held = holdout === undefined ? undefined : Number(holdout);
+  if (held !== undefined && !(Number.isInteger(held) && held >= 0))
+    fail('bad-argument', '--holdout takes a count of batches');
   return {
-    split: new HeldOutSplit(data.batches, Math.max(1, calibrating)),
+    feeds: data.batches,
     total: data.samples,
-    heldOutBatches: data.samples === undefined ? 0 : held,
+    ...(data.samples === undefined ? {} : { batches: Math.ceil(data.samples / batchSize) }),
+    ...(held === undefined ? {} : { holdout: held }),
   };
-}
-
-/** What both profiling commands hand to runProfileRecipe besides the data. */
-export interface ProfileRun {
-  readonly bytes: Uint8Array;
-  readonly modelPath: string;
-  readonly data: SplitData;
-  readonly cache: CalibrationResult | undefined;
-  readonly hardware: HardwareInput | undefined;
-  readonly plan: PlanOptions;
-  readonly method: RangeMethod;
-  readonly sensitivity: boolean;
-  readonly threads: number | undefined;
-  readonly quiet: boolean;
-}
-
-/**
- * Calls `step` (runProfileRecipe, runAdvisedRecipe) with the profile options `run` gives, on the
- * split data, behind a progress bar on stderr.
- */
-export async function withProfileOptions<T>(
-  run: ProfileRun,
-  step: (options: ProfileOptions) => Promise<T>,
-): Promise<T> {
-  const { data, cache, hardware } = run;
-  const bar = progressBar(data.total, 'calibrating', { quiet: run.quiet });
-  try {
-    return await step({
-      model: run.bytes,
-      name: basename(run.modelPath),
-      batches: data.split.calibration(),
-      heldOut: async () => {
-        await data.split.drain();
-        return data.split.heldOut;
-      },
-      checkBatches: () => data.split.kept,
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
-      plan: run.plan,
-      method: run.method,
-      sensitivity: run.sensitivity,
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      ...(data.total === undefined ? {} : { total: data.total }),
-      onProgress: (_stage, done, total) => bar.update(done, total),
-    });
-  } finally {
-    bar.stop();
-  }
-}
-
-/** Runs runProfileRecipe on the split data behind a progress bar on stderr. */
-export function profileWithProgress(run: ProfileRun): Promise<ProfiledModel> {
-  return withProfileOptions(run, runProfileRecipe);
 }

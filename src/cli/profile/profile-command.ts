@@ -1,17 +1,20 @@
 // `zeropoint profile MODEL --calib PATH [-o report.html] [--json out.json]`: profiles every
 // weight and activation of a model on calibration data (statistics, sym/asym candidates, a
 // recommendation with its reason), measures on held-out batches, ranks layer sensitivity, writes
-// the HTML report and JSON, and prints a short summary. The analysis lives in advise/.
+// the HTML report and JSON, and prints a short summary. One library call (api/'s profileModel);
+// the analysis lives in advise/.
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { profileModel } from '../../api/index.js';
 import { RANGE_METHODS, type ModelProfile, type RangeMethod } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import { RANGE_GUARD_DB } from '../../observers/index.js';
 import type { PlanOptions } from '../../passes/index.js';
 import { modelInputs } from '../../ptq/index.js';
-import { htmlReport, profileJSON, summarize } from '../../report/index.js';
+import { profileJSON, summarize } from '../../report/index.js';
 import { table } from '../common/format.js';
-import { loadHardware, openSplit, profileWithProgress } from './advice-inputs.js';
+import { progressBar } from '../common/progress.js';
+import { loadHardware, openCounted } from './advice-inputs.js';
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import {
   IMAGE_OPTIONS,
@@ -51,7 +54,7 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
   const { bytes, model } = readModelFile(modelPath);
   const quantizeLike = { output: '', ...flags, json: false };
   const run = runFromFlags(quantizeLike);
-  const data = await openSplit(
+  const data = await openCounted(
     flags.calib,
     modelInputs(model),
     { ...run, image: imageFromFlags(quantizeLike) },
@@ -63,29 +66,38 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
     ...(flags.include === undefined ? {} : { include: flags.include }),
   };
   const cache = loadCache(flags.cache);
-  const result = await profileWithProgress({
-    bytes,
-    modelPath,
-    data,
-    cache,
-    hardware: loadHardware(flags.hardware),
-    plan,
-    method: method as RangeMethod,
-    sensitivity: flags.sensitivity !== false,
-    threads: run.threads,
-    quiet: false,
-  });
+  const hardware = loadHardware(flags.hardware);
+  const bar = progressBar(data.total, 'calibrating');
+  let result: Awaited<ReturnType<typeof profileModel>>;
+  try {
+    result = await profileModel(bytes, data.feeds, {
+      name: basename(modelPath),
+      ...(data.batches === undefined ? {} : { batches: data.batches }),
+      ...(data.holdout === undefined ? {} : { holdout: data.holdout }),
+      ...(data.total === undefined ? {} : { total: data.total }),
+      ...(cache === undefined ? {} : { cache }),
+      ...(hardware === undefined ? {} : { hardware }),
+      plan,
+      method: method as RangeMethod,
+      sensitivity: flags.sensitivity !== false,
+      ...(run.threads === undefined ? {} : { threads: run.threads }),
+      html: {
+        generator: `zeropoint profile ${basename(modelPath)}`,
+        createdAt: new Date().toISOString(),
+      },
+      onProgress: (_stage, done, total) => bar.update(done, total),
+    });
+  } finally {
+    bar.stop();
+  }
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
   const report = flags.output ?? `${basename(modelPath).replace(/\.onnx$/i, '')}.profile.html`;
-  const generator = `zeropoint profile ${basename(modelPath)}`;
-  writeAtomic(
-    report,
-    htmlReport(result.profile, { generator, createdAt: new Date().toISOString() }),
-  );
-  if (flags.json !== undefined) writeAtomic(flags.json, profileJSON(result.profile, 1));
-  return { profile: result.profile, report, json: flags.json ?? null };
+  writeAtomic(report, result.html ?? '');
+  const { profile } = result.report;
+  if (flags.json !== undefined) writeAtomic(flags.json, profileJSON(profile, 1));
+  return { profile, report, json: flags.json ?? null };
 }
 
 /** The summary printed after `zeropoint profile`. */

@@ -1,25 +1,20 @@
 // `zeropoint quantize --activations auto` and `--target DB | --target-metric FILE`: the command
-// face of the advised recipe (advise/quantize-advised.ts): flags to options, the data split into
-// calibration and held-out batches, the metric module, progress, and the files written.
+// face of api/'s quantizeAdvised: flags to options, the data and its count of batches (the
+// library holds out the last ones), the metric module, progress, and the files written.
+import { quantizeAdvised, type AdvisedReport } from '../../api/index.js';
 import {
   chooseStorage,
-  runAdvisedRecipe,
   RANGE_METHODS,
   type AccuracyTarget,
-  type AdviceSummary,
   type RangeMethod,
 } from '../../advise/index.js';
+import { basename } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { modelInputs } from '../../ptq/index.js';
-import {
-  loadHardware,
-  loadMetric,
-  openSplit,
-  withProfileOptions,
-} from '../profile/advice-inputs.js';
+import { progressBar } from '../common/progress.js';
+import { loadHardware, loadMetric, openCounted } from '../profile/advice-inputs.js';
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
-import { quantizeReport, type QuantizeReport } from '../../report/quantize-report.js';
 import { writeAtomic } from '../io/write-atomic.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */
@@ -41,9 +36,6 @@ export function withHardwareStorage(flags: QuantizeFlags): QuantizeFlags {
     ? flags
     : { ...flags, actType: chooseStorage(hardware.profile).qtype };
 }
-
-/** The quantize report with the advice (the same fields as the static command's report). */
-export type AdvisedReport = QuantizeReport & { readonly advice: AdviceSummary };
 
 /** Parses `--target`: a number (dB, or an absolute score) or `P%` of the fp32 score. */
 function parseTarget(text: string | undefined, metric: boolean): AccuracyTarget {
@@ -83,61 +75,47 @@ export async function runAdvisedQuantize(
   if (trials !== undefined && !(Number.isInteger(trials) && trials >= 1))
     fail('bad-argument', `--trials takes a positive whole number; got "${flags.trials}"`);
   const run = runFromFlags(flags);
-  const data = await openSplit(
+  const data = await openCounted(
     flags.calib,
     modelInputs(model),
     { ...run, image: imageFromFlags(flags) },
-    flags.holdout ?? (searching ? undefined : '0'),
+    flags.holdout,
   );
-  if (searching && data.heldOutBatches === 0)
-    fail(
-      'bad-argument',
-      '--target needs held-out batches: at least 2 batches of data, or --holdout N',
-    );
   const cache = loadCache(flags.cache);
   const hardware = loadHardware(flags.hardware);
   const score = flags.targetMetric === undefined ? undefined : await loadMetric(flags.targetMetric);
-  const started = Date.now();
-  const profile = {
-    bytes,
-    modelPath,
-    data,
-    cache,
-    hardware,
-    plan,
-    method: method as RangeMethod,
-    sensitivity: searching,
-    threads: run.threads,
-    quiet: flags.json === true,
-  };
-  const result = await withProfileOptions(profile, (options) =>
-    runAdvisedRecipe({
-      ...options,
+  const bar = progressBar(data.total, 'calibrating', { quiet: flags.json === true });
+  let result: Awaited<ReturnType<typeof quantizeAdvised>>;
+  try {
+    result = await quantizeAdvised(bytes, data.feeds, {
+      ...(data.batches === undefined ? {} : { batches: data.batches }),
+      ...(data.holdout === undefined ? {} : { holdout: data.holdout }),
+      ...(data.total === undefined ? {} : { total: data.total }),
+      ...(cache === undefined ? {} : { cache }),
+      ...(hardware === undefined ? {} : { hardware }),
+      plan,
+      method: method as RangeMethod,
+      ...(run.threads === undefined ? {} : { threads: run.threads }),
+      name: basename(modelPath),
+      files: {
+        input: modelPath,
+        output: flags.output,
+        ...(flags.cache === undefined ? {} : { cache: flags.cache }),
+      },
       auto: flags.activations === undefined || flags.activations === 'auto',
       ...(target === undefined ? {} : { target }),
       ...(score === undefined ? {} : { score }),
       ...(flags.targetMetric === undefined ? {} : { metricName: `score of ${flags.targetMetric}` }),
       ...(trials === undefined ? {} : { trials }),
-    }),
-  );
-  const { built, profiled, advice } = result;
+      onProgress: (stage, done, total) => {
+        if (stage !== 'search') bar.update(done, total);
+      },
+    });
+  } finally {
+    bar.stop();
+  }
   if (flags.cache !== undefined && cache === undefined)
-    writeAtomic(flags.cache, JSON.stringify(profiled.calibration));
-  writeAtomic(flags.output, built.bytes);
-  const p = profiled.profile;
-  return {
-    ...quantizeReport({
-      input: modelPath,
-      output: flags.output,
-      cache: flags.cache,
-      method,
-      sizeBefore: bytes.length,
-      built,
-      samples: p.samples.calibration,
-      calibrationMs: profiled.cached ? 0 : Date.now() - started,
-      storage: p.hardware.storage.reason,
-      notes: p.warnings,
-    }),
-    advice,
-  };
+    writeAtomic(flags.cache, JSON.stringify(result.calibration));
+  writeAtomic(flags.output, result.model);
+  return result.report;
 }

@@ -70,29 +70,29 @@ describe('parseModeFlags', () => {
 });
 
 describe('runQuantizeMode and formatModeReport', () => {
-  it('prints what was quantized, the padding, what stayed float, and the sizes', () => {
+  it('prints what was quantized, the padding, what stayed float, and the sizes', async () => {
     const mode = parseModeFlags({ weights: 'int4' })!;
-    const { report } = runQuantizeMode(model(), mode);
+    const { report } = await runQuantizeMode(model(), mode);
     const text = formatModeReport(report);
     expect(text).toMatch(/int4 asymmetric blocks of 32, qdq/);
     expect(text).toMatch(/40 -> 64/);
     expect(text).toMatch(/left in float: MatMul MatMul_1 \(weight is not a constant\)/);
     expect(text).toMatch(/opset upgraded 13 -> 21/);
-    const dynamic = runQuantizeMode(model(), parseModeFlags({ dynamic: true })!);
+    const dynamic = await runQuantizeMode(model(), parseModeFlags({ dynamic: true })!);
     expect(formatModeReport(dynamic.report)).toMatch(/MatMul_0\s+MatMul\s+MatMulInteger/);
   });
 
-  it('counts the Convs per form, and groups those left float by one reason', () => {
+  it('counts the Convs per form, and groups those left float by one reason', async () => {
     const b = new ModelBuilder();
     b.input('x', 'float32', [1, 2, 4, 4]);
     b.initializer('w', 'float32', [2, 2, 1, 1], [1, -1, 0.5, 2]);
     b.output(b.op('Conv', [b.op('Conv', ['x', 'w']), 'w']), 'float32');
     const convs = b.bytes(13);
-    const int8 = runQuantizeMode(convs, parseModeFlags({ dynamic: true })!);
+    const int8 = await runQuantizeMode(convs, parseModeFlags({ dynamic: true })!);
     const text = formatModeReport(int8.report);
     expect(text).toMatch(/Conv: 2 int8 weight -> Cast -> Mul -> Conv\n/);
     expect(text).toMatch(/x smaller\)$/);
-    const float = runQuantizeMode(convs, parseModeFlags({ dynamic: true, conv: 'float' })!);
+    const float = await runQuantizeMode(convs, parseModeFlags({ dynamic: true, conv: 'float' })!);
     expect(formatModeReport(float.report)).toMatch(
       /Conv: 2 float\nleft in float: 2 x Conv \(asked for: conv float\)/,
     );

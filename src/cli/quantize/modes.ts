@@ -1,21 +1,18 @@
 // The `quantize` command's two modes that need no calibration data, for the command to call:
 // `--dynamic` and `--weights int4|int8 [--block] [--scheme] [--format]`. Parses and checks the
-// raw flag values, runs the recipe on model bytes, and renders the report for a person; the
-// caller prints JSON.stringify(report) for --json and writes the bytes (write-atomic.ts's
+// raw flag values, calls the library (api/) on model bytes, and renders the report for a person;
+// the caller prints JSON.stringify(report) for --json and writes the bytes (write-atomic.ts's
 // writeAtomic, as the static mode does). No file system here; not the static mode.
+import { quantizeDynamic, quantizeWeights, type QuantizeModeResult } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
-import {
-  runDynamicRecipe,
-  type DynamicConvForm,
-  type DynamicOptions,
-  type DynamicReport,
-} from '../../ptq/quantize-dynamic.js';
-import {
-  runWeightsRecipe,
-  type WeightFormat,
-  type WeightsOptions,
-  type WeightsReport,
-} from '../../ptq/quantize-weights.js';
+import type {
+  DynamicConvForm,
+  DynamicOptions,
+  DynamicReport,
+  WeightFormat,
+  WeightsOptions,
+  WeightsReport,
+} from '../../ptq/index.js';
 import type { SkippedNode } from '../../passes/weight-only-targets.js';
 import { num, table } from '../common/format.js';
 
@@ -104,14 +101,14 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
   return { mode: 'weights', options };
 }
 
-/** Runs the recipe the mode names on model bytes. */
+/** Runs the API function the mode names on model bytes. */
 export function runQuantizeMode(
   modelBytes: Uint8Array,
   mode: ModeOptions,
-): { bytes: Uint8Array; report: DynamicReport | WeightsReport } {
+): Promise<QuantizeModeResult<DynamicReport | WeightsReport>> {
   return mode.mode === 'dynamic'
-    ? runDynamicRecipe(modelBytes, mode.options)
-    : runWeightsRecipe(modelBytes, mode.options);
+    ? quantizeDynamic(modelBytes, mode.options)
+    : quantizeWeights(modelBytes, mode.options);
 }
 
 /** One line per op: how many nodes took each form, e.g. "MatMul: 9 MatMulInteger, 4 float". */

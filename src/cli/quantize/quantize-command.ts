@@ -1,14 +1,13 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT`: static INT8 quantization of an ONNX model to
 // QDQ form, and the command's registration with every mode's flags (--dynamic, --weights and the
-// advised --activations auto|--target dispatch from here). Reads the model and data, runs the ptq
-// recipe, writes the output atomically and prints a short table (or one JSON object). The recipe
-// itself lives in ptq/.
+// advised --activations auto|--target dispatch from here). Reads the model and data, makes one
+// library call (api/'s quantizeStatic, quantizeDynamic or quantizeWeights), writes the output
+// atomically and prints a short table (or the report as JSON). The recipes live below.
 import type { Command } from 'commander';
+import { quantizeStatic, type QuantizeStaticResult } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
 import { OBSERVERS, RANGE_GUARD_DB } from '../../observers/index.js';
-import { modelInputs, runStaticRecipe, type StaticResult } from '../../ptq/index.js';
-import type { DynamicReport } from '../../ptq/quantize-dynamic.js';
-import type { WeightsReport } from '../../ptq/quantize-weights.js';
+import { modelInputs, type DynamicReport, type WeightsReport } from '../../ptq/index.js';
 import { num, table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
 import { SEARCH_OPTION } from '../common/search-flag.js';
@@ -32,19 +31,19 @@ import {
   type ModeFlags,
   type ModeOptions,
 } from './modes.js';
-import { quantizeReport, type QuantizeReport } from '../../report/quantize-report.js';
+import type { QuantizeReport } from '../../report/quantize-report.js';
 
 /** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
-export function runModeQuantize(
+export async function runModeQuantize(
   modelPath: string,
   output: string,
   mode: ModeOptions,
-): DynamicReport | WeightsReport {
+): Promise<DynamicReport | WeightsReport> {
   checkOutputPaths(modelPath, output);
   const { bytes } = readModelFile(modelPath);
   checkWritable(output);
-  const result = runQuantizeMode(bytes, mode);
-  writeAtomic(output, result.bytes);
+  const result = await runQuantizeMode(bytes, mode);
+  writeAtomic(output, result.model);
   return result.report;
 }
 
@@ -59,8 +58,7 @@ export async function runQuantize(
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
   const cache = loadCache(flags.cache);
-  let samples = cache?.samples ?? 0;
-  let result: StaticResult;
+  let result: QuantizeStaticResult;
   const bar = progressBar(undefined, 'calibrating', { quiet: flags.json === true });
   try {
     let data: Awaited<ReturnType<typeof openCalibrationData>> | undefined;
@@ -72,43 +70,29 @@ export async function runQuantize(
         ...runFromFlags(flags),
         image: imageFromFlags(flags),
       });
-      samples = data.samples ?? 0;
     }
-    result = await runStaticRecipe(bytes, data?.batches, {
+    result = await quantizeStatic(bytes, data?.batches, {
       ...plan,
       method,
       observerOptions,
       ...runFromFlags(flags),
       ...(data?.samples === undefined ? {} : { total: data.samples }),
       ...(cache === undefined ? {} : { cache }),
-      onProgress: (done, total) => {
-        samples = done;
-        bar.update(done, total);
+      files: {
+        input: modelPath,
+        output: flags.output,
+        ...(flags.cache === undefined ? {} : { cache: flags.cache }),
       },
+      onProgress: (_stage, done, total) => bar.update(done, total),
     });
   } finally {
     bar.stop();
   }
-  writeAtomic(flags.output, result.bytes);
+  writeAtomic(flags.output, result.model);
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
-  return quantizeReport({
-    input: modelPath,
-    output: flags.output,
-    cache: flags.cache,
-    method,
-    sizeBefore: bytes.length,
-    built: result,
-    samples,
-    calibrationMs: result.calibrationMs,
-    notes: [
-      ...result.calibration.notes.map((n) => JSON.stringify(n)),
-      ...result.keptFloat.map(
-        (k) => `${k.node}: kept float, onnxruntime could not run its quantized form (${k.reason})`,
-      ),
-    ],
-  });
+  return result.report;
 }
 
 function kb(bytes: number): string {
@@ -194,7 +178,7 @@ export function registerQuantize(program: Command): void {
   quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {
     const mode = parseModeFlags(flags);
     if (mode !== undefined) {
-      const report = runModeQuantize(model, flags.output, mode);
+      const report = await runModeQuantize(model, flags.output, mode);
       console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatModeReport(report));
       return;
     }

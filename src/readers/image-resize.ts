@@ -1,6 +1,7 @@
 // Decoded 8-bit pixels brought to a model's geometry: channel conversion (grey, grey+alpha, RGB,
-// RGBA to 1 or 3 channels), resampling with an antialiased triangle (bilinear) filter as
-// Pillow's and torchvision's antialiased bilinear resize do, and the center crop or black pad.
+// RGBA to 1 or 3 channels), resampling with the antialiased triangle (bilinear) filter whose
+// weights Pillow's and torchvision's antialiased bilinear resize use (kept in float between the
+// two passes, rounded once), and the center crop or black pad.
 // One implementation for the CLI (pixels from sharp) and the studio (pixels from a canvas), so
 // both faces feed a model the same values. Not decoding (the faces') and not normalisation.
 

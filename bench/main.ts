@@ -10,8 +10,11 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['dynamic', () => import('./dynamic.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],
+  ['calibrate', () => import('./calibrate.js')],
   ['loops', () => import('./loops.js')],
   ['latency', () => import('./latency.js')],
+  ['studio', () => import('./studio.js')],
+  ['placement', () => import('./placement.js')],
 ]);
 
 async function main(): Promise<void> {

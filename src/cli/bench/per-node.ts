@@ -70,6 +70,9 @@ export async function benchPerNode(
   };
 }
 
+/** A whole difference below this share of A's latency is called noise in the printout. */
+const NOISE = 0.05;
+
 /** Rows printed before the rest are summed into one line. */
 const TOP = 25;
 
@@ -109,7 +112,11 @@ export function formatPerNode(report: PerNodeReport): string {
     `whole model: A ${ms(report.aMs)} ms, B ${ms(report.bMs)} ms (B/A ${num(report.ratio, 3)}x, ` +
       `median of per-round ratios); difference ${ms(report.differenceMs)} ms`,
     `the table explains ${ms(report.explainedMs)} ms of it: ` +
-      `${(report.explained * 100).toFixed(1)}%`,
+      `${(report.explained * 100).toFixed(1)}%` +
+      (Math.abs(report.differenceMs) < NOISE * report.aMs
+        ? ` (the difference is under ${NOISE * 100} % of A's latency: within timing noise, the ` +
+          'fraction says little)'
+        : ''),
     `per-node times: onnxruntime's profiler, median over runs, less its measured ` +
       `${report.profilerOverheadUs.toFixed(1)} us per kernel; Q/DQ and layout nodes are ` +
       'charged to the node that causes them (B boundary ms)',

@@ -13,6 +13,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['calibrate', () => import('./calibrate.js')],
   ['loops', () => import('./loops.js')],
   ['latency', () => import('./latency.js')],
+  ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
 ]);
 

@@ -8,13 +8,12 @@ import {
   chooseQParams,
   chooseTensorQParams,
   qparamsFromRanges,
-  quantMetrics,
   quantRange,
-  quantize,
   type QType,
   type QuantSpec,
   type Scheme,
 } from '../core/index.js';
+import { quantMetricsFast, quantizeFast } from '../kernels/index.js';
 import {
   clipsDestructively,
   histogramError,
@@ -122,7 +121,7 @@ export function weightCandidates(
       const range = methodRange(histogram.histogram, method, spec);
       const ranges = { min: Float32Array.of(range.min), max: Float32Array.of(range.max) };
       const params = qparamsFromRanges(ranges, spec, { kind: 'per-tensor' });
-      const m = quantMetrics(w, quantize(w, shape, params), shape, params);
+      const m = quantMetricsFast(w, quantizeFast(w, shape, params), shape, params);
       out.push({
         ...spec,
         granularity: 'per-tensor',
@@ -136,7 +135,7 @@ export function weightCandidates(
     }
     if (axis === undefined) continue;
     const params = chooseTensorQParams(w, shape, spec, { kind: 'per-axis', axis });
-    const m = quantMetrics(w, quantize(w, shape, params), shape, params);
+    const m = quantMetricsFast(w, quantizeFast(w, shape, params), shape, params);
     const scales = [...params.scale].sort((a, b) => a - b);
     out.push({
       ...spec,

@@ -8,11 +8,10 @@ import {
   fail,
   float16ToNumber,
   numberToFloat16,
-  pack,
   sizeOf,
-  unpack,
   type StorageArray,
 } from '../core/index.js';
+import { packFast, unpackFast } from '../kernels/index.js';
 import {
   DTYPES,
   LITTLE_ENDIAN,
@@ -99,7 +98,7 @@ function decodeRaw(dtype: DType, bytes: Uint8Array, count: number, name: string)
     );
   }
   const info = DTYPES[dtype];
-  if (info.codec === 'packed') return unpack(info.packAs ?? 'uint4', bytes, count);
+  if (info.codec === 'packed') return unpackFast(info.packAs ?? 'uint4', bytes, count);
   if (info.codec === 'float16' || info.codec === 'bfloat16') {
     const out = new Float32Array(count);
     const widen = info.codec === 'float16' ? float16ToNumber : bfloat16ToNumber;
@@ -142,7 +141,7 @@ function decodeField(
     );
   }
   if (info.codec === 'packed') {
-    return unpack(info.packAs ?? 'uint4', Uint8Array.from(values, Number), count);
+    return unpackFast(info.packAs ?? 'uint4', Uint8Array.from(values, Number), count);
   }
   if (info.codec === 'float16' || info.codec === 'bfloat16') {
     const widen = info.codec === 'float16' ? float16ToNumber : bfloat16ToNumber;
@@ -253,7 +252,7 @@ function encodeRaw(dtype: DType, data: TensorArray | ArrayLike<number>, name: st
         fail('bad-range', `tensor '${name}' holds ${v}, outside ${dtype}`, { tensor: name });
       }
     }
-    return pack(qtype, values);
+    return packFast(qtype, values);
   }
   const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
   return LITTLE_ENDIAN ? bytes : swapBytes(bytes, info.array.BYTES_PER_ELEMENT);

@@ -7,7 +7,7 @@
 // few weights per channel. Off by default (plan-types.ts says why). Not the calibration of
 // the means (ptq/calibrate.ts).
 import type { QParams } from '../core/index.js';
-import { fakeQuantize } from '../core/index.js';
+import { fakeQuantizeFast } from '../kernels/index.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { attrInt } from '../onnx/graph-node.js';
 
@@ -45,7 +45,7 @@ export function weightRoundingShift(
   }
   const kernel = w.length / (outChannels * groupInputs);
   const perGroup = outChannels / group;
-  const dq = fakeQuantize(w, shape, params);
+  const dq = fakeQuantizeFast(w, shape, params);
   const shift = new Float64Array(outChannels);
   for (let m = 0; m < outChannels; m++) {
     const first = Math.floor(m / perGroup) * groupInputs;

@@ -5,7 +5,8 @@
 // onnxruntime constant-folds back to the float weight at load, so the Conv runs as fast as fp32
 // (it leaves DequantizeLinear unfolded, keeping QDQ for fusion). Either is exact: the float Conv
 // on the dequantized weights. Not ConvTranspose.
-import { chooseTensorQParams, quantize } from '../core/index.js';
+import { chooseTensorQParams } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 import { TensorProto_DataType as T } from '../onnx/gen/onnx_pb.js';
 import { attr, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
@@ -37,7 +38,7 @@ function quantizeWeight(target: ConvTarget) {
     { qtype: 'int8', scheme: 'symmetric' },
     { kind: 'per-axis', axis: 0 },
   );
-  return { codes: quantize(data, shape, params), params, shape };
+  return { codes: quantizeFast(data, shape, params), params, shape };
 }
 
 /** Adds the int8 weight of `target` in `encoding` and returns the float weight's new name. */

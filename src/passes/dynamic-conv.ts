@@ -3,7 +3,8 @@
 // onnxruntime's ConvInteger is fast only for uint8 x uint8; per output channel they share the
 // zero point 128 (ConvInteger takes one w_zero_point) and keep their own scale, applied after.
 // Not the default: measured slower than float Conv (bench/dynamic.ts). Not ConvTranspose.
-import { chooseTensorQParams, quantize } from '../core/index.js';
+import { chooseTensorQParams } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 import { makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { tensorToProto } from '../onnx/tensor.js';
@@ -30,7 +31,7 @@ export function dynamicConv(
       { kind: 'per-axis', axis: 0 },
     );
     const quantized = graph.uniqueName(`${w}_quantized`);
-    const codes = quantize(weight.data, shape, params);
+    const codes = quantizeFast(weight.data, shape, params);
     graph.addInitializer(tensorToProto({ name: quantized, dtype: 'uint8', shape, data: codes }));
     const zeroPoint = graph.uniqueName(`${w}_zero_point`);
     graph.addInitializer(

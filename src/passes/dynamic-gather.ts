@@ -2,7 +2,8 @@
 // reads int8 rows instead: the table quantized per row (symmetric, one scale per row, zero
 // point 0), Gather of the codes and of the row scales, Cast, Mul. Only the rows looked up are
 // dequantized. Not Gather along other axes, and not tables that are computed at run time.
-import { chooseTensorQParams, quantize } from '../core/index.js';
+import { chooseTensorQParams } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 import { TensorProto_DataType as T } from '../onnx/gen/onnx_pb.js';
 import { attr, attrInt, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
@@ -39,7 +40,7 @@ export function dynamicGather(graph: Graph): { done: DynamicEntry[]; skipped: Sk
         { kind: 'per-axis', axis: 0 },
       );
       const codes = graph.uniqueName(`${table}_quantized`);
-      const data = quantize(value.data, shape, params);
+      const data = quantizeFast(value.data, shape, params);
       graph.addInitializer(tensorToProto({ name: codes, dtype: 'int8', shape, data }));
       // [V, 1, ...]: the gathered scales broadcast over the gathered rows.
       const scaleShape = shape.map((d, i) => (i === 0 ? d : 1));

@@ -3,7 +3,8 @@
 // a_scale x w_scale[N], with W quantized ahead per output channel (symmetric, zero point 0);
 // onnxruntime fuses the chain into DynamicQuantizeMatMul. Gemm's C is added in float after.
 // Not MatMuls of two activations (left float, listed by findWeightTargets).
-import { chooseTensorQParams, quantize, type QType } from '../core/index.js';
+import { chooseTensorQParams, type QType } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 import { makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { tensorToProto } from '../onnx/tensor.js';
@@ -36,7 +37,7 @@ export function quantizeColumns(
     { qtype, scheme: 'symmetric' },
     { kind: 'per-axis', axis: 0 },
   );
-  const codes = transpose(quantize(w, [n, k], params), n, k);
+  const codes = transpose(quantizeFast(w, [n, k], params), n, k);
   return { codes, scale: params.scale, zeroPoint: params.zeroPoint[0] ?? 0 };
 }
 

@@ -6,12 +6,12 @@ import {
   chooseQParams,
   chooseTensorQParams,
   fail,
-  quantize,
   roundHalfEven,
   type QParams,
   type QType,
   type Scheme,
 } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 import type { DType } from '../onnx/dtypes.js';
 import { attr, makeNode } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
@@ -98,7 +98,7 @@ export function storeWeight(
       params.scale[c] = Math.max(s, Math.fround(minScale[minScale.length === 1 ? 0 : c]!));
     });
   }
-  const stored = { dtype: 'int8' as const, shape, data: quantize(data, shape, params) };
+  const stored = { dtype: 'int8' as const, shape, data: quantizeFast(data, shape, params) };
   const axis = entry.axis === undefined ? {} : { axis: entry.axis };
   const output = storeDequantized(graph, entry.tensor, {
     ...stored,
@@ -193,7 +193,7 @@ export function storeConstant(
     zeroPoint: Int32Array.of(zeroPoint),
     grid: { qmin: 0, qmax: 0 },
   };
-  const q = quantize(data, shape, params);
+  const q = quantizeFast(data, shape, params);
   const output = storeDequantized(graph, entry.tensor, {
     dtype: qtype,
     shape,

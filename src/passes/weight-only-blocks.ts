@@ -9,13 +9,13 @@ import {
   chooseQParams,
   fail,
   quantRange,
-  quantize,
   type QParams,
   type QType,
   type QuantSpec,
   type Scheme,
   type StorageArray,
 } from '../core/index.js';
+import { quantizeFast } from '../kernels/index.js';
 
 /** How a weight is block-quantized. */
 export interface BlockSpec {
@@ -134,7 +134,7 @@ export function blockQuantize(
   }
   const granularity = { kind: 'per-block', axis: 1, blockSize } as const;
   const params: QParams = { qtype, granularity, scale, zeroPoint, grid: quantRange(quant) };
-  const codes = quantize(w, [n, k], params);
+  const codes = quantizeFast(w, [n, k], params);
   return { qtype, n, k, blocks, codes, params, padding: blocks * blockSize - k };
 }
 

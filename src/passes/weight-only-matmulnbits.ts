@@ -4,7 +4,7 @@
 // [N, k_blocks]; asymmetric blocks add packed uint8 zero points, symmetric ones use the default
 // 2^(bits-1). Runs in onnxruntime only: weight-only-qdq.ts writes the standard ONNX form.
 import { create } from '@bufbuild/protobuf';
-import { quantMetrics } from '../core/index.js';
+import { quantMetricsFast } from '../kernels/index.js';
 import { OperatorSetIdProtoSchema } from '../onnx/gen/onnx_pb.js';
 import { attr, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
@@ -108,7 +108,7 @@ export function toMatMulNBits(
         inputs.push(zpName);
         bytes += zp.length;
       }
-      const { sqnrDb } = quantMetrics(w, q.codes, [q.n, q.k], q.params);
+      const { sqnrDb } = quantMetricsFast(w, q.codes, [q.n, q.k], q.params);
       const { k, n } = target;
       found = { inputs, entry: { weight: target.weight, k, n, padding: q.padding, sqnrDb, bytes } };
       stored.set(key, found);

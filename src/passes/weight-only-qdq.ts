@@ -3,7 +3,8 @@
 // shape ceil(K / block_size) there, the last block partial): W stored as int4/int8 (symmetric,
 // no zero point) or uint4/uint8 with a zero point per block, [K, N] blocked along axis 0.
 // Needs opset 21+; onnxruntime fuses DequantizeLinear -> MatMul into MatMulNBits when it loads.
-import { fail, quantMetrics } from '../core/index.js';
+import { fail } from '../core/index.js';
+import { quantMetricsFast } from '../kernels/index.js';
 import { rawByteLength } from '../onnx/dtypes.js';
 import { attr, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
@@ -65,7 +66,7 @@ export function toBlockedDequantize(
           attributes: [attr.int('axis', 0), attr.int('block_size', spec.blockSize)],
         }),
       );
-      const { sqnrDb } = quantMetrics(w, q.codes, [n, k], q.params);
+      const { sqnrDb } = quantMetricsFast(w, q.codes, [n, k], q.params);
       found = { output, entry: { weight: target.weight, k, n, padding: q.padding, sqnrDb, bytes } };
       stored.set(key, found);
     }

@@ -50,11 +50,27 @@ function quantizeRun(
   }
 }
 
-/** x: f32 [shape] -> q: qtype [shape] (unpacked, one value per element). */
-export function quantize(x: Float32Array, shape: readonly number[], params: QParams): StorageArray {
+/** Fails unless `into`, when given, holds exactly n values. */
+function checkInto(into: ArrayLike<number> | undefined, n: number): void {
+  if (into !== undefined && into.length !== n) {
+    fail('bad-shape', `output holds ${into.length} values, expected ${n}`);
+  }
+}
+
+/**
+ * x: f32 [shape] -> q: qtype [shape] (unpacked, one value per element), written into `into`
+ * when given (the qtype's storage array of x's length), else into a new array.
+ */
+export function quantize(
+  x: Float32Array,
+  shape: readonly number[],
+  params: QParams,
+  into?: StorageArray,
+): StorageArray {
   checkLength(x.length, shape, params);
+  checkInto(into, x.length);
   const { qmin, qmax } = QTYPES[params.qtype];
-  const out = allocate(params.qtype, x.length);
+  const out = into ?? allocate(params.qtype, x.length);
   const { scale, zeroPoint } = params;
   forEachRun(layoutOf(shape, params.granularity), params.granularity, (start, count, g, step) => {
     if (step === 0) {
@@ -91,14 +107,16 @@ function dequantizeRun(
   for (let i = start; i < end; i++) out[i] = ((q[i] as number) - zeroPoint) * scale;
 }
 
-/** q: integer [shape] -> x': f32 [shape], x' = fround((q - zero_point) * scale). */
+/** q: integer [shape] -> x': f32 [shape], x' = fround((q - zero_point) * scale), into `into` if given. */
 export function dequantize(
   q: ArrayLike<number>,
   shape: readonly number[],
   params: QParams,
+  into?: Float32Array,
 ): Float32Array {
   checkLength(q.length, shape, params);
-  const out = new Float32Array(q.length);
+  checkInto(into, q.length);
+  const out = into ?? new Float32Array(q.length);
   const { scale, zeroPoint } = params;
   forEachRun(layoutOf(shape, params.granularity), params.granularity, (start, count, g, step) => {
     for (let j = 0; j < (step === 0 ? 1 : count); j++) {
@@ -115,6 +133,7 @@ export function fakeQuantize(
   x: Float32Array,
   shape: readonly number[],
   params: QParams,
+  into?: Float32Array,
 ): Float32Array {
-  return dequantize(quantize(x, shape, params), shape, params);
+  return dequantize(quantize(x, shape, params), shape, params, into);
 }

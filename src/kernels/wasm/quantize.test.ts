@@ -125,6 +125,19 @@ describe('wasm quantize = core quantize, bit for bit', () => {
     }
   });
 
+  it('writes into a given output as core does', () => {
+    const shape = [8, 40];
+    const x = Float32Array.from({ length: 320 }, (_, i) => Math.cos(i) * 9);
+    const p = arbitraryParams('uint8', shape, { kind: 'per-axis', axis: 1 }, 3);
+    const into = new Uint8Array(320);
+    expect(quantizeFast(x, shape, p, into)).toBe(into);
+    expect(firstDifference(into, quantize(x, shape, p))).toBeUndefined();
+    const back = new Float32Array(320);
+    expect(dequantizeFast(into, shape, p, back)).toBe(back);
+    expect(firstDifference(back, dequantize(into, shape, p))).toBeUndefined();
+    expect(() => quantizeFast(x, shape, p, new Uint8Array(3))).toThrow(/3 values/);
+  });
+
   it('falls back to the TypeScript loops when the fast paths are off', () => {
     const x = Float32Array.from({ length: 100 }, (_, i) => i - 50.5);
     const p = arbitraryParams('int8', [100], { kind: 'per-tensor' }, 7);

@@ -102,16 +102,19 @@ function run(
   }
 }
 
-/** x: f32 [shape] -> q: qtype [shape], as core's quantize (the same values, faster). */
+/** x: f32 [shape] -> q: qtype [shape], as core's quantize (the same values, faster), into `into` if given. */
 export function quantizeFast(
   x: Float32Array,
   shape: readonly number[],
   params: QParams,
+  into?: StorageArray,
 ): StorageArray {
   const k = wasmKernels();
   const walk = k === undefined ? undefined : walkOf(x.length, shape, params);
-  if (k === undefined || walk === undefined) return quantize(x, shape, params);
-  const out = allocate(params.qtype, x.length);
+  const storage = QTYPES[params.qtype].storage;
+  const fits = into === undefined || (into.constructor === storage && into.length === x.length);
+  if (k === undefined || walk === undefined || !fits) return quantize(x, shape, params, into);
+  const out = into ?? allocate(params.qtype, x.length);
   const kind = KINDS.get(out.constructor)!;
   run(k, 0, x, out, F32, kind, walk, params);
   return out;
@@ -122,14 +125,16 @@ export function dequantizeFast(
   q: ArrayLike<number>,
   shape: readonly number[],
   params: QParams,
+  into?: Float32Array,
 ): Float32Array {
   const k = wasmKernels();
   const kind = KINDS.get((q as object).constructor);
   const walk = k === undefined || kind === undefined ? undefined : walkOf(q.length, shape, params);
-  if (k === undefined || kind === undefined || walk === undefined) {
-    return dequantize(q, shape, params);
+  const fits = into === undefined || into.length === q.length;
+  if (k === undefined || kind === undefined || walk === undefined || !fits) {
+    return dequantize(q, shape, params, into);
   }
-  const out = new Float32Array(q.length);
+  const out = into ?? new Float32Array(q.length);
   run(k, 1, q as StorageArray, out, kind, F32, walk, params);
   return out;
 }
@@ -139,11 +144,13 @@ export function fakeQuantizeFast(
   x: Float32Array,
   shape: readonly number[],
   params: QParams,
+  into?: Float32Array,
 ): Float32Array {
   const k = wasmKernels();
   const walk = k === undefined ? undefined : walkOf(x.length, shape, params);
-  if (k === undefined || walk === undefined) return fakeQuantize(x, shape, params);
-  const out = new Float32Array(x.length);
+  const fits = into === undefined || into.length === x.length;
+  if (k === undefined || walk === undefined || !fits) return fakeQuantize(x, shape, params, into);
+  const out = into ?? new Float32Array(x.length);
   // The kernel's clamp needs the qtype's storage kind only for the integer side; f32 out.
   run(k, 2, x, out, F32, F32, walk, params);
   return out;

@@ -4,8 +4,8 @@
 // size ratio and accuracy, and the verdict line `zeropoint quantize` prints. Latency: one
 // thread, interleaved in one run per model, on the case's latency input. Asserts nothing.
 import { readFileSync } from 'node:fs';
-import { judgeLatency } from '../src/advise/verdict.js';
-import { weighIntegerOps, weighedExcludes } from '../src/advise/op-payoff.js';
+import { weighedExcludes } from '../src/advise/op-payoff.js';
+import { judgeStatic } from '../src/advise/quantize-verdict.js';
 import { compareLatency } from '../src/hardware/model-latency.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
@@ -30,17 +30,18 @@ export async function run(): Promise<void> {
     );
     const name = modelInputs(readModel(fp32))[0]!.name;
     const feeds = { [name]: { type: 'float32' as const, dims: c.latencyShape, data } };
-    const payoff = await weighIntegerOps(fp32, first.bytes, first.plan, { cache }, feeds, {
-      runs: Math.ceil(runs / 2),
+    // What `zeropoint quantize` writes: the verdict's choice (balanced) among the variants.
+    const judged = await judgeStatic(fp32, first, { alsoCalibrate: weighedExcludes() }, feeds, {
+      runs,
     });
-    const after = payoff.bytes ?? first.bytes;
+    const after = judged.bytes;
+    const payoff = judged.payoff;
     const count = quick ? Math.ceil(c.evalCount / 4) : c.evalCount;
     const score = async (bytes: Uint8Array) =>
       (await c.bench.evaluate(await ortRunner(bytes), count)).value;
     const [base, a, b] = [await score(fp32), await score(before.bytes), await score(after)];
     const timed = await compareLatency([fp32, before.bytes, after], feeds, { runs });
     const padded = first.pads.filter((p) => p.padded !== undefined).length;
-    const floatOps = payoff.exclude.length > 0 ? payoff.exclude.join('+') : '-';
     for (const [label, bytes, value, i] of [
       ['before', before.bytes, a, 1],
       ['after', after, b, 2],
@@ -52,16 +53,17 @@ export async function run(): Promise<void> {
         `${timed.medianMs[0]!.toFixed(2)}`,
         `${timed.medianMs[i]!.toFixed(2)}`,
         `${timed.ratios[i]!.toFixed(2)}x`,
-        label === 'after' ? `pad ${padded}, float ${floatOps}` : '',
+        label === 'after' ? `${padded} dw padded; ${judged.verdict.chosen ?? 'none'}` : '',
       ]);
     }
     const ops = payoff.ops.map((o) => `${o.op} x${o.nodes} float ${o.latency.toFixed(2)}x`);
     console.log(`${c.bench.name}: integer ops weighed: ${ops.join(', ') || 'none'}`);
-    const candidates = [{ label: 'int8', bytes: after }];
-    const verdict = await judgeLatency(fp32, candidates, feeds, { runs });
-    verdicts.push(`${c.bench.name}: verdict: ${verdict.words}`);
+    verdicts.push(`${c.bench.name}: verdict: ${judged.verdict.words}`);
   }
-  printTable(['model', '% of fp32', 'smaller', 'fp32 ms', 'int8 ms', 'vs fp32', 'rewrites'], rows);
+  printTable(
+    ['model', '% of fp32', 'smaller', 'fp32 ms', 'int8 ms', 'vs fp32', 'rewrites; chosen'],
+    rows,
+  );
   for (const v of verdicts) console.log(v);
   console.log(`\nlatency: onnxruntime-node, 1 thread, median of ${runs} interleaved runs`);
 }

@@ -44,7 +44,7 @@ describe('weighIntegerOps', () => {
     const fp32 = model();
     const base = await runStaticRecipe(fp32, [feeds, feeds], { alsoCalibrate: weighedExcludes() });
     const cache = base.calibration;
-    const result = await weighIntegerOps(fp32, base.bytes, base.plan, { cache }, feeds, {
+    const result = await weighIntegerOps(fp32, base.bytes, { cache }, feeds, {
       runs: 5,
     });
     expect(result.ops.map((o) => [o.op, o.nodes])).toEqual([

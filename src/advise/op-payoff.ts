@@ -4,8 +4,13 @@
 // float at the PP-OCR classifier's shapes); op types whose float variant is faster stay float.
 // Only latency changes: the weights, hence the size, are the same. Not per-node placement.
 import { compareLatency, type LatencyOptions } from '../hardware/model-latency.js';
-import { runStaticRecipe, type CalibrationResult, type StaticOptions } from '../ptq/index.js';
-import type { QuantPlan } from '../passes/index.js';
+import { planQuantization, requiredOpset } from '../passes/index.js';
+import {
+  prepareModel,
+  runStaticRecipe,
+  type CalibrationResult,
+  type StaticOptions,
+} from '../ptq/index.js';
 import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 
 /** The op types whose integer kernel is weighed against float. */
@@ -44,18 +49,18 @@ export interface OpPayoffResult {
 const MARGIN = 0.02;
 
 /**
- * Times, for each op type of WEIGHED_OPS that `plan` runs on integers, the static build of
+ * Times, for each op type of WEIGHED_OPS that the default plan runs on integers, the static build of
  * `fp32` with that type float against `base` (the default build, same options and calibration,
  * which must cover weighedExcludes()).
  */
 export async function weighIntegerOps(
   fp32: Uint8Array,
   base: Uint8Array,
-  plan: QuantPlan,
   options: StaticOptions & { readonly cache: CalibrationResult },
   feeds: Readonly<Record<string, RuntimeTensor>>,
   latency: LatencyOptions = {},
 ): Promise<OpPayoffResult> {
+  const plan = planQuantization(prepareModel(fp32, requiredOpset(options)).graph, options);
   const counts = new Map<string, number>();
   for (const d of plan.nodes) {
     if (d.status !== 'float' && d.status !== 'folded' && WEIGHED_OPS.includes(d.opType)) {

@@ -48,7 +48,7 @@ const MEASURE_RUNS = 12;
  */
 export async function judgeStatic(
   fp32: Uint8Array,
-  result: StaticResult,
+  result: Pick<StaticResult, 'bytes' | 'calibration'>,
   options: StaticOptions,
   feeds: Feeds,
   verdict: VerdictOptions = {},
@@ -60,7 +60,7 @@ export async function judgeStatic(
     ...(verdict.signal ? { signal: verdict.signal } : {}),
   };
   const cached = { ...options, cache: result.calibration };
-  const payoff = await weighIntegerOps(fp32, result.bytes, result.plan, cached, feeds, timing);
+  const payoff = await weighIntegerOps(fp32, result.bytes, cached, feeds, timing);
   const candidates: VerdictCandidate[] = [{ label: 'int8', bytes: result.bytes }];
   if (payoff.bytes !== undefined) {
     candidates.push({ label: `int8, ${payoff.exclude.join('/')} float`, bytes: payoff.bytes });

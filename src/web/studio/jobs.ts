@@ -69,7 +69,12 @@ export async function profileJob(
   samples: SampleFiles,
   options: StudioOptions,
   context: JobContext,
-): Promise<{ html: string; json: string; groups: GroupFacts[] }> {
+): Promise<{
+  html: string;
+  json: string;
+  groups: GroupFacts[];
+  auto: { config: string; reason: string };
+}> {
   kept = undefined;
   const bytes = new Uint8Array(model);
   const { data, batches } = await calibrationSamples(samples, modelInputs(readModel(bytes)));
@@ -92,7 +97,12 @@ export async function profileJob(
   const json = JSON.stringify(result.report, (_k, v: unknown) =>
     typeof v === 'number' && !Number.isFinite(v) ? null : v,
   );
-  return { html: result.html ?? '', json, groups: groupFacts(profile) };
+  return {
+    html: result.html ?? '',
+    json,
+    groups: groupFacts(profile),
+    auto: { config: profile.auto.config, reason: profile.auto.reason },
+  };
 }
 
 /** Quantizes the model; after a profile of the same model and samples, with its choices. */

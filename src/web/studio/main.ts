@@ -34,6 +34,7 @@ interface State {
         html: string;
         json: string;
         groups: readonly GroupFacts[];
+        auto: { config: string; reason: string };
         ms: number;
         samples: SampleFiles;
         id: number;
@@ -163,6 +164,7 @@ async function start(kind: 'profile' | 'quantize'): Promise<void> {
       html: reply.html,
       json: reply.json,
       groups: reply.groups,
+      auto: reply.auto,
       ms: reply.ms,
       samples,
     };
@@ -246,11 +248,40 @@ function profileSection(): HTMLElement | null {
         'Download profile JSON',
       ),
     ),
+    autoNote(p.auto, p.groups),
     choicesTable(p.groups, state.choices, (id, choice) => {
       state.choices[id] = choice;
       render();
     }),
     reportView(p.html),
+  );
+}
+
+/** What --activations auto applies; when it is one scheme for all, a button sets every choice. */
+function autoNote(
+  auto: { config: string; reason: string },
+  groups: readonly GroupFacts[],
+): HTMLElement {
+  const uniform = /^all (asymmetric|symmetric) /.exec(auto.config)?.[1] as
+    'asymmetric' | 'symmetric' | undefined;
+  return h(
+    'p',
+    { class: 'note', 'data-testid': 'auto' },
+    h('b', {}, 'Advice: '),
+    auto.reason,
+    uniform === undefined
+      ? null
+      : h(
+          'button',
+          {
+            'data-testid': 'apply-auto',
+            onclick: () => {
+              for (const g of groups) state.choices[g.id] = uniform;
+              render();
+            },
+          },
+          `Set every group to ${uniform}`,
+        ),
   );
 }
 

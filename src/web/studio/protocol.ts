@@ -105,6 +105,8 @@ export type Reply =
       readonly html: string;
       readonly json: string;
       readonly groups: readonly GroupFacts[];
+      /** What `--activations auto` applies and why (a uniform scheme when measured better). */
+      readonly auto: { readonly config: string; readonly reason: string };
       readonly ms: number;
     }
   | {

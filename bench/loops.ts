@@ -3,7 +3,9 @@
 // quantize int8/uint8 per tensor and per axis, dequantize, minmax and histogram observe; beside
 // (a) the memory-bound pass (read 4 bytes, write 1) in each language, (b) onnxruntime-node's
 // QuantizeLinear / DequantizeLinear one-node models on the same data, (c) PyTorch's observers
-// when /usr/bin/python3 has torch. Prints elements/s and ratios; asserts nothing.
+// when /usr/bin/python3 has torch. Outputs are reused (one row shows a fresh array per call:
+// first-touch page faults cost more than the loop in some sandboxes); onnxruntime allocates its
+// own. Then the same kernels in headless Chromium. Prints elements/s and ratios; asserts nothing.
 import * as ort from 'onnxruntime-node';
 import {
   chooseTensorQParams,
@@ -22,6 +24,9 @@ import {
 import { ModelBuilder } from '../src/onnx/build.js';
 import { attr } from '../src/onnx/index.js';
 import { HistogramObserver, MinMaxObserver } from '../src/observers/index.js';
+import { browserLoopTimings } from '../src/web/browser-loops.js';
+import { chromiumAvailable } from '../src/web/browser-kernels.js';
+import { loopCases, loopData, timeLoopCases } from '../src/web/loop-cases.js';
 import { benchData, memoryBoundPass, perSecond, printTable } from './harness.js';
 import { torchTimings } from './observe.js';
 
@@ -119,10 +124,11 @@ export async function run(): Promise<void> {
   for (const [g, granularity] of grans) {
     for (const [t, spec] of specs) {
       const params = chooseTensorQParams(x, SHAPE, spec, granularity);
+      const out = t === 'int8' ? new Int8Array(N) : new Uint8Array(N);
       rows.push({
         name: `quantize ${t} ${g}`,
-        ts: () => quantize(x, SHAPE, params),
-        wasm: () => quantizeFast(x, SHAPE, params),
+        ts: () => quantize(x, SHAPE, params, out),
+        wasm: () => quantizeFast(x, SHAPE, params, out),
         ort: await ortCase('QuantizeLinear', params, x),
       });
     }
@@ -130,13 +136,20 @@ export async function run(): Promise<void> {
   for (const [g, granularity] of grans) {
     const params = chooseTensorQParams(x, SHAPE, specs[0]![1], granularity);
     const q = quantize(x, SHAPE, params) as Int8Array;
+    const out = new Float32Array(N);
     rows.push({
       name: `dequantize int8 ${g}`,
-      ts: () => dequantize(q, SHAPE, params),
-      wasm: () => dequantizeFast(q, SHAPE, params),
+      ts: () => dequantize(q, SHAPE, params, out),
+      wasm: () => dequantizeFast(q, SHAPE, params, out),
       ort: await ortCase('DequantizeLinear', params, q),
     });
   }
+  const p8 = chooseTensorQParams(x, SHAPE, specs[0]![1], grans[0]![1]);
+  rows.push({
+    name: 'quantize int8 per tensor, new output array',
+    ts: () => quantize(x, SHAPE, p8),
+    wasm: () => quantizeFast(x, SHAPE, p8),
+  });
   const covered = new HistogramObserver();
   covered.observe(x);
   rows.push(
@@ -204,8 +217,46 @@ export async function run(): Promise<void> {
       ]),
     );
   }
+  await browserVsNode();
   console.log(
     '\ngoals: quantize int8 per tensor >= 2.5e9/s and >= onnxruntime; dequantize >= 2e9/s; ' +
       'minmax >= PyTorch; histogram >= 1.5e9/s',
+  );
+}
+
+/** The same cases (loop-cases.ts) in Node and in headless Chromium, 4M values each. */
+async function browserVsNode(): Promise<void> {
+  if (!chromiumAvailable()) {
+    console.log('\nChromium: skipped (no /usr/bin/chromium; apt-get install -y chromium)');
+    return;
+  }
+  const n = 4 * 1024 * 1024;
+  const node = timeLoopCases(loopCases(loopData(n)), ROUNDS);
+  const web = await browserLoopTimings(n, ROUNDS);
+  console.log(
+    `\n${web.browser} (SIMD ${web.simd ? 'on' : 'off'}) vs Node ${process.version}, 4M values`,
+  );
+  printTable(
+    [
+      'case',
+      'Node TS',
+      'Node wasm',
+      'browser TS',
+      'browser wasm',
+      'browser/Node wasm',
+      'browser/Node TS',
+    ],
+    node.cases.map((c, i) => {
+      const w = web.cases[i]!;
+      return [
+        c.name,
+        perSecond(n, c.ts),
+        perSecond(n, c.wasm),
+        perSecond(n, w.ts),
+        perSecond(n, w.wasm),
+        `${(w.wasm / c.wasm).toFixed(2)}x time`,
+        `${(w.ts / c.ts).toFixed(2)}x time`,
+      ];
+    }),
   );
 }

@@ -31,6 +31,7 @@ export {
   type TensorLike,
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
+export * from './api/public-types.js';
 // Running models: the runtime adapter interface and the default runtime (onnxruntime-node here,
 // onnxruntime-web in a browser bundle; the adapters themselves are 'zeropoint/runtime/node' and
 // 'zeropoint/runtime/web'), and the readers of calibration data (bytes or pixels in, feeds out).

@@ -77,6 +77,7 @@ describe('compareNodeTimes', () => {
     wholeMs: number,
   ): ModelNodeTiming => ({
     seconds: [wholeMs / 1e3, wholeMs / 1e3, wholeMs / 1e3],
+    wallSeconds: [wholeMs / 1e3, wholeMs / 1e3, wholeMs / 1e3],
     medianMs: wholeMs,
     profiledMs: wholeMs,
     overheadUs: 0,

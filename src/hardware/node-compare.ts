@@ -29,12 +29,16 @@ export interface NodeDelta {
 export interface NodeComparison {
   /** Largest deltaMs first: the top offenders lead. */
   readonly rows: readonly NodeDelta[];
-  /** Median whole-run wall time of each model, ms. */
+  /** Median whole-run time of each model (the timing clock: CPU time with one thread), ms. */
   readonly aMs: number;
   readonly bMs: number;
   /** The second model's latency over the first's, the median of per-round ratios. */
   readonly ratio: number;
-  /** The median of per-round differences of whole-run time (b - a), and the rows' sum. */
+  /**
+   * The median of per-round differences of whole-run wall time (b - a; the profiler's kernel
+   * times are wall time too, and on a loaded machine both include waits for a core), and the
+   * rows' sum.
+   */
   readonly differenceMs: number;
   readonly explainedMs: number;
   /** explainedMs / differenceMs (1: the table accounts for the whole difference). */
@@ -98,9 +102,9 @@ export function compareNodeTimes(a: ModelNodeTiming, b: ModelNodeTiming): NodeCo
     r.bBoundaryMs += t.boundaryMs;
   }
   // Paired: the median of per-round differences holds where absolute times drift between rounds.
-  const rounds = Math.min(a.seconds.length, b.seconds.length);
+  const rounds = Math.min(a.wallSeconds.length, b.wallSeconds.length);
   const differenceMs =
-    median(Array.from({ length: rounds }, (_, r) => b.seconds[r]! - a.seconds[r]!)) * 1e3;
+    median(Array.from({ length: rounds }, (_, r) => b.wallSeconds[r]! - a.wallSeconds[r]!)) * 1e3;
   const list: NodeDelta[] = [...rows].map(([node, r]) => ({
     node,
     op: r.op,

@@ -35,6 +35,11 @@ export interface ModelNodeTiming {
   /** Whole-run time of the plain session per round (options.clock), in seconds. */
   readonly seconds: readonly number[];
   readonly medianMs: number;
+  /**
+   * Whole-run wall time per round, in seconds: the clock the profiler's kernel times share, so
+   * the per-node table's sum is compared with its difference (node-compare.ts).
+   */
+  readonly wallSeconds: readonly number[];
   /** Median of onnxruntime's own model_run times of the profiled session, in ms. */
   readonly profiledMs: number;
   /** Time per node of the loaded model (named as nodeLabel names it), boundaries charged. */
@@ -137,13 +142,17 @@ export async function timeModelNodes(
       profiled.push(await createSession(m.bytes, { threads, profile: true }));
     }
     const seconds = named.map(() => [] as number[]);
+    const wall = named.map(() => [] as number[]);
     for (let round = -warmup; round < options.runs; round++) {
       const batch = feeds[(round + warmup) % feeds.length]!;
       for (const i of roundOrder(named.length, round + warmup)) {
         const feedsOf = i < models.length ? batch : CHAIN_FEEDS;
         const t0 = clock();
+        const w0 = performance.now();
         await plain[i]!.run(feedsOf);
+        const w1 = performance.now();
         if (round >= 0) seconds[i]!.push(clock() - t0);
+        if (round >= 0) wall[i]!.push((w1 - w0) / 1e3);
         await profiled[i]!.run(feedsOf);
       }
     }
@@ -167,6 +176,7 @@ export async function timeModelNodes(
       return {
         seconds: seconds[i]!,
         medianMs: median(seconds[i]!) * 1e3,
+        wallSeconds: wall[i]!,
         profiledMs: median(runs),
         nodes: attributeTimes(named[i]!.graph, optimizedNodes(profile.optimizedModel), times),
         graph: named[i]!.graph,

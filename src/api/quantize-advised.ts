@@ -79,9 +79,9 @@ export async function quantizeAdvised(
     ...(options.metricName === undefined ? {} : { metricName: options.metricName }),
     ...(options.trials === undefined ? {} : { trials: options.trials }),
     onTrial: (trial) => {
-      checkAborted(options.signal);
       options.onTrial?.(trial);
       options.onProgress?.('search', trial.index, trials);
+      checkAborted(options.signal);
     },
   });
   checkAborted(options.signal);

@@ -70,6 +70,31 @@ describe('attributeTimes', () => {
   });
 });
 
+describe('attributeTimes on a fused NCHWc chain', () => {
+  it('a kernel named after the tensor a fused chain writes counts for the chain head', () => {
+    const fp32 = [
+      node('conv', 'Conv', ['x', 'w'], ['bn_out']),
+      node('lrelu', 'LeakyRelu', ['bn_out'], ['lrelu:0']),
+      node('max', 'Max', ['lrelu:0', 'zero'], ['y']),
+    ];
+    const runs = [
+      node('ReorderInput', 'ReorderInput', ['x'], ['r0']),
+      node('lrelu:0_nchwc', 'Conv', ['r0', 'w'], ['r1']),
+      node('ReorderOutput_token_3', 'ReorderOutput', ['r1'], ['lrelu:0']),
+      node('max', 'Max', ['lrelu:0', 'zero'], ['y']),
+    ];
+    const times = new Map([
+      ['ReorderInput', 1],
+      ['lrelu:0_nchwc', 8],
+      ['ReorderOutput_token_3', 2],
+      ['max', 1],
+    ]);
+    const byNode = new Map(attributeTimes(fp32, runs, times).map((t) => [t.node, t]));
+    expect(byNode.get('conv')).toMatchObject({ kernelMs: 8, boundaryMs: 3 });
+    expect(byNode.has('lrelu')).toBe(false);
+  });
+});
+
 describe('compareNodeTimes', () => {
   const timing = (
     graph: GraphNode[],

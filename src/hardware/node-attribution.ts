@@ -30,7 +30,21 @@ export interface NodeTime {
 }
 
 const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear']);
+/** Ops ORT fuses into the Conv/MatMul before them, and those heads. */
+const FUSED_INTO_HEAD = new Set([
+  'BatchNormalization',
+  'Relu',
+  'LeakyRelu',
+  'Clip',
+  'Sigmoid',
+  'HardSigmoid',
+  'Tanh',
+  'Add',
+]);
+const HEADS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
 const UPSTREAM = new Set(['DequantizeLinear', 'ReorderOutput']);
+/** Layout conversions ORT adds: boundaries even where they write a loaded tensor. */
+const LAYOUT = new Set(['ReorderInput', 'ReorderOutput']);
 /** Suffixes ORT's transformers append to the names they derive. */
 const SUFFIX = /(_token_\d+|_nchwc)$/;
 
@@ -65,16 +79,30 @@ function indexConsumers(nodes: readonly GraphNode[]): Map<string, GraphNode[]> {
 function resolver(loaded: readonly GraphNode[]): (node: GraphNode) => GraphNode | undefined {
   const byName = new Map(loaded.map((n) => [nodeLabel(n), n]));
   const producers = indexProducers(loaded);
+  // A kernel named after the tensor it writes (NCHWc: `LeakyRelu:0_nchwc`) computes a fused
+  // chain ending in that tensor's producer: count it for the chain's head (Conv, MatMul...).
+  const head = (node: GraphNode): GraphNode => {
+    let at = node;
+    for (let step = 0; step < 3 && FUSED_INTO_HEAD.has(at.opType); step++) {
+      const up = at.input.map((i) => producers.get(i)).find((p) => p !== undefined);
+      if (up === undefined) break;
+      at = up;
+    }
+    return HEADS.has(at.opType) ? at : node;
+  };
   const lookup = (text: string): GraphNode | undefined => {
     for (let t = text; ;) {
-      const hit = byName.get(t) ?? producers.get(t);
-      if (hit !== undefined) return hit;
+      const named = byName.get(t);
+      if (named !== undefined) return named;
+      const written = producers.get(t);
+      if (written !== undefined) return head(written);
       const stripped = t.replace(SUFFIX, '');
       if (stripped === t) return undefined;
       t = stripped;
     }
   };
   return (node) => {
+    if (LAYOUT.has(node.opType)) return undefined;
     const hit = lookup(nodeLabel(node)) ?? node.output.map(lookup).find((n) => n !== undefined);
     return hit === undefined || QDQ.has(hit.opType) ? undefined : hit;
   };

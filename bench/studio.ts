@@ -27,6 +27,8 @@ import {
   type OpenStudio,
 } from '../test/helpers/studio-driver.js';
 import { printTable } from './harness.js';
+import { clsBench, detBench, type OcrBench } from './ocr/index.js';
+import { ortRunner } from './ocr/ort.js';
 
 const SHOTS = '/tmp/studio-shots';
 const root = join(import.meta.dirname, '..');
@@ -41,11 +43,23 @@ interface Case {
   readonly folder: string;
   /** Image preprocessing fields, as the page and the CLI's flags take them. */
   readonly image?: Readonly<Record<string, string>>;
+  /** The held-out evaluation and its sample count. */
+  readonly heldOut?: { readonly bench: OcrBench; readonly count: number };
 }
 
 const CASES: readonly Case[] = [
-  { name: 'classifier', model: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', folder: 'data/ocr/cls' },
-  { name: 'detector', model: 'ch_PP-OCRv4_det_infer.onnx', folder: 'data/ocr/det' },
+  {
+    name: 'classifier',
+    model: 'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+    folder: 'data/ocr/cls',
+    heldOut: { bench: clsBench, count: 200 },
+  },
+  {
+    name: 'detector',
+    model: 'ch_PP-OCRv4_det_infer.onnx',
+    folder: 'data/ocr/det',
+    heldOut: { bench: detBench, count: 8 },
+  },
 ];
 
 const files = (folder: string): string[] =>
@@ -179,6 +193,7 @@ export async function run(): Promise<void> {
   try {
     const rows: string[][] = [];
     const agreement: string[][] = [];
+    const heldOut: string[][] = [];
     const imageCase: Case = {
       name: 'classifier, images',
       model: CASES[0]!.model,
@@ -209,6 +224,18 @@ export async function run(): Promise<void> {
         diff.worstTensor,
         String(diff.zeroPointSteps),
       ]);
+      if (c.heldOut !== undefined) {
+        const { bench, count } = c.heldOut;
+        const score = async (model: Uint8Array | string) =>
+          (await bench.evaluate(await ortRunner(model), count)).value.toFixed(4);
+        heldOut.push([
+          c.name,
+          `${bench.name === 'ppocr-cls' ? 'accuracy' : 'pixel F1'} on ${count}`,
+          await score(join(assets, c.model)),
+          await score(last.node!.model),
+          await score(last.web!.model),
+        ]);
+      }
       if (c === imageCase) continue;
       const [nt, nc] = [median(node.map((x) => x[0]!)), median(node.map((x) => x[1]!))];
       const [wt, wc] = [median(web.map((x) => x[0]!)), median(web.map((x) => x[1]!))];
@@ -236,6 +263,8 @@ export async function run(): Promise<void> {
     );
     console.log('');
     printTable(['samples', 'plan', 'worst scale diff', 'at', 'zero point steps'], agreement);
+    console.log('');
+    printTable(['model', 'held-out metric', 'fp32', 'node int8', 'studio int8'], heldOut);
     const size = sizes(built);
     const mb = (b: number): string => `${(b / 1e6).toFixed(2)} MB`;
     console.log(

@@ -40,7 +40,12 @@ export interface StaticJudged extends JudgedModel {
   readonly placementFloat?: readonly string[];
 }
 
-const MEASURE_RUNS = 12;
+/**
+ * Timing per comparison: up to 200 interleaved rounds or about 4 s of runs, at least 5 rounds.
+ * A small model gets many rounds (the classifier's 1 ms runs: a 7 % gain from float MaxPool was
+ * lost in the noise of 12 rounds on a shared machine); the detector's 140 ms runs get fewer.
+ */
+const TIMING = { runs: 200, budgetMs: 4000 } as const;
 
 /**
  * Times the static variants of `result` (built by runStaticRecipe from `fp32` with `options`
@@ -55,7 +60,7 @@ export async function judgeStatic(
 ): Promise<StaticJudged> {
   const threads = verdict.threads ?? 1;
   const timing = {
-    runs: MEASURE_RUNS,
+    ...TIMING,
     threads,
     ...(verdict.signal ? { signal: verdict.signal } : {}),
   };
@@ -65,7 +70,7 @@ export async function judgeStatic(
   if (payoff.bytes !== undefined) {
     candidates.push({ label: `int8, ${payoff.exclude.join('/')} float`, bytes: payoff.bytes });
   }
-  let judged = await judgeLatency(fp32, candidates, feeds, verdict);
+  let judged = await judgeLatency(fp32, candidates, feeds, { ...TIMING, ...verdict });
   const chosen = judged.candidates.find((c) => c.label === judged.chosen);
   const tolerance = 1 + (verdict.tolerance ?? 0.05);
   const wantFaster =
@@ -88,7 +93,7 @@ export async function judgeStatic(
     if (placed.float.length > 0) {
       placementFloat = placed.float;
       candidates.push({ label: `int8, ${placed.float.length} nodes float`, bytes: placed.bytes });
-      judged = await judgeLatency(fp32, candidates, feeds, verdict);
+      judged = await judgeLatency(fp32, candidates, feeds, { ...TIMING, ...verdict });
     }
   }
   return {
@@ -109,14 +114,14 @@ export async function judgeWeights(
 ): Promise<JudgedModel & { readonly shapes: readonly ShapeChoice[] }> {
   const candidates: VerdictCandidate[] = [{ label: `int${options.bits}`, bytes }];
   const { shapes, choices } = await chooseWeightFormats(fp32, options, {
-    runs: MEASURE_RUNS,
+    ...TIMING,
     threads: verdict.threads ?? 1,
   });
   if (Object.keys(choices).length > 0 && options.format === undefined) {
     const mixed = runWeightsRecipe(fp32, { ...options, choices }).bytes;
     candidates.push({ label: `int${options.bits}, form per shape`, bytes: mixed });
   }
-  const judged = await judgeLatency(fp32, candidates, feeds, verdict);
+  const judged = await judgeLatency(fp32, candidates, feeds, { ...TIMING, ...verdict });
   return { bytes: pick(candidates, judged), verdict: judged, shapes };
 }
 
@@ -128,7 +133,7 @@ export async function judgeOne(
   feeds: Feeds,
   verdict: VerdictOptions = {},
 ): Promise<JudgedModel> {
-  const judged = await judgeLatency(fp32, [{ label, bytes }], feeds, verdict);
+  const judged = await judgeLatency(fp32, [{ label, bytes }], feeds, { ...TIMING, ...verdict });
   return { bytes, verdict: judged };
 }
 

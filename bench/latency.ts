@@ -1,11 +1,13 @@
-// `npm run bench -- latency [--quick]`: per model of the accuracy bench (CASES), the default
+// `npm run bench -- latency [--quick] [--only-weights]`: per model of the accuracy bench (CASES), the default
 // static output's latency against fp32 before and after the rewrites that unlock fast kernels
 // (depthwise channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with
 // size ratio and accuracy, and the verdict line `zeropoint quantize` prints. Latency: one
 // thread, interleaved in one run per model, on the case's latency input. Asserts nothing.
 import { readFileSync } from 'node:fs';
 import { weighedExcludes } from '../src/advise/op-payoff.js';
-import { judgeStatic } from '../src/advise/quantize-verdict.js';
+import { judgeStatic, judgeWeights } from '../src/advise/quantize-verdict.js';
+import { ModelBuilder } from '../src/onnx/build.js';
+import { runWeightsRecipe } from '../src/ptq/quantize-weights.js';
 import { compareLatency } from '../src/hardware/model-latency.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
@@ -19,7 +21,8 @@ export async function run(): Promise<void> {
   const runs = quick ? 15 : 40;
   const rows: string[][] = [];
   const verdicts: string[] = [];
-  for (const c of CASES) {
+  // --only-weights: the weight-only part alone.
+  for (const c of process.argv.includes('--only-weights') ? [] : CASES) {
     const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
     const batches = readCalibrationData(c.calib, modelInputs(readModel(fp32)), {});
     const first = await runStaticRecipe(fp32, batches, { alsoCalibrate: weighedExcludes() });
@@ -65,5 +68,57 @@ export async function run(): Promise<void> {
     rows,
   );
   for (const v of verdicts) console.log(v);
+  await weightOnly(runs);
   console.log(`\nlatency: onnxruntime-node, 1 thread, median of ${runs} interleaved runs`);
+}
+
+/** A GPT-like MatMul stack: `layers` blocks of qkv [d, 3d], out [d, d], up [d, 4d], down [4d, d]. */
+function gptStack(d: number, layers: number): Uint8Array {
+  const b = new ModelBuilder();
+  b.input('x', 'float32', [1, d]);
+  let h = 'x';
+  let seed = 1;
+  const w = (name: string, k: number, n: number) =>
+    b.initializer(
+      name,
+      'float32',
+      [k, n],
+      Float32Array.from({ length: k * n }, (_, i) => Math.sin(i * 0.618 + seed++) * 0.05),
+    );
+  for (let l = 0; l < layers; l++) {
+    const qkv = b.op('MatMul', [h, w(`qkv${l}`, d, 3 * d)]);
+    const q = b.op('Slice', [
+      qkv,
+      b.initializer(`s${l}`, 'int64', [1], [0]),
+      b.initializer(`e${l}`, 'int64', [1], [d]),
+      b.initializer(`a${l}`, 'int64', [1], [1]),
+    ]);
+    const attn = b.op('Add', [h, b.op('MatMul', [q, w(`out${l}`, d, d)])]);
+    const up = b.op('Relu', [b.op('MatMul', [attn, w(`up${l}`, d, 4 * d)])]);
+    h = b.op('Add', [attn, b.op('MatMul', [up, w(`down${l}`, 4 * d, d)])]);
+  }
+  b.output(h, 'float32');
+  return b.bytes(13, 8);
+}
+
+/** Weight-only int4 on a synthetic GPT-like stack (one token): the default form and per shape. */
+async function weightOnly(runs: number): Promise<void> {
+  const fp32 = gptStack(512, 4);
+  const x = Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.37));
+  const feeds = { x: { type: 'float32' as const, dims: [1, 512], data: x } };
+  const { bytes } = runWeightsRecipe(fp32, { bits: 4 });
+  const judged = await judgeWeights(fp32, bytes, { bits: 4 }, feeds, { runs });
+  console.log('\nweight-only int4, GPT-like MatMul stack (d 512, 4 layers, 1 token):');
+  for (const s of judged.shapes) {
+    const t = s.timings.map((f) => `${f.format} int${f.bits} ${f.latency.toFixed(2)}x`);
+    console.log(
+      `  [${s.k}, ${s.n}] x${s.weights.length}: ${t.join(', ')} -> ${s.chosen.format} int${s.chosen.bits}`,
+    );
+  }
+  for (const c of judged.verdict.candidates) {
+    console.log(
+      `  ${c.label}: ${c.smaller.toFixed(2)}x smaller, ${c.latency.toFixed(2)}x fp32's latency`,
+    );
+  }
+  console.log(`  verdict: ${judged.verdict.words}`);
 }

@@ -147,4 +147,25 @@ describe('the studio in headless Chromium', () => {
     expect(studio.problems).toEqual([]);
     expect(studio.external).toEqual([]);
   }, 180_000);
+
+  it('says before the run when it will not fit, and starts it only when told to try anyway', async () => {
+    const page = await studio.page.context().newPage();
+    // A device with 64 MiB: half of it is less than the classifier's estimated 54 MiB.
+    await page.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.0625 }),
+    );
+    await page.goto(`${studio.origin}/`);
+    await page.waitForSelector('body[data-ready=true]');
+    await openModel(page, model);
+    await giveSamples(page, files);
+    expect(await page.textContent('[data-testid=memory] summary')).toMatch(
+      /^This run will not fit in this tab: about [\d.]+ MiB at its peak, against 32\.0 MiB \(half of this device’s 0\.0625 GiB\)/,
+    );
+    expect(await page.isDisabled('[data-testid=quantize]')).toBe(true);
+    expect(await page.isDisabled('[data-testid=profile]')).toBe(true);
+    await page.check('[data-testid=try-anyway] input');
+    expect(await page.isDisabled('[data-testid=quantize]')).toBe(false);
+    await page.close();
+    expect(studio.problems).toEqual([]);
+  }, 60_000);
 });

@@ -45,6 +45,7 @@ interface State {
     { model: ArrayBuffer; json: string; ms: { calibrate: number; total: number } } | undefined;
   running: { id: number; kind: 'profile' | 'quantize' } | undefined;
   error: string | undefined;
+  tryAnyway: boolean;
 }
 
 const state: State = {
@@ -54,6 +55,7 @@ const state: State = {
   result: undefined,
   running: undefined,
   error: undefined,
+  tryAnyway: false,
   files: [],
   imageFields: {},
   options: {
@@ -181,8 +183,29 @@ async function start(kind: 'profile' | 'quantize'): Promise<void> {
 }
 
 function runBar(fit: MemoryEstimate | undefined): HTMLElement {
+  // A run estimated not to fit starts only once the user says to try anyway.
+  const refused = fit?.verdict === 'too-large' && !state.tryAnyway;
   const ready =
-    state.model !== undefined && state.samples !== undefined && state.running === undefined;
+    state.model !== undefined &&
+    state.samples !== undefined &&
+    state.running === undefined &&
+    !refused;
+  const tryAnyway =
+    fit?.verdict !== 'too-large'
+      ? null
+      : h(
+          'label',
+          { 'data-testid': 'try-anyway' },
+          h('input', {
+            type: 'checkbox',
+            checked: state.tryAnyway,
+            onchange: () => {
+              state.tryAnyway = !state.tryAnyway;
+              render();
+            },
+          }),
+          ' try anyway (the tab may run out of memory and stop)',
+        );
   const profileButton = h(
     'button',
     { 'data-testid': 'profile', disabled: !ready, onclick: () => void start('profile') },
@@ -212,7 +235,7 @@ function runBar(fit: MemoryEstimate | undefined): HTMLElement {
     { class: 'card run' },
     h('h2', {}, '4. Run'),
     memoryLine(fit),
-    h('div', { class: 'buttons' }, profileButton, quantizeButton, cancel),
+    h('div', { class: 'buttons' }, profileButton, quantizeButton, cancel, tryAnyway),
     h('div', { class: 'bar' }, progress, stage),
     state.error === undefined
       ? null

@@ -71,5 +71,8 @@ describe('weighIntegerOps', () => {
     await expect(
       runStaticRecipe(fp32, undefined, { cache: plain.calibration, exclude: ['Mul'] }),
     ).rejects.toThrow(/does not cover/);
+    // weighIntegerOps on that short cache leaves Mul integer, unweighed, rather than failing.
+    const short = await weighIntegerOps(fp32, plain.bytes, { cache: plain.calibration }, feeds);
+    expect(short).toEqual({ ops: [], exclude: [], bytes: undefined });
   });
 });

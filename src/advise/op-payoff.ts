@@ -3,6 +3,7 @@
 // build in one interleaved run (broadcast QLinearMul and uint8 MaxPool measured slower than
 // float at the PP-OCR classifier's shapes); op types whose float variant is faster stay float.
 // Only latency changes: the weights, hence the size, are the same. Not per-node placement.
+import { isZeropointError } from '../core/index.js';
 import { compareLatency, type LatencyOptions } from '../hardware/model-latency.js';
 import { planQuantization, requiredOpset } from '../passes/index.js';
 import {
@@ -76,15 +77,34 @@ export async function weighIntegerOps(
         exclude: [...(options.exclude ?? []), ...ops],
       })
     ).bytes;
-  const variants: Uint8Array[] = [];
-  for (const op of types) variants.push(await build([op]));
+  // A calibration that does not cover a variant (a cache from a run without alsoCalibrate)
+  // leaves that op type integer, unweighed.
+  const built: { op: string; bytes: Uint8Array }[] = [];
+  for (const op of types) {
+    try {
+      built.push({ op, bytes: await build([op]) });
+    } catch (error) {
+      if (!isZeropointError(error, 'bad-argument')) throw error;
+    }
+  }
+  if (built.length === 0) return { ops: [], exclude: [], bytes: undefined };
+  const weighed = built.map((b) => b.op);
+  const variants = built.map((b) => b.bytes);
   const timed = await compareLatency([base, ...variants], feeds, latency);
-  const ops = types.map((op, i) => {
+  const ops = weighed.map((op, i) => {
     const ratio = timed.ratios[i + 1]!;
     return { op, nodes: counts.get(op)!, latency: ratio, keepFloat: ratio < 1 - MARGIN };
   });
   const exclude = ops.filter((o) => o.keepFloat).map((o) => o.op);
   if (exclude.length === 0) return { ops, exclude, bytes: undefined };
-  const bytes = exclude.length === 1 ? variants[types.indexOf(exclude[0]!)]! : await build(exclude);
-  return { ops, exclude, bytes };
+  if (exclude.length > 1) {
+    try {
+      return { ops, exclude, bytes: await build(exclude) };
+    } catch (error) {
+      if (!isZeropointError(error, 'bad-argument')) throw error;
+    }
+  }
+  // One type, or a combination the calibration does not cover: the fastest single one.
+  const best = ops.filter((o) => o.keepFloat).sort((a, b) => a.latency - b.latency)[0]!;
+  return { ops, exclude: [best.op], bytes: variants[weighed.indexOf(best.op)]! };
 }

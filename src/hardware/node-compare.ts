@@ -35,8 +35,9 @@ export interface NodeComparison {
   /** The second model's latency over the first's, the median of per-round ratios. */
   readonly ratio: number;
   /**
-   * The median of per-round differences of whole-run wall time (b - a; the profiler's kernel
-   * times are wall time too, and on a loaded machine both include waits for a core), and the
+   * The median of per-round differences of whole-run time (b - a, on the timing clock: CPU time
+   * with one thread, which like the per-node medians leaves out a loaded machine's waits for a
+   * core; wall time there put the recognizer's difference at 54 ms for a 16 ms model), and the
    * rows' sum.
    */
   readonly differenceMs: number;
@@ -102,9 +103,9 @@ export function compareNodeTimes(a: ModelNodeTiming, b: ModelNodeTiming): NodeCo
     r.bBoundaryMs += t.boundaryMs;
   }
   // Paired: the median of per-round differences holds where absolute times drift between rounds.
-  const rounds = Math.min(a.wallSeconds.length, b.wallSeconds.length);
+  const rounds = Math.min(a.seconds.length, b.seconds.length);
   const differenceMs =
-    median(Array.from({ length: rounds }, (_, r) => b.wallSeconds[r]! - a.wallSeconds[r]!)) * 1e3;
+    median(Array.from({ length: rounds }, (_, r) => b.seconds[r]! - a.seconds[r]!)) * 1e3;
   const list: NodeDelta[] = [...rows].map(([node, r]) => ({
     node,
     op: r.op,

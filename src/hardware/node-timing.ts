@@ -35,10 +35,7 @@ export interface ModelNodeTiming {
   /** Whole-run time of the plain session per round (options.clock), in seconds. */
   readonly seconds: readonly number[];
   readonly medianMs: number;
-  /**
-   * Whole-run wall time per round, in seconds: the clock the profiler's kernel times share, so
-   * the per-node table's sum is compared with its difference (node-compare.ts).
-   */
+  /** Whole-run wall time per round, in seconds (whatever `clock` is), for reports. */
   readonly wallSeconds: readonly number[];
   /** Median of onnxruntime's own model_run times of the profiled session, in ms. */
   readonly profiledMs: number;

@@ -111,7 +111,7 @@ export function formatPerNode(report: PerNodeReport): string {
     table(['node', 'op', 'A ms', 'B ms', 'delta ms', 'share', 'B boundary ms'], rows),
     `whole model: A ${ms(report.aMs)} ms, B ${ms(report.bMs)} ms (B/A ${num(report.ratio, 3)}x, ` +
       `median of per-round ratios; ${report.runtime.threads === 1 ? 'process CPU time' : 'wall time'}); ` +
-      `wall-time difference ${ms(report.differenceMs)} ms (median of per-round differences)`,
+      `difference ${ms(report.differenceMs)} ms (median of per-round differences)`,
     `the table explains ${ms(report.explainedMs)} ms of it: ` +
       `${(report.explained * 100).toFixed(1)}%` +
       (Math.abs(report.differenceMs) < NOISE * report.aMs

@@ -9,10 +9,16 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `node --import tsx src/cli/main.ts ...args` from the repository root. */
+/**
+ * Runs `node --import tsx src/cli/main.ts ...args` from the repository root. `quantize` gets
+ * --no-verdict (timing the output against fp32 costs seconds a test of something else does not
+ * need) unless the args ask for the verdict with --prefer or --max-latency.
+ */
 export function runCli(...args: string[]): Promise<CliRun> {
+  const verdict = args.includes('--prefer') || args.includes('--max-latency');
+  const all = args[0] === 'quantize' && !verdict ? [...args, '--no-verdict'] : args;
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn('node', ['--import', 'tsx', 'src/cli/main.ts', ...all], {
       cwd: new URL('../..', import.meta.url),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

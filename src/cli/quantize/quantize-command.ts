@@ -32,32 +32,57 @@ import {
   type ModeOptions,
 } from './modes.js';
 import type { QuantizeReport } from '../../report/quantize-report.js';
+import { weighedExcludes, type Verdict, type VerdictOptions } from '../../advise/index.js';
+import type { Feeds } from '../../ptq/index.js';
+import {
+  VERDICT_OPTIONS,
+  checkMaxLatency,
+  formatVerdict,
+  modeVerdict,
+  staticVerdict,
+  tapFirst,
+  verdictFeeds,
+  verdictFromFlags,
+  type VerdictFlags,
+} from './verdict.js';
 
-/** `--dynamic` / `--weights`: no calibration data; writes the output, returns the report. */
+/**
+ * `--dynamic` / `--weights`: no calibration data; writes the output (the verdict's choice when
+ * `verdict` is given, timed on generated inputs), returns the report.
+ */
 export async function runModeQuantize(
   modelPath: string,
   output: string,
   mode: ModeOptions,
-): Promise<DynamicReport | WeightsReport> {
+  verdict?: VerdictOptions,
+): Promise<(DynamicReport | WeightsReport) & { verdict?: Verdict }> {
   checkOutputPaths(modelPath, output);
-  const { bytes } = readModelFile(modelPath);
+  const { bytes, model } = readModelFile(modelPath);
   checkWritable(output);
   const result = await runQuantizeMode(bytes, mode);
-  writeAtomic(output, result.model);
-  return result.report;
+  if (verdict === undefined) {
+    writeAtomic(output, result.model);
+    return result.report;
+  }
+  const feeds = verdictFeeds(model, undefined);
+  const judged = await modeVerdict(bytes, result.model, mode, feeds, verdict);
+  writeAtomic(output, judged.bytes);
+  return { ...result.report, verdict: judged.verdict };
 }
 
 /** Runs the command and returns the report (printing is the caller's). */
 export async function runQuantize(
   modelPath: string,
-  flags: QuantizeFlags,
-): Promise<QuantizeReport> {
+  flags: QuantizeFlags & VerdictFlags,
+): Promise<QuantizeReport & { verdict?: Verdict }> {
   checkOutputPaths(modelPath, flags.output, flags.cache);
   if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
   const { bytes, model } = readModelFile(modelPath);
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
   const cache = loadCache(flags.cache);
+  const verdict = verdictFromFlags(flags);
+  let first: Feeds | undefined;
   let result: QuantizeStaticResult;
   const bar = progressBar(undefined, 'calibrating', { quiet: flags.json === true });
   try {
@@ -71,8 +96,11 @@ export async function runQuantize(
         image: imageFromFlags(flags),
       });
     }
-    result = await quantizeStatic(bytes, data?.batches, {
+    const batches =
+      data === undefined ? undefined : tapFirst(data.batches, (feeds) => (first = feeds));
+    result = await quantizeStatic(bytes, batches, {
       ...plan,
+      ...(verdict === undefined ? {} : { alsoCalibrate: weighedExcludes() }),
       method,
       observerOptions,
       ...runFromFlags(flags),
@@ -88,11 +116,25 @@ export async function runQuantize(
   } finally {
     bar.stop();
   }
-  writeAtomic(flags.output, result.model);
+  let written = result.model;
+  let judged: Verdict | undefined;
+  if (verdict !== undefined) {
+    const options = { ...plan, method, observerOptions };
+    const quantized = { bytes: result.model, calibration: result.calibration };
+    const feeds = verdictFeeds(model, first);
+    ({ bytes: written, verdict: judged } = await staticVerdict(
+      bytes,
+      quantized,
+      options,
+      feeds,
+      verdict,
+    ));
+  }
+  writeAtomic(flags.output, written);
   if (flags.cache !== undefined && cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
-  return result.report;
+  return judged === undefined ? result.report : { ...result.report, verdict: judged };
 }
 
 function kb(bytes: number): string {
@@ -175,14 +217,21 @@ export function registerQuantize(program: Command): void {
   for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
-  quantizeCommand.action(async (model: string, flags: QuantizeFlags & ModeFlags) => {
+  for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
+  type Flags = QuantizeFlags & ModeFlags & VerdictFlags;
+  quantizeCommand.action(async (model: string, flags: Flags) => {
     const mode = parseModeFlags(flags);
+    let report: { readonly verdict?: Verdict };
+    let text: string;
     if (mode !== undefined) {
-      const report = await runModeQuantize(model, flags.output, mode);
-      console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatModeReport(report));
-      return;
+      const r = await runModeQuantize(model, flags.output, mode, verdictFromFlags(flags));
+      [report, text] = [r, formatModeReport(r)];
+    } else {
+      const r = await runQuantize(model, flags);
+      [report, text] = [r, formatQuantize(r)];
     }
-    const report = await runQuantize(model, flags);
-    console.log(flags.json === true ? JSON.stringify(report, null, 2) : formatQuantize(report));
+    const line = report.verdict === undefined ? [] : [formatVerdict(report.verdict)];
+    console.log(flags.json === true ? JSON.stringify(report, null, 2) : [text, ...line].join('\n'));
+    if (report.verdict !== undefined) checkMaxLatency(report.verdict);
   });
 }

@@ -1,0 +1,132 @@
+// The quantize command's verdict flags and line: --no-verdict, --prefer size|speed|balanced,
+// --max-latency 0.8x (with --threads for the timing), the inputs the timing runs on (the first
+// calibration batch, else generated inputs sized as `zeropoint bench` sizes them), the variants
+// judged per mode (advise/quantize-verdict.ts) and the line a person reads. Not the recipes.
+import {
+  judgeOne,
+  judgeStatic,
+  judgeWeights,
+  PREFERENCES,
+  type Preference,
+  type Verdict,
+  type VerdictOptions,
+} from '../../advise/index.js';
+import { fail } from '../../core/errors.js';
+import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
+import type { Batches, Feeds, StaticOptions, StaticResult } from '../../ptq/index.js';
+import { generatedFeeds, inputSpecs } from '../bench/inputs.js';
+import type { ModeOptions } from './modes.js';
+
+/**
+ * The flags as commander hands them over: commander sets `verdict` true unless --no-verdict;
+ * absent (a caller other than the command line, such as the fuzzer), no verdict is measured.
+ */
+export interface VerdictFlags {
+  readonly verdict?: boolean;
+  readonly prefer?: string;
+  readonly maxLatency?: string;
+  readonly threads?: string;
+}
+
+/** [flags, description] of each option, for the command to register with `.option()`. */
+export const VERDICT_OPTIONS: readonly (readonly [string, string])[] = [
+  [
+    '--no-verdict',
+    "skip timing the output against fp32 on this machine (the verdict's extra seconds)",
+  ],
+  ['--prefer <goal>', 'balanced (default: smallest no slower than fp32 within 5 %) | size | speed'],
+  ['--max-latency <x>', "hard limit on latency as a multiple of fp32's, e.g. 0.8x"],
+];
+
+/** VerdictOptions from the flags; undefined with --no-verdict. */
+export function verdictFromFlags(flags: VerdictFlags): VerdictOptions | undefined {
+  if (flags.verdict !== true) {
+    if (flags.prefer !== undefined || flags.maxLatency !== undefined) {
+      fail('bad-argument', '--prefer and --max-latency need the verdict: drop --no-verdict');
+    }
+    return undefined;
+  }
+  const prefer = flags.prefer ?? 'balanced';
+  if (!(PREFERENCES as readonly string[]).includes(prefer)) {
+    fail('bad-argument', `--prefer takes ${PREFERENCES.join('|')}, not '${prefer}'`);
+  }
+  const threads = flags.threads === undefined ? 1 : Number(flags.threads);
+  let maxLatency: number | undefined;
+  if (flags.maxLatency !== undefined) {
+    maxLatency = Number(flags.maxLatency.replace(/x$/i, ''));
+    if (!(maxLatency > 0)) {
+      fail(
+        'bad-argument',
+        `--max-latency takes a multiple of fp32's latency such as 0.8x, not '${flags.maxLatency}'`,
+      );
+    }
+  }
+  return {
+    prefer: prefer as Preference,
+    threads,
+    ...(maxLatency === undefined ? {} : { maxLatency }),
+  };
+}
+
+/** `batches` unchanged, handing the first batch to `onFirst` (the verdict's timing input). */
+export async function* tapFirst(batches: Batches, onFirst: (feeds: Feeds) => void) {
+  let seen = false;
+  for await (const feeds of batches) {
+    if (!seen) onFirst(feeds);
+    seen = true;
+    yield feeds;
+  }
+}
+
+/** The timing inputs: `first` (a calibration batch) or generated ones for the model's inputs. */
+export function verdictFeeds(model: ModelProto, first: Feeds | undefined): Feeds {
+  return first ?? generatedFeeds(inputSpecs(model), new Map());
+}
+
+/** Static: judges `result` and returns the bytes to write with the verdict. */
+export async function staticVerdict(
+  fp32: Uint8Array,
+  result: Pick<StaticResult, 'bytes' | 'calibration'>,
+  options: StaticOptions,
+  feeds: Feeds,
+  verdict: VerdictOptions,
+): Promise<{ bytes: Uint8Array; verdict: Verdict }> {
+  const judged = await judgeStatic(fp32, result, options, feeds, verdict);
+  return { bytes: judged.bytes, verdict: judged.verdict };
+}
+
+/** --dynamic / --weights: judges the mode's output and returns the bytes to write. */
+export async function modeVerdict(
+  fp32: Uint8Array,
+  bytes: Uint8Array,
+  mode: ModeOptions,
+  feeds: Feeds,
+  verdict: VerdictOptions,
+): Promise<{ bytes: Uint8Array; verdict: Verdict }> {
+  const judged =
+    mode.mode === 'weights'
+      ? await judgeWeights(fp32, bytes, mode.options, feeds, verdict)
+      : await judgeOne(fp32, bytes, 'dynamic', feeds, verdict);
+  return { bytes: judged.bytes, verdict: judged.verdict };
+}
+
+/** The verdict as the command prints it: the sentence, and the other variants timed. */
+export function formatVerdict(v: Verdict): string {
+  const others = v.candidates
+    .filter((c) => c.label !== v.chosen)
+    .map((c) => `${c.label} ${c.latency.toFixed(2)}x`);
+  return [
+    `verdict: ${v.words}`,
+    ...(others.length === 0 ? [] : [`  also timed (vs fp32): ${others.join(', ')}`]),
+  ].join('\n');
+}
+
+/** Fails after printing when --max-latency could not be met (the default output is written). */
+export function checkMaxLatency(v: Verdict): void {
+  if (v.chosen === undefined) {
+    fail(
+      'bad-argument',
+      `--max-latency ${v.maxLatency ?? ''}x not met (see the verdict); the default output was written`,
+    );
+  }
+}

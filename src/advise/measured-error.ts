@@ -60,34 +60,41 @@ export async function measureActivations(
   const exposed = exposeTensors(prepared, names);
   const sums = new Map<string, Sums>();
   const each = new Map<string, Map<Candidate, Sums>>();
+  // Each activation's per-tensor candidates, one pass per distinct (qtype, scale, zero point):
+  // the recommendation is one of them, and guarded or agreeing methods share parameters.
+  const passes = new Map<TensorProfile, [Candidate, Sums][]>();
+  for (const p of profiles) {
+    const rec = p.recommendation;
+    const c = p.candidates.find(
+      (k) => k.scheme === rec.scheme && k.method === rec.method && k.granularity === 'per-tensor',
+    );
+    if (c === undefined) continue;
+    const distinct = new Map<string, [Candidate, Sums]>();
+    const others = new Map<Candidate, Sums>();
+    for (const k of p.candidates) {
+      if (k.granularity !== 'per-tensor') continue;
+      const key = `${k.qtype} ${k.scale} ${k.zeroPoint}`;
+      if (!distinct.has(key)) distinct.set(key, [k, { signal: 0, noise: 0, count: 0 }]);
+      others.set(k, distinct.get(key)![1]);
+    }
+    sums.set(p.id, others.get(c)!);
+    each.set(p.id, others);
+    passes.set(p, [...distinct.values()]);
+  }
   const session = await createSession(exposed.bytes);
   try {
     for (const feeds of heldOut) {
       const outputs = await session.run(feeds, exposed.fetch);
-      for (const p of profiles) {
-        const rec = p.recommendation;
-        const c = p.candidates.find(
-          (k) =>
-            k.scheme === rec.scheme && k.method === rec.method && k.granularity === 'per-tensor',
-        );
-        if (c === undefined) continue;
-        const s = sums.get(p.id) ?? { signal: 0, noise: 0, count: 0 };
-        const others = each.get(p.id) ?? new Map<Candidate, Sums>();
-        for (const k of p.candidates) {
-          if (k.granularity === 'per-tensor')
-            others.set(k, others.get(k) ?? { signal: 0, noise: 0, count: 0 });
-        }
+      for (const [p, pass] of passes) {
         for (const name of p.calibrated) {
           const t = outputs[name] ?? feeds[name];
           if (t?.type !== 'float32') continue;
           const x = t.data as Float32Array;
-          for (const [k, into] of [[c, s] as const, ...others]) {
+          for (const [k, into] of pass) {
             const { qmin, qmax } = QTYPES[k.qtype];
             accumulate(into, x, k.scale, k.zeroPoint, qmin, qmax);
           }
         }
-        sums.set(p.id, s);
-        each.set(p.id, others);
       }
     }
   } finally {

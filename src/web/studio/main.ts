@@ -3,8 +3,9 @@
 // with a progress bar and a cancel button, and the downloads. Says before a run whether it fits
 // in the tab (memory.ts). Nothing leaves the tab: files are read locally, results are blobs.
 import { StudioClient } from './client.js';
-import { download, h, show } from './dom.js';
-import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
+import { h, show } from './dom.js';
+import { estimateMemory, type MemoryEstimate } from './memory.js';
+import { profilePanel, resultPanel } from './panels.js';
 import type {
   GroupFacts,
   ModelFacts,
@@ -13,14 +14,7 @@ import type {
   TensorChoice,
 } from './protocol.js';
 import { imageOptions, sampleFiles, sampleShape } from './samples.js';
-import {
-  choicesTable,
-  memoryLine,
-  modelCard,
-  optionsCard,
-  reportView,
-  samplesCard,
-} from './views.js';
+import { memoryLine, modelCard, optionsCard, samplesCard } from './views.js';
 
 interface State {
   model: { name: string; bytes: ArrayBuffer; facts: ModelFacts } | undefined;
@@ -246,131 +240,16 @@ function runBar(fit: MemoryEstimate | undefined): HTMLElement {
 function profileSection(): HTMLElement | null {
   const p = state.profile;
   if (p === undefined || state.model === undefined) return null;
-  const name = baseName(state.model.name);
-  return h(
-    'section',
-    { class: 'card', 'data-testid': 'profile-view' },
-    h('h2', {}, '5. Profile and per-tensor choices'),
-    h(
-      'div',
-      { class: 'buttons' },
-      h(
-        'button',
-        {
-          'data-testid': 'download-profile-html',
-          onclick: () => download(p.html, `${name}.profile.html`, 'text/html'),
-        },
-        'Download HTML report',
-      ),
-      h(
-        'button',
-        {
-          'data-testid': 'download-profile-json',
-          onclick: () => download(p.json, `${name}.profile.json`, 'application/json'),
-        },
-        'Download profile JSON',
-      ),
-    ),
-    autoNote(p.auto, p.groups),
-    choicesTable(p.groups, state.choices, (id, choice) => {
-      state.choices[id] = choice;
-      render();
-    }),
-    reportView(p.html),
-  );
-}
-
-/** What --activations auto applies; when it is one scheme for all, a button sets every choice. */
-function autoNote(
-  auto: { config: string; reason: string },
-  groups: readonly GroupFacts[],
-): HTMLElement {
-  const uniform = /^all (asymmetric|symmetric) /.exec(auto.config)?.[1] as
-    'asymmetric' | 'symmetric' | undefined;
-  return h(
-    'p',
-    { class: 'note', 'data-testid': 'auto' },
-    h('b', {}, 'Advice: '),
-    auto.reason,
-    uniform === undefined
-      ? null
-      : h(
-          'button',
-          {
-            'data-testid': 'apply-auto',
-            onclick: () => {
-              for (const g of groups) state.choices[g.id] = uniform;
-              render();
-            },
-          },
-          `Set every group to ${uniform}`,
-        ),
-  );
-}
-
-interface ReportView {
-  readonly sizeBefore: number;
-  readonly sizeAfter: number;
-  readonly samples: number;
-  readonly plan: { readonly nodes: number; readonly integer: number; readonly float: number };
+  return profilePanel(p, baseName(state.model.name), state.choices, (choices) => {
+    Object.assign(state.choices, choices);
+    render();
+  });
 }
 
 function resultSection(): HTMLElement | null {
   const r = state.result;
   if (r === undefined || state.model === undefined) return null;
-  const report = JSON.parse(r.json) as ReportView;
-  const calibration =
-    r.ms.calibrate === 0
-      ? `ranges from the profile's statistics (${report.samples} samples)`
-      : `calibrated on ${report.samples} samples in ${(r.ms.calibrate / 1000).toFixed(1)} s`;
-  const name = baseName(state.model.name);
-  return h(
-    'section',
-    {
-      class: 'card result',
-      'data-testid': 'result',
-      'data-calibrate-ms': String(r.ms.calibrate),
-      'data-total-ms': String(r.ms.total),
-    },
-    h('h2', {}, '6. Quantized model'),
-    h(
-      'p',
-      {},
-      `${report.plan.integer} of ${report.plan.nodes} nodes run on integers or fold away, ${report.plan.float} stay float; ` +
-        `${formatBytes(report.sizeBefore)} → ${formatBytes(report.sizeAfter)}; ${calibration}, ${(r.ms.total / 1000).toFixed(1)} s in all.`,
-    ),
-    h(
-      'div',
-      { class: 'buttons' },
-      h(
-        'button',
-        {
-          class: 'primary',
-          'data-testid': 'download-model',
-          onclick: () => download(r.model, `${name}.int8.onnx`, 'application/octet-stream'),
-        },
-        'Download model',
-      ),
-      h(
-        'button',
-        {
-          'data-testid': 'download-json',
-          onclick: () => download(r.json, `${name}.int8.json`, 'application/json'),
-        },
-        'Download report JSON',
-      ),
-      state.profile === undefined
-        ? h('span', { class: 'hint' }, 'Profile first for the HTML report.')
-        : h(
-            'button',
-            {
-              'data-testid': 'download-html',
-              onclick: () => download(state.profile!.html, `${name}.profile.html`, 'text/html'),
-            },
-            'Download HTML report',
-          ),
-    ),
-  );
+  return resultPanel(r, baseName(state.model.name), state.profile?.html);
 }
 
 function render(): void {

@@ -159,7 +159,7 @@ describe('the studio in headless Chromium', () => {
     expect(studio.external).toEqual([]);
   }, 180_000);
 
-  it('says before the run when it will not fit, and starts it only when told to try anyway', async () => {
+  it('takes a dropped model, says before the run that it will not fit, and starts only when told to try anyway', async () => {
     const page = await studio.page.context().newPage();
     // A device with 64 MiB: half of it is less than the classifier's estimated 54 MiB.
     await page.addInitScript(() =>
@@ -167,7 +167,19 @@ describe('the studio in headless Chromium', () => {
     );
     await page.goto(`${studio.origin}/`);
     await page.waitForSelector('body[data-ready=true]');
-    await openModel(page, model);
+    // The model arrives by drag and drop here (the picker is the other test's way).
+    const dataTransfer = await page.evaluateHandle(
+      ({ base64, name }) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name));
+        return transfer;
+      },
+      { base64: readFileSync(model).toString('base64'), name: 'dropped.onnx' },
+    );
+    await page.dispatchEvent('[data-testid=model-drop]', 'drop', { dataTransfer });
+    await page.waitForSelector('[data-testid=model-facts]');
+    expect(await page.textContent('[data-testid=model-facts] b')).toBe('dropped.onnx');
     await giveSamples(page, files);
     expect(await page.textContent('[data-testid=memory] summary')).toMatch(
       /^This run will not fit in this tab: about [\d.]+ MiB at its peak, against 32\.0 MiB \(half of this device’s 0\.0625 GiB\)/,

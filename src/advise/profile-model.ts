@@ -14,6 +14,7 @@ import {
   type CalibrationResult,
   samplesOf,
   type Feeds,
+  type ObserveHostFactory,
   type RangeSource,
 } from '../ptq/index.js';
 import { writeModel } from '../onnx/index.js';
@@ -61,6 +62,8 @@ export interface ProfileOptions {
   /** Quantize one layer at a time and rank the layers (default true). */
   readonly sensitivity?: boolean;
   readonly threads?: number;
+  /** Where calibration's observers run (this thread by default). */
+  readonly observeHost?: ObserveHostFactory;
   readonly total?: number;
   readonly onProgress?: (stage: string, done: number, total: number | undefined) => void;
 }
@@ -149,6 +152,7 @@ export async function runProfileRecipe(options: ProfileOptions): Promise<Profile
       method: 'histogram',
       means: plan.channelMeans,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
       ...(options.total === undefined ? {} : { total: options.total }),
       onProgress: (done, total) => options.onProgress?.('calibrating', done, total),
     });

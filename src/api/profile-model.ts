@@ -60,6 +60,7 @@ export async function profileModel(
     ...(options.method === undefined ? {} : { method: options.method }),
     ...(options.sensitivity === undefined ? {} : { sensitivity: options.sensitivity }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
     ...(options.total === undefined ? {} : { total: options.total }),
     onProgress: advisorProgress(options),
   });

@@ -71,6 +71,7 @@ export async function quantizeAdvised(
     ...(options.plan === undefined ? {} : { plan: options.plan }),
     ...(options.method === undefined ? {} : { method: options.method }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
     ...(options.total === undefined ? {} : { total: options.total }),
     onProgress: advisorProgress(options),
     auto: options.auto ?? true,

@@ -2,6 +2,7 @@
 // AbortSignal and onnxruntime's thread count, and the one abort check they all use. Not the
 // recipes' options (each API file declares its own, extending RunOptions).
 import { fail } from '../core/index.js';
+import type { ObserveHostFactory } from '../ptq/index.js';
 
 /** The stage a progress report is about: calibration runs, one-layer variants, search trials. */
 export type ProgressStage = 'calibrating' | 'sensitivity' | 'search';
@@ -21,6 +22,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** onnxruntime intra-op threads (default 1). */
   readonly threads?: number;
+  /** Where calibration's observers run: this thread by default; the CLI passes a worker's. */
+  readonly observeHost?: ObserveHostFactory;
 }
 
 /** Fails with code `aborted` when `signal` has fired. */

@@ -30,6 +30,7 @@ import {
 import { createSession } from '../runtime/onnxruntime.js';
 import type { Batches, Feeds } from './batches.js';
 import { calibrate } from './calibrate.js';
+import type { ObserveHostFactory } from './observe-host.js';
 import { checkCalibrationCache } from './calibration-cache.js';
 import { buildQuantized } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
@@ -44,6 +45,8 @@ export interface StaticOptions extends PlanOptions {
   /** Samples in `batches`, when known, for progress. */
   readonly total?: number;
   readonly threads?: number;
+  /** Where calibration's observers run (this thread by default). */
+  readonly observeHost?: ObserveHostFactory;
   readonly onProgress?: (done: number, total: number | undefined) => void;
   /** Statistics from an earlier run on the same model; calibration is skipped when given. */
   readonly cache?: CalibrationResult;
@@ -137,6 +140,7 @@ export async function runStaticRecipe(
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.total === undefined ? {} : { total: options.total }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
   }

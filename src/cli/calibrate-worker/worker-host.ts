@@ -25,10 +25,11 @@ class ObserveWorker {
 
   constructor() {
     this.#worker = startWorker();
-    this.#worker.unref();
     this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
     this.#worker.on('error', (error) => this.#settle(error));
     this.#worker.on('exit', (code) => this.#settle(new Error(`observer worker exited (${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    this.#worker.unref();
   }
 
   #settle(reply: WorkerReply | Error): void {

@@ -23,6 +23,7 @@ import {
   type QuantizeFlags,
 } from '../quantize/flags.js';
 import { writeAtomic } from '../io/write-atomic.js';
+import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 
 /** Flags of `zeropoint profile`, as commander hands them over. */
 export interface ProfileFlags extends Omit<QuantizeFlags, 'output' | 'json'> {
@@ -54,6 +55,7 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
   const { bytes, model } = readModelFile(modelPath);
   const quantizeLike = { output: '', ...flags, json: false };
   const run = runFromFlags(quantizeLike);
+  prestartObserveWorker();
   const data = await openCounted(
     flags.calib,
     modelInputs(model),
@@ -81,6 +83,7 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
       method: method as RangeMethod,
       sensitivity: flags.sensitivity !== false,
       ...(run.threads === undefined ? {} : { threads: run.threads }),
+      observeHost: workerObserveHost,
       html: {
         generator: `zeropoint profile ${basename(modelPath)}`,
         createdAt: new Date().toISOString(),

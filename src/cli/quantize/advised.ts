@@ -16,6 +16,7 @@ import { loadHardware, loadMetric, openCounted } from '../profile/advice-inputs.
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
 import { writeAtomic } from '../io/write-atomic.js';
+import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */
 export function wantsAdvice(flags: QuantizeFlags): boolean {
@@ -75,6 +76,7 @@ export async function runAdvisedQuantize(
   if (trials !== undefined && !(Number.isInteger(trials) && trials >= 1))
     fail('bad-argument', `--trials takes a positive whole number; got "${flags.trials}"`);
   const run = runFromFlags(flags);
+  prestartObserveWorker();
   const data = await openCounted(
     flags.calib,
     modelInputs(model),
@@ -96,6 +98,7 @@ export async function runAdvisedQuantize(
       plan,
       method: method as RangeMethod,
       ...(run.threads === undefined ? {} : { threads: run.threads }),
+      observeHost: workerObserveHost,
       name: basename(modelPath),
       files: {
         input: modelPath,

@@ -45,6 +45,7 @@ import {
   verdictFromFlags,
   type VerdictFlags,
 } from './verdict.js';
+import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 
 /**
  * `--dynamic` / `--weights`: no calibration data; writes the output (the verdict's choice when
@@ -81,6 +82,7 @@ export async function runQuantize(
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(withHardwareStorage(flags));
   const cache = loadCache(flags.cache);
+  if (cache === undefined) prestartObserveWorker();
   const verdict = verdictFromFlags(flags);
   let first: Feeds | undefined;
   let result: QuantizeStaticResult;
@@ -104,6 +106,7 @@ export async function runQuantize(
       method,
       observerOptions,
       ...runFromFlags(flags),
+      observeHost: workerObserveHost,
       ...(data?.samples === undefined ? {} : { total: data.samples }),
       ...(cache === undefined ? {} : { cache }),
       files: {

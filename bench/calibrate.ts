@@ -1,4 +1,4 @@
-// `npm run bench -- calibrate [--samples N] [--rounds R]`: calibration wall time (default method,
+// `npm run bench -- calibrate [--samples=N] [--rounds=R]`: calibration wall time (default method,
 // percentile) on the PP-OCR recognizer and classifier against fp32 inference over the same
 // samples on one onnxruntime thread, interleaved in one process and printed as ratios; the
 // observers in this thread (serial) and in a worker (cli/calibrate-worker), whose statistics
@@ -23,9 +23,10 @@ import { createSession } from '../src/runtime/onnxruntime.js';
 import { printTable } from './harness.js';
 import { clsBench, recBench, type OcrBench } from './ocr/index.js';
 
+/** `--name=N` from the command line (bench/main.ts takes bare words for bench names). */
 function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
+  const arg = process.argv.find((a) => a.startsWith(`${name}=`));
+  return arg === undefined ? fallback : Number(arg.slice(name.length + 1));
 }
 
 /** An in-thread host that adds the time spent observing to `spent.ms`. */

@@ -45,7 +45,7 @@ describe('judgeStatic', () => {
 });
 
 describe('judgeWeights', () => {
-  it('adds the per-shape form as a candidate when the run did not fix the format', async () => {
+  it('adds the per-shape form and MatMulNBits throughout as candidates when the run did not fix the format', async () => {
     const b = new ModelBuilder();
     b.input('x', 'float32', [1, 64]);
     b.initializer('w', 'float32', [64, 128], wave(64 * 128, 0.37, 0.1));
@@ -54,7 +54,11 @@ describe('judgeWeights', () => {
     const { bytes } = runWeightsRecipe(fp32, { bits: 4 });
     const feeds = { x: { type: 'float32' as const, dims: [1, 64], data: wave(64, 0.2) } };
     const judged = await judgeWeights(fp32, bytes, { bits: 4 }, feeds, { runs: 5 });
-    expect(judged.verdict.candidates.map((c) => c.label)).toEqual(['int4', 'int4, form per shape']);
+    expect(judged.verdict.candidates.map((c) => c.label)).toEqual([
+      'int4',
+      'int4, form per shape',
+      'int4, MatMulNBits',
+    ]);
     expect(judged.shapes).toHaveLength(1);
     expect(judged.verdict.chosen).toBeDefined();
   });

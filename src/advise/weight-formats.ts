@@ -2,7 +2,8 @@
 // [K, N] weight of a model, a one-node model (x [rows, K] x W [K, N]) in float and in each
 // candidate form (MatMulNBits, blocked DequantizeLinear, and int8 weight-only), written by the
 // weight-only recipe itself and timed interleaved; the choice feeds WeightsOptions.choices. An
-// int4 form within 5 % of the fastest wins over int8 (half the bytes). Not the whole-model check.
+// int4 form within 5 % of the fastest wins over int8 (half the bytes), MatMulNBits first. Not the
+// whole-model check (quantize-verdict.ts times whole models).
 import { compareLatency, type LatencyOptions } from '../hardware/model-latency.js';
 import { ModelBuilder } from '../onnx/build.js';
 import { buildGraph, readModel } from '../onnx/index.js';
@@ -83,9 +84,12 @@ export async function chooseWeightFormats(
     const timed = await compareLatency([float, ...variants], feeds, measure);
     const timings = candidates.map((c, i) => ({ ...c, latency: timed.ratios[i + 1]! }));
     const fastest = Math.min(...timings.map((t) => t.latency));
+    // Within the slack, MatMulNBits first: blocked DequantizeLinear is fast only where
+    // onnxruntime fuses it at load, which a one-node model shows but a whole model may not.
+    const order = (t: FormatTiming) => (t.format === 'matmulnbits' ? 0 : 1);
     const int4 = timings
       .filter((t) => t.bits === 4 && t.latency <= fastest * (1 + INT4_SLACK))
-      .sort((a, b) => a.latency - b.latency)[0];
+      .sort((a, b) => order(a) - order(b) || a.latency - b.latency)[0];
     const best = int4 ?? timings.find((t) => t.latency === fastest)!;
     const chosen = { format: best.format, bits: best.bits };
     for (const w of weights) choices[w] = chosen;

@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'src/onnx/gen/', 'coverage/', 'out/', '.tmp/', 'assembly/'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'src/onnx/gen/',
+      'coverage/',
+      'out/',
+      '.tmp/',
+      'assembly/',
+      'docs/api/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -104,7 +104,7 @@ describe('one recipe on the PP-OCR classifier', () => {
     expect(found.chosen.int16.length + found.chosen.float.length).toBeGreaterThan(0);
     // Every kept trial improved on its base; the chosen one is the last kept.
     const kept = found.trials.filter((t) => t.kept);
-    expect(kept.at(-1)!.index).toBe(found.chosen.index);
+    expect(kept.at(-1).index).toBe(found.chosen.index);
     for (const t of kept.slice(1))
       expect(t.score).toBeGreaterThanOrEqual(found.trials[t.base - 1]!.score);
   });

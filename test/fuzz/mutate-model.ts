@@ -321,7 +321,7 @@ const EDITS: readonly Edit[] = [
         value: rng.pick(['{', '[]', '{"w":-1}', 'null', '{"w": 1e300}']),
       }),
     );
-    return `metadata ${m.metadataProps.at(-1)!.key} = ${m.metadataProps.at(-1)!.value}`;
+    return `metadata ${m.metadataProps.at(-1).key} = ${m.metadataProps.at(-1).value}`;
   },
 ];
 

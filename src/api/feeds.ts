@@ -91,10 +91,19 @@ export async function* toBatches(
   let batch = 0;
   checkAborted(signal);
   for await (const f of feeds) {
+    if (signal !== undefined) await nextTask();
     checkAborted(signal);
     yield toFeeds(f, batch++);
   }
   checkAborted(signal);
+}
+
+/**
+ * Waits for the event loop's next task: a batch whose feeds and runs resolve as microtasks would
+ * otherwise never let a worker's message handler see the abort (the studio's cancel button).
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Batches in `feeds` when it can tell (an array), else undefined. */

@@ -24,14 +24,15 @@ export async function run(): Promise<void> {
   // --only-weights: the weight-only part alone.
   for (const c of process.argv.includes('--only-weights') ? [] : CASES) {
     const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
-    const batches = readCalibrationData(c.calib, modelInputs(readModel(fp32)), {});
+    const inputs = modelInputs(readModel(fp32));
+    const batches = readCalibrationData(c.calib, inputs, {});
     const first = await runStaticRecipe(fp32, batches, { alsoCalibrate: weighedExcludes() });
     const cache = first.calibration;
     const before = await runStaticRecipe(fp32, undefined, { cache, padChannels: false });
     const data = new Float32Array(c.latencyShape.reduce((a, b) => a * b, 1)).map((_, i) =>
       Math.sin(i),
     );
-    const name = modelInputs(readModel(fp32))[0]!.name;
+    const name = inputs[0]!.name;
     const feeds = { [name]: { type: 'float32' as const, dims: c.latencyShape, data } };
     // What `zeropoint quantize` writes: the verdict's choice (balanced) among the variants.
     const judged = await judgeStatic(fp32, first, { alsoCalibrate: weighedExcludes() }, feeds, {

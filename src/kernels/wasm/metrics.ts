@@ -2,13 +2,7 @@
 // quantMetrics in the same element order and float64 arithmetic, so the figures are identical
 // bit for bit; core/metrics.ts stays the reference and the fallback (SIMD missing or disabled,
 // q not a typed storage array, zero points outside +-2^16).
-import {
-  layoutOf,
-  quantMetrics,
-  QTYPES,
-  type QParams,
-  type QuantMetrics,
-} from '../../core/index.js';
+import { quantMetrics, QTYPES, type QParams, type QuantMetrics } from '../../core/index.js';
 import { CHUNK, wasmKernels } from './instance.js';
 import { KINDS, walkOf } from './quantize.js';
 
@@ -25,7 +19,7 @@ export function quantMetricsFast(
   if (k === undefined || kind === undefined || walk === undefined || q.length !== x.length) {
     return quantMetrics(x, q, shape, params);
   }
-  const groups = layoutOf(shape, params.granularity).groups;
+  const groups = params.scale.length; // walkOf checked it is the layout's group count
   const size = kind >= 2 ? 2 : 1;
   const [sp, zpp, accp, minp, maxp, xp, qp] = k.reserve([
     groups * 4,

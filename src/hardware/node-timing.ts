@@ -73,17 +73,12 @@ export function nameNodes(bytes: Uint8Array): { bytes: Uint8Array; graph: GraphN
     used.add(name);
     node.name = name;
   }
-  const graph = model.graph!.node.map((n) => ({
-    name: n.name,
-    opType: n.opType,
-    input: [...n.input],
-    output: [...n.output],
-  }));
-  return { bytes: writeModel(model), graph };
+  return { bytes: writeModel(model), graph: graphNodes(model) };
 }
 
-function optimizedNodes(bytes: Uint8Array): GraphNode[] {
-  return readModel(bytes).graph!.node.map((n) => ({
+/** A model's nodes as GraphNodes, each named as nodeLabel names it. */
+function graphNodes(model: ReturnType<typeof readModel>): GraphNode[] {
+  return model.graph!.node.map((n) => ({
     name: nodeLabel(n),
     opType: n.opType,
     input: [...n.input],
@@ -175,7 +170,11 @@ export async function timeModelNodes(
         medianMs: median(seconds[i]!) * 1e3,
         wallSeconds: wall[i]!,
         profiledMs: median(runs),
-        nodes: attributeTimes(named[i]!.graph, optimizedNodes(profile.optimizedModel), times),
+        nodes: attributeTimes(
+          named[i]!.graph,
+          graphNodes(readModel(profile.optimizedModel)),
+          times,
+        ),
         graph: named[i]!.graph,
         overheadUs: overheadMs * 1e3,
       };

@@ -134,9 +134,13 @@ export function runWeightsRecipe(
   if (!BLOCK_SIZES.includes(blockSize)) {
     fail('bad-argument', `block size must be one of ${BLOCK_SIZES.join(', ')}, got ${blockSize}`);
   }
-  const scheme = options.scheme ?? WEIGHT_DEFAULTS.scheme(bits);
-  const clipSearch = options.clipSearch ?? WEIGHT_DEFAULTS.clipSearch(bits, scheme, blockSize);
-  const spec = { bits, scheme, blockSize, clipSearch };
+  // The block spec for `b` bits: the options given, else the measured defaults for b.
+  const specFor = (b: 4 | 8) => {
+    const scheme = options.scheme ?? WEIGHT_DEFAULTS.scheme(b);
+    const clipSearch = options.clipSearch ?? WEIGHT_DEFAULTS.clipSearch(b, scheme, blockSize);
+    return { bits: b, scheme, blockSize, clipSearch };
+  };
+  const spec = specFor(bits);
   const model = readModel(modelBytes);
   const from = defaultOpset(model);
   const notes: string[] = [];
@@ -160,17 +164,7 @@ export function runWeightsRecipe(
     groups.set(key, group);
   }
   const weights = [...groups.values()].flatMap(({ choice, targets: group }) => {
-    const scheme = options.scheme ?? WEIGHT_DEFAULTS.scheme(choice.bits);
-    const s =
-      choice.bits === bits
-        ? spec
-        : {
-            bits: choice.bits,
-            scheme,
-            blockSize,
-            clipSearch:
-              options.clipSearch ?? WEIGHT_DEFAULTS.clipSearch(choice.bits, scheme, blockSize),
-          };
+    const s = choice.bits === bits ? spec : specFor(choice.bits);
     return choice.format === 'matmulnbits'
       ? toMatMulNBits(graph, group, { ...s, accuracyLevel: accuracyLevel ?? 0 })
       : toBlockedDequantize(graph, group, s);

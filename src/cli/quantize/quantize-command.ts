@@ -32,14 +32,18 @@ import {
   type ModeOptions,
 } from './modes.js';
 import type { QuantizeReport } from '../../report/quantize-report.js';
-import { weighedExcludes, type Verdict, type VerdictOptions } from '../../advise/index.js';
+import {
+  judgeStatic,
+  weighedExcludes,
+  type Verdict,
+  type VerdictOptions,
+} from '../../advise/index.js';
 import type { Feeds } from '../../ptq/index.js';
 import {
   VERDICT_OPTIONS,
   checkMaxLatency,
   formatVerdict,
   modeVerdict,
-  staticVerdict,
   tapFirst,
   verdictFeeds,
   verdictFromFlags,
@@ -125,7 +129,7 @@ export async function runQuantize(
     const options = { ...plan, method, observerOptions };
     const quantized = { bytes: result.model, calibration: result.calibration };
     const feeds = verdictFeeds(model, first);
-    ({ bytes: written, verdict: judged } = await staticVerdict(
+    ({ bytes: written, verdict: judged } = await judgeStatic(
       bytes,
       quantized,
       options,

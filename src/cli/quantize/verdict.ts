@@ -4,7 +4,6 @@
 // judged per mode (advise/quantize-verdict.ts) and the line a person reads. Not the recipes.
 import {
   judgeOne,
-  judgeStatic,
   judgeWeights,
   PREFERENCES,
   type Preference,
@@ -13,7 +12,7 @@ import {
 } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
-import type { Batches, Feeds, StaticOptions, StaticResult } from '../../ptq/index.js';
+import type { Batches, Feeds } from '../../ptq/index.js';
 import { generatedFeeds, inputSpecs } from '../bench/inputs.js';
 import type { ModeOptions } from './modes.js';
 
@@ -81,18 +80,6 @@ export async function* tapFirst(batches: Batches, onFirst: (feeds: Feeds) => voi
 /** The timing inputs: `first` (a calibration batch) or generated ones for the model's inputs. */
 export function verdictFeeds(model: ModelProto, first: Feeds | undefined): Feeds {
   return first ?? generatedFeeds(inputSpecs(model), new Map());
-}
-
-/** Static: judges `result` and returns the bytes to write with the verdict. */
-export async function staticVerdict(
-  fp32: Uint8Array,
-  result: Pick<StaticResult, 'bytes' | 'calibration'>,
-  options: StaticOptions,
-  feeds: Feeds,
-  verdict: VerdictOptions,
-): Promise<{ bytes: Uint8Array; verdict: Verdict }> {
-  const judged = await judgeStatic(fp32, result, options, feeds, verdict);
-  return { bytes: judged.bytes, verdict: judged.verdict };
 }
 
 /** --dynamic / --weights: judges the mode's output and returns the bytes to write. */

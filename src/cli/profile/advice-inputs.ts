@@ -9,8 +9,12 @@ import type { CalibrationFeeds, HoldoutOptions } from '../../api/index.js';
 import type { HardwareInput, ScoreFunction } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import { parseHardwareProfile } from '../../hardware/index.js';
-import type { ModelInput } from '../../ptq/index.js';
+import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
+import { modelInputs, type CalibrationResult, type ModelInput } from '../../ptq/index.js';
+import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 import { openCalibrationData, type CalibrationDataOptions } from '../io/calib-data.js';
+import { loadCache } from '../io/read-inputs.js';
+import { imageFromFlags, runFromFlags, type QuantizeFlags } from '../quantize/flags.js';
 
 /** The profile in `path`, or undefined (the built-in default) when no path is given. */
 export function loadHardware(path: string | undefined): HardwareInput | undefined {
@@ -76,5 +80,59 @@ export async function openCounted(
     total: data.samples,
     ...(data.samples === undefined ? {} : { batches: Math.ceil(data.samples / batchSize) }),
     ...(held === undefined ? {} : { holdout: held }),
+  };
+}
+
+/** What `profile` and the advised `quantize` hand the library besides the model and the plan. */
+export interface AdviceInputs {
+  readonly feeds: CalibrationFeeds;
+  /** Samples in the data, when the reader knows (the progress bar's total). */
+  readonly total: number | undefined;
+  /** The statistics --cache held, or undefined when it named no file yet. */
+  readonly cache: CalibrationResult | undefined;
+  /** The API options these inputs set: batches, holdout, total, cache, hardware, threads, host. */
+  readonly options: {
+    readonly batches?: number;
+    readonly holdout?: number;
+    readonly total?: number;
+    readonly cache?: CalibrationResult;
+    readonly hardware?: HardwareInput;
+    readonly threads?: number;
+    readonly observeHost: typeof workerObserveHost;
+  };
+}
+
+/**
+ * Starts the observe worker, opens `calib` with the flags' image fields and batch size, and
+ * loads --cache and --hardware: the inputs `profile` and the advised `quantize` share.
+ */
+export async function openAdviceInputs(
+  calib: string,
+  model: ModelProto,
+  flags: QuantizeFlags & { readonly hardware?: string; readonly holdout?: string },
+): Promise<AdviceInputs> {
+  const run = runFromFlags(flags);
+  prestartObserveWorker();
+  const data = await openCounted(
+    calib,
+    modelInputs(model),
+    { ...run, image: imageFromFlags(flags) },
+    flags.holdout,
+  );
+  const cache = loadCache(flags.cache);
+  const hardware = loadHardware(flags.hardware);
+  return {
+    feeds: data.feeds,
+    total: data.total,
+    cache,
+    options: {
+      ...(data.batches === undefined ? {} : { batches: data.batches }),
+      ...(data.holdout === undefined ? {} : { holdout: data.holdout }),
+      ...(data.total === undefined ? {} : { total: data.total }),
+      ...(cache === undefined ? {} : { cache }),
+      ...(hardware === undefined ? {} : { hardware }),
+      ...(run.threads === undefined ? {} : { threads: run.threads }),
+      observeHost: workerObserveHost,
+    },
   };
 }

@@ -10,20 +10,13 @@ import { RANGE_METHODS, type ModelProfile, type RangeMethod } from '../../advise
 import { fail } from '../../core/errors.js';
 import { RANGE_GUARD_DB } from '../../observers/index.js';
 import type { PlanOptions } from '../../passes/index.js';
-import { modelInputs } from '../../ptq/index.js';
 import { profileJSON, summarize } from '../../report/index.js';
 import { table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
-import { loadHardware, openCounted } from './advice-inputs.js';
-import { loadCache, readModelFile } from '../io/read-inputs.js';
-import {
-  IMAGE_OPTIONS,
-  imageFromFlags,
-  runFromFlags,
-  type QuantizeFlags,
-} from '../quantize/flags.js';
+import { openAdviceInputs } from './advice-inputs.js';
+import { readModelFile } from '../io/read-inputs.js';
+import { IMAGE_OPTIONS, type QuantizeFlags } from '../quantize/flags.js';
 import { writeAtomic } from '../io/write-atomic.js';
-import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 
 /** Flags of `zeropoint profile`, as commander hands them over. */
 export interface ProfileFlags extends Omit<QuantizeFlags, 'output' | 'json'> {
@@ -53,37 +46,21 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
     );
   }
   const { bytes, model } = readModelFile(modelPath);
-  const quantizeLike = { output: '', ...flags, json: false };
-  const run = runFromFlags(quantizeLike);
-  prestartObserveWorker();
-  const data = await openCounted(
-    flags.calib,
-    modelInputs(model),
-    { ...run, image: imageFromFlags(quantizeLike) },
-    flags.holdout,
-  );
+  const data = await openAdviceInputs(flags.calib, model, { output: '', ...flags, json: false });
   const plan: PlanOptions = {
     weightGranularity: flags.perTensor === true ? 'per-tensor' : 'per-channel',
     ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
     ...(flags.include === undefined ? {} : { include: flags.include }),
   };
-  const cache = loadCache(flags.cache);
-  const hardware = loadHardware(flags.hardware);
   const bar = progressBar(data.total, 'calibrating');
   let result: Awaited<ReturnType<typeof profileModel>>;
   try {
     result = await profileModel(bytes, data.feeds, {
       name: basename(modelPath),
-      ...(data.batches === undefined ? {} : { batches: data.batches }),
-      ...(data.holdout === undefined ? {} : { holdout: data.holdout }),
-      ...(data.total === undefined ? {} : { total: data.total }),
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
+      ...data.options,
       plan,
       method: method as RangeMethod,
       sensitivity: flags.sensitivity !== false,
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      observeHost: workerObserveHost,
       html: {
         generator: `zeropoint profile ${basename(modelPath)}`,
         createdAt: new Date().toISOString(),
@@ -93,7 +70,7 @@ export async function runProfile(modelPath: string, flags: ProfileFlags): Promis
   } finally {
     bar.stop();
   }
-  if (flags.cache !== undefined && cache === undefined) {
+  if (flags.cache !== undefined && data.cache === undefined) {
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   }
   const report = flags.output ?? `${basename(modelPath).replace(/\.onnx$/i, '')}.profile.html`;

@@ -10,13 +10,11 @@ import {
 } from '../../advise/index.js';
 import { basename } from 'node:path';
 import { fail } from '../../core/errors.js';
-import { modelInputs } from '../../ptq/index.js';
 import { progressBar } from '../common/progress.js';
-import { loadHardware, loadMetric, openCounted } from '../profile/advice-inputs.js';
-import { loadCache, readModelFile } from '../io/read-inputs.js';
-import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
+import { loadHardware, loadMetric, openAdviceInputs } from '../profile/advice-inputs.js';
+import { readModelFile } from '../io/read-inputs.js';
+import { planFromFlags, type QuantizeFlags } from './flags.js';
 import { writeAtomic } from '../io/write-atomic.js';
-import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 
 /** True when the flags ask for the advisor: `--activations auto`, `--target` or `--target-metric`. */
 export function wantsAdvice(flags: QuantizeFlags): boolean {
@@ -75,30 +73,15 @@ export async function runAdvisedQuantize(
   const trials = flags.trials === undefined ? undefined : Number(flags.trials);
   if (trials !== undefined && !(Number.isInteger(trials) && trials >= 1))
     fail('bad-argument', `--trials takes a positive whole number; got "${flags.trials}"`);
-  const run = runFromFlags(flags);
-  prestartObserveWorker();
-  const data = await openCounted(
-    flags.calib,
-    modelInputs(model),
-    { ...run, image: imageFromFlags(flags) },
-    flags.holdout,
-  );
-  const cache = loadCache(flags.cache);
-  const hardware = loadHardware(flags.hardware);
+  const data = await openAdviceInputs(flags.calib, model, flags);
   const score = flags.targetMetric === undefined ? undefined : await loadMetric(flags.targetMetric);
   const bar = progressBar(data.total, 'calibrating', { quiet: flags.json === true });
   let result: Awaited<ReturnType<typeof quantizeAdvised>>;
   try {
     result = await quantizeAdvised(bytes, data.feeds, {
-      ...(data.batches === undefined ? {} : { batches: data.batches }),
-      ...(data.holdout === undefined ? {} : { holdout: data.holdout }),
-      ...(data.total === undefined ? {} : { total: data.total }),
-      ...(cache === undefined ? {} : { cache }),
-      ...(hardware === undefined ? {} : { hardware }),
+      ...data.options,
       plan,
       method: method as RangeMethod,
-      ...(run.threads === undefined ? {} : { threads: run.threads }),
-      observeHost: workerObserveHost,
       name: basename(modelPath),
       files: {
         input: modelPath,
@@ -117,7 +100,7 @@ export async function runAdvisedQuantize(
   } finally {
     bar.stop();
   }
-  if (flags.cache !== undefined && cache === undefined)
+  if (flags.cache !== undefined && data.cache === undefined)
     writeAtomic(flags.cache, JSON.stringify(result.calibration));
   writeAtomic(flags.output, result.model);
   return result.report;

@@ -149,6 +149,7 @@ function buildFloat(
   float: readonly string[],
 ): { built: BuiltModel; float: string[] } {
   let nodes = [...float];
+  let graph: ReturnType<typeof buildGraph> | undefined;
   for (;;) {
     try {
       return {
@@ -162,7 +163,7 @@ function buildFloat(
       if (tensor === undefined) throw error;
       // The nodes around the tensor (two steps either way: a folded Div or Relu sits between);
       // if none of them is being made float, the last one added goes.
-      const graph = buildGraph(readModel(input.prepared));
+      graph ??= buildGraph(readModel(input.prepared));
       const around = new Set<string>();
       let frontier = [tensor];
       for (let step = 0; step < 2; step++) {

@@ -4,7 +4,7 @@
 // the channel region (channel-region.ts) to convs that read them with zero weights, so the model
 // computes exactly what it did; a read by any other op gets a Slice back. Not a general padder.
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
-import { attr, makeNode, nodeLabel, setAttribute } from '../onnx/graph-node.js';
+import { attr, attrInt, makeNode, nodeLabel, setAttribute } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { tensorToProto } from '../onnx/tensor.js';
 import {
@@ -46,7 +46,7 @@ export function padDepthwiseChannels(graph: Graph, options: PadOptions = {}): Ch
   const done = new Set<NodeProto>();
   for (const node of [...graph.nodes]) {
     if (done.has(node) || !isDepthwise(graph, node) || !only(node)) continue;
-    const channels = Number(node.attribute.find((a) => a.name === 'group')?.i ?? 1);
+    const channels = attrInt(node, 'group', 1);
     if (channels % multiple === 0) continue;
     const padded = Math.ceil(channels / multiple) * multiple;
     const region = findChannelRegion(graph, node);

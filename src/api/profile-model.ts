@@ -3,7 +3,7 @@
 // candidates, a recommendation with its reason, measured errors and layer sensitivity), with the
 // calibration to reuse and, when asked, the HTML page. Wraps advise/'s runProfileRecipe.
 // Not reading files or writing them (cli/ and the studio do).
-import type { HardwareInput, RangeMethod } from '../advise/index.js';
+import type { HardwareInput, ProfileOptions, RangeMethod } from '../advise/index.js';
 import { runProfileRecipe } from '../advise/index.js';
 import type { PlanOptions } from '../passes/index.js';
 import type { CalibrationResult } from '../ptq/index.js';
@@ -54,15 +54,8 @@ export async function profileModel(
     model,
     name: options.name ?? 'model',
     ...data,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.hardware === undefined ? {} : { hardware: options.hardware }),
-    ...(options.plan === undefined ? {} : { plan: options.plan }),
-    ...(options.method === undefined ? {} : { method: options.method }),
+    ...recipeOptions(options),
     ...(options.sensitivity === undefined ? {} : { sensitivity: options.sensitivity }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
-    ...(options.total === undefined ? {} : { total: options.total }),
-    onProgress: advisorProgress(options),
   });
   checkAborted(options.signal);
   const { profile } = profiled;
@@ -73,11 +66,27 @@ export async function profileModel(
   };
 }
 
-/** The advisor's progress (stage named by a string) as the API's, checking the signal. */
-export function advisorProgress(
-  options: RunOptions,
-): (stage: string, done: number, total: number | undefined) => void {
+/**
+ * The profile recipe's options that profileModel and quantizeAdvised pass on as given (the
+ * absent ones left out), and the advisor's progress (stage named by a string) as the API's,
+ * checking the signal.
+ */
+export function recipeOptions(
+  options: ProfileModelOptions,
+): Pick<
+  ProfileOptions,
+  'cache' | 'hardware' | 'plan' | 'method' | 'threads' | 'observeHost' | 'total' | 'onProgress'
+> {
   const progress = anyStageProgress(options);
-  return (stage, done, total) =>
-    progress(stage === 'sensitivity' ? 'sensitivity' : 'calibrating', done, total);
+  return {
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.hardware === undefined ? {} : { hardware: options.hardware }),
+    ...(options.plan === undefined ? {} : { plan: options.plan }),
+    ...(options.method === undefined ? {} : { method: options.method }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
+    ...(options.total === undefined ? {} : { total: options.total }),
+    onProgress: (stage, done, total) =>
+      progress(stage === 'sensitivity' ? 'sensitivity' : 'calibrating', done, total),
+  };
 }

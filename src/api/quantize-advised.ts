@@ -14,7 +14,7 @@ import { fail } from '../core/index.js';
 import type { CalibrationResult } from '../ptq/index.js';
 import { quantizeReport, type QuantizeReport } from '../report/index.js';
 import type { CalibrationFeeds } from './feeds.js';
-import { advisorProgress, type ProfileModelOptions } from './profile-model.js';
+import { recipeOptions, type ProfileModelOptions } from './profile-model.js';
 import type { ReportFiles } from './quantize-static.js';
 import { checkAborted } from './run-options.js';
 import { splitFeeds } from './split-feeds.js';
@@ -66,14 +66,7 @@ export async function quantizeAdvised(
     model,
     name: options.name ?? files?.input ?? 'model',
     ...data,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.hardware === undefined ? {} : { hardware: options.hardware }),
-    ...(options.plan === undefined ? {} : { plan: options.plan }),
-    ...(options.method === undefined ? {} : { method: options.method }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(options.observeHost === undefined ? {} : { observeHost: options.observeHost }),
-    ...(options.total === undefined ? {} : { total: options.total }),
-    onProgress: advisorProgress(options),
+    ...recipeOptions(options),
     auto: options.auto ?? true,
     ...(target === undefined ? {} : { target }),
     ...(options.score === undefined ? {} : { score: options.score }),

@@ -39,10 +39,8 @@ export function stageProgress(
   options: RunOptions,
   stage: ProgressStage,
 ): (done: number, total: number | undefined) => void {
-  return (done, total) => {
-    checkAborted(options.signal);
-    options.onProgress?.(stage, done, total);
-  };
+  const progress = anyStageProgress(options);
+  return (done, total) => progress(stage, done, total);
 }
 
 /** The same progress callback for the recipes that name their own stage. */

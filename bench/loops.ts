@@ -21,6 +21,7 @@ import {
   quantizeFast,
   setWasmKernelsEnabled,
 } from '../src/kernels/index.js';
+import { median } from '../src/hardware/timing-stats.js';
 import { ModelBuilder } from '../src/onnx/build.js';
 import { attr } from '../src/onnx/index.js';
 import { HistogramObserver, MinMaxObserver } from '../src/observers/index.js';
@@ -82,9 +83,7 @@ async function timeRows(rows: readonly Row[], rounds: number): Promise<Map<Fn, n
       samples.get(f)!.push((performance.now() - t0) / 1e3);
     }
   }
-  const median = new Map<Fn, number>();
-  for (const [f, s] of samples) median.set(f, s.sort((a, b) => a - b)[Math.floor(s.length / 2)]!);
-  return median;
+  return new Map([...samples].map(([f, s]) => [f, median(s)]));
 }
 
 /** Runs f with the WebAssembly fast paths off (the TypeScript reference loops). */

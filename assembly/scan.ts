@@ -11,6 +11,32 @@ function addCounts(counters: usize, nan: i32, inf: i32): void {
   store<i32>(counters, load<i32>(counters, 4) + inf, 4);
 }
 
+/** The least of a f32x4's lanes. */
+function min4(v: v128): f32 {
+  return min(
+    min(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+    min(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
+  );
+}
+
+/** The greatest of a f32x4's lanes. */
+function max4(v: v128): f32 {
+  return max(
+    max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+    max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
+  );
+}
+
+/** The sum of an i32x4's lanes. */
+function sum4(v: v128): i32 {
+  return (
+    i32x4.extract_lane(v, 0) +
+    i32x4.extract_lane(v, 1) +
+    i32x4.extract_lane(v, 2) +
+    i32x4.extract_lane(v, 3)
+  );
+}
+
 /** Min/max of the finite values of n floats at xp into *minp, *maxp, checking every lane. */
 function scanChecked(xp: usize, n: u32, minp: usize, maxp: usize, counters: usize): void {
   const vmax = f32x4.splat(FMAX);
@@ -27,24 +53,10 @@ function scanChecked(xp: usize, n: u32, minp: usize, maxp: usize, counters: usiz
     finite = i32x4.sub(finite, fin);
     nan = i32x4.sub(nan, f32x4.ne(v, v));
   }
-  let a = min(
-    min(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)),
-    min(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)),
-  );
-  let b = max(
-    max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)),
-    max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)),
-  );
-  let f =
-    i32x4.extract_lane(finite, 0) +
-    i32x4.extract_lane(finite, 1) +
-    i32x4.extract_lane(finite, 2) +
-    i32x4.extract_lane(finite, 3);
-  let m =
-    i32x4.extract_lane(nan, 0) +
-    i32x4.extract_lane(nan, 1) +
-    i32x4.extract_lane(nan, 2) +
-    i32x4.extract_lane(nan, 3);
+  let a = min4(mn);
+  let b = max4(mx);
+  let f = sum4(finite);
+  let m = sum4(nan);
   for (; k < n; k++) {
     const v = load<f32>(xp + ((<usize>k) << 2));
     if (v != v) m++;
@@ -81,19 +93,9 @@ function scanRun(xp: usize, n: u32, minp: usize, maxp: usize, counters: usize): 
   }
   const mn = f32x4.pmin(a0, a1);
   const mx = f32x4.pmax(b0, b1);
-  let a = min(
-    min(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)),
-    min(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)),
-  );
-  let b = max(
-    max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)),
-    max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)),
-  );
-  let m =
-    i32x4.extract_lane(nan, 0) +
-    i32x4.extract_lane(nan, 1) +
-    i32x4.extract_lane(nan, 2) +
-    i32x4.extract_lane(nan, 3);
+  let a = min4(mn);
+  let b = max4(mx);
+  let m = sum4(nan);
   for (; k < n; k++) {
     const v = load<f32>(xp + ((<usize>k) << 2));
     if (v != v) m++;
@@ -127,16 +129,8 @@ function scanRow(xp: usize, n: u32, minp: usize, maxp: usize, counters: usize): 
     finite = i32x4.sub(finite, fin);
     nan = i32x4.sub(nan, f32x4.ne(v, v));
   }
-  let f =
-    i32x4.extract_lane(finite, 0) +
-    i32x4.extract_lane(finite, 1) +
-    i32x4.extract_lane(finite, 2) +
-    i32x4.extract_lane(finite, 3);
-  let m =
-    i32x4.extract_lane(nan, 0) +
-    i32x4.extract_lane(nan, 1) +
-    i32x4.extract_lane(nan, 2) +
-    i32x4.extract_lane(nan, 3);
+  let f = sum4(finite);
+  let m = sum4(nan);
   for (; k < n; k++) {
     const v = load<f32>(xp + ((<usize>k) << 2));
     if (v != v) m++;

@@ -10,6 +10,7 @@ import { isObserverKind, type ObserverKind } from '../../observers/index.js';
 import { defaultOpset, readModel } from '../../onnx/index.js';
 import type { PlanOptions } from '../../passes/index.js';
 import { modelInputs, type CalibrationResult } from '../../ptq/index.js';
+import { profileJSON } from '../../report/index.js';
 import { groupFacts, planWithChoices } from './choices.js';
 import type { GroupFacts, ModelFacts, SampleFiles, StudioOptions } from './protocol.js';
 import { calibrationSamples } from './samples-feeds.js';
@@ -94,9 +95,7 @@ export async function profileJob(
   });
   const profile = result.report.profile;
   kept = { id, profile, calibration: result.calibration };
-  const json = JSON.stringify(result.report, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? null : v,
-  );
+  const json = profileJSON(profile);
   return {
     html: result.html ?? '',
     json,

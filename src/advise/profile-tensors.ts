@@ -17,7 +17,12 @@ import {
 import { displayFromSnapshot, displayFromValues } from './display-histogram.js';
 import { storedCost, type HardwareProfile } from '../hardware/index.js';
 import type { TensorProfile } from './profile-types.js';
-import { recommendActivation, recommendWeight, type Recommendation } from './recommend.js';
+import {
+  recommendActivation,
+  recommendedCandidate,
+  recommendWeight,
+  type Recommendation,
+} from './recommend.js';
 import { statsOfHistogram, statsOfValues } from './tensor-stats.js';
 
 /** What profiling the tensors needs besides the plan. */
@@ -131,10 +136,7 @@ function fullRange(r: Recommendation, full: boolean): Recommendation {
 
 /** A recommendation whose method's range the range guard replaces, saying so with the numbers. */
 function guardedRange(r: Recommendation, candidates: readonly Candidate[]): Recommendation {
-  const qtype = r.scheme === 'symmetric' ? 'int8' : r.qtype;
-  const chosen = candidates.find(
-    (c) => c.scheme === r.scheme && c.qtype === qtype && c.method === r.method,
-  );
+  const chosen = recommendedCandidate(candidates, r);
   if (chosen === undefined || chosen.guarded === null) return r;
   const { range, sqnrDb } = chosen.guarded;
   return {

@@ -34,6 +34,19 @@ export interface Recommendation {
   readonly cost: number | null;
 }
 
+/**
+ * The candidate of `r`'s scheme and stored type under `method` (the recommendation's own by
+ * default); a symmetric recommendation's candidate is the int8 one, whatever it is stored as.
+ */
+export function recommendedCandidate(
+  candidates: readonly Candidate[],
+  r: Recommendation,
+  method: RangeMethod = r.method,
+): Candidate | undefined {
+  const qtype = r.scheme === 'symmetric' ? 'int8' : r.qtype;
+  return candidates.find((c) => c.scheme === r.scheme && c.qtype === qtype && c.method === method);
+}
+
 /** 6.02 dB (one bit of precision) is worth a kernel twice as fast: how cost weighs against SQNR. */
 export const DB_PER_DOUBLING = 6.02;
 

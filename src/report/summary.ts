@@ -5,9 +5,8 @@
 // html-report.ts and printed by the CLI. Not the per-tensor detail.
 import {
   RANGE_METHODS,
-  type Candidate,
+  recommendedCandidate,
   type ModelProfile,
-  type RangeMethod,
   type TensorProfile,
 } from '../advise/index.js';
 
@@ -108,7 +107,10 @@ export function summarize(profile: ModelProfile): ProfileSummary {
   const rangeGuard: Record<string, string[]> = {};
   for (const method of RANGE_METHODS.filter((m) => m !== 'minmax')) {
     rangeGuard[method] = activations
-      .filter((p) => (recommended(p, method)?.guarded ?? null) !== null)
+      .filter(
+        (p) =>
+          (recommendedCandidate(p.candidates, p.recommendation, method)?.guarded ?? null) !== null,
+      )
       .map((p) => p.id);
   }
   return {
@@ -123,13 +125,4 @@ export function summarize(profile: ModelProfile): ProfileSummary {
     perChannelGainDb: gains.length === 0 ? null : median(gains.filter(Number.isFinite)),
     rangeGuard,
   };
-}
-
-/** The candidate of `p` with its recommended scheme and type under `method`. */
-function recommended(p: TensorProfile, method: RangeMethod): Candidate | undefined {
-  const r = p.recommendation;
-  const qtype = r.scheme === 'symmetric' ? 'int8' : r.qtype;
-  return p.candidates.find(
-    (c) => c.scheme === r.scheme && c.qtype === qtype && c.method === method,
-  );
 }

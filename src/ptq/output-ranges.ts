@@ -109,8 +109,9 @@ export function staticRanges(
   for (const name of names) {
     if (!calibration.observers.has(name) || ranges.has(name)) continue;
     const own = options.methods?.[name] ?? method;
-    let full = methodTraits(own).clips && options.near.has(name);
-    if (methodTraits(own).clips && !full && options.rangeGuard !== false) {
+    const clips = methodTraits(own).clips;
+    let full = clips && options.near.has(name);
+    if (clips && !full && options.rangeGuard !== false) {
       const check = guardCheck(calibration, name, own, spec, options.reading);
       if (check?.replaced === true) {
         full = true;

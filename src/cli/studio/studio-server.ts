@@ -54,7 +54,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
     });
   }
   const host = options.host ?? '127.0.0.1';
-  const serve = sirv(root, { etag: true, setHeaders: withHeaders });
+  const serve = sirv(root, { etag: true });
   const server: Server = createServer((request, response) => {
     withHeaders(response);
     serve(request, response, () => {

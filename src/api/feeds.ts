@@ -44,7 +44,7 @@ function isRuntimeType(type: string): type is RuntimeType {
 }
 
 /** `t` as the runtime's tensor; fails naming the input and batch when type, data or dims disagree. */
-export function toRuntimeTensor(t: TensorLike, input: string, batch: number): RuntimeTensor {
+function toRuntimeTensor(t: TensorLike, input: string, batch: number): RuntimeTensor {
   const where = `input '${input}' of batch ${batch}`;
   const dims: unknown = typeof t === 'object' && t !== null ? t.dims : undefined;
   if (!Array.isArray(dims)) {

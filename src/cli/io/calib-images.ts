@@ -33,7 +33,7 @@ export function planImages(
 }
 
 /** Decodes `file` to raw 8-bit pixels, rotated upright; `bad-file` naming it if sharp cannot. */
-export async function decodeImageFile(file: string): Promise<DecodedImage> {
+async function decodeImageFile(file: string): Promise<DecodedImage> {
   try {
     const { data, info } = await sharp(file, { failOn: 'error' })
       .rotate()

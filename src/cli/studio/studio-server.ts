@@ -25,7 +25,7 @@ export interface StudioServerOptions {
 }
 
 /** dist/studio of this package: three folders above this module is the package root. */
-export function studioRoot(): string {
+function studioRoot(): string {
   return fileURLToPath(new URL('../../../dist/studio/', import.meta.url));
 }
 

@@ -48,7 +48,7 @@ export function inspectModel(bytes: ArrayBuffer): ModelFacts {
 }
 
 /** Plan options from the studio's fields, as the CLI's planFromFlags builds them. */
-export function basePlan(options: StudioOptions): PlanOptions {
+function basePlan(options: StudioOptions): PlanOptions {
   return {
     activations: options.activations,
     symmetricType: 'uint8',
@@ -154,6 +154,6 @@ export async function quantizeJob(
 }
 
 /** `name.onnx` -> `name.int8.onnx`. */
-export function outputName(name: string): string {
+function outputName(name: string): string {
   return name.replace(/(\.onnx)?$/i, '.int8.onnx');
 }

@@ -16,7 +16,7 @@ import { fail } from '../../core/errors.js';
 import type { SampleFiles } from './protocol.js';
 
 /** `file` decoded to 8-bit RGBA pixels, oriented as its EXIF says, alpha not premultiplied. */
-export async function decodeImage(file: File): Promise<DecodedImage> {
+async function decodeImage(file: File): Promise<DecodedImage> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, {

@@ -61,7 +61,7 @@ export function modelCard(
 }
 
 /** The image fields, named as the CLI's flags (--size, --mean, --std, --scale, --layout, --channels). */
-export const IMAGE_FIELDS: readonly {
+const IMAGE_FIELDS: readonly {
   name: string;
   label: string;
   hint: string;

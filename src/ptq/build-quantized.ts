@@ -60,8 +60,8 @@ export interface BuiltModel {
 /**
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
  * from `source` (logits and ranges the guard rejects keep their full range, see
- * output-ranges.ts) and bias-correction means
- * from its calibration; pads quantized depthwise convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
+ * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
+ * convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
  */
 export function buildQuantized(
   prepared: Uint8Array,
@@ -82,7 +82,7 @@ export function buildQuantized(
     near: nearOutputs(graph, plan),
     tensors: plan.calibrate,
   });
-  const insert = insertQdq(graph, plan, ranges, source.calibration.channelMeans());
+  const insert = insertQdq(graph, plan, ranges, calibration.channelMeans());
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
   return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads };

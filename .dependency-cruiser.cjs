@@ -10,6 +10,7 @@ const LAYERS = [
   'ptq',
   'readers',
   'hardware',
+  'qat',
   'advise',
   'report',
   'api',

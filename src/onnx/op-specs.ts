@@ -262,6 +262,13 @@ export const OP_SPECS: ReadonlyMap<string, OpSpec> = new Map<string, OpSpec>([
   ['TopK', { activations: [], outputType: (_, inputs, i) => (i === 1 ? T.INT64 : inputs[0]) }],
   ['QuantizeLinear', { activations: [], outputType: (_, inputs) => inputs[2] ?? T.UINT8 }],
   ['DequantizeLinear', { activations: [], outputType: (_, inputs) => inputs[1] ?? T.FLOAT }],
+  // DynamicQuantizeLinear-11: y uint8, y_scale float, y_zero_point uint8; the integer ops: int32.
+  [
+    'DynamicQuantizeLinear',
+    { activations: [], outputType: (_, __, i) => (i === 1 ? T.FLOAT : T.UINT8) },
+  ],
+  ['MatMulInteger', { activations: [], outputType: returns(T.INT32) }],
+  ['ConvInteger', { activations: [], outputType: returns(T.INT32) }],
   ...['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor'].map(
     (op): [string, OpSpec] => [op, compare],
   ),

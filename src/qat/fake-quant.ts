@@ -1,0 +1,146 @@
+// Fake quantization for training: the forward pass is exactly core's quantize-then-dequantize
+// (float32 division, clamp, round half to even, the qtype's saturation range), the backward pass
+// gives the clipped straight-through estimator for x, LSQ's scale gradient and LSQ+'s zero-point
+// gradient (zero-point form, as PyTorch's learnable fake-quant). Not the graph op wrapper
+// (fake-quant-op.ts) and not the choice of initial scales (the PTQ recipe's).
+import { fail, forEachRun, layoutOf, ROUNDING_MAGIC, type Granularity } from '../core/index.js';
+
+const MAGIC = ROUNDING_MAGIC;
+
+/** How one fake-quant node quantizes: the saturation range, granularity, what is learned. */
+export interface FakeQuantSpec {
+  /** The qtype's saturation range (the stored integers' type, not a narrowed grid). */
+  readonly qmin: number;
+  readonly qmax: number;
+  readonly granularity: Granularity;
+  /** When true the zero point is a learned float, rounded half to even in the forward pass. */
+  readonly learnZeroPoint: boolean;
+  /**
+   * LSQ's gradient scale g multiplying the scale and zero-point gradients; default
+   * lsqGradScale(x.length, qmax), PyTorch's `grad_factor` as its _LearnableFakeQuantize sets it.
+   */
+  readonly gradScale?: number;
+}
+
+/** LSQ's 1/sqrt(N * qmax), N the element count of the whole tensor (PyTorch's definition). */
+export function lsqGradScale(count: number, qmax: number): number {
+  return qmax > 0 && count > 0 ? 1 / Math.sqrt(count * qmax) : 1;
+}
+
+/** A learned float zero point as the forward pass uses it: rounded half to even, clamped. */
+export function roundZeroPoint(zeroPoint: number, qmin: number, qmax: number): number {
+  const r = zeroPoint + MAGIC - MAGIC;
+  return r < qmin ? qmin : r > qmax ? qmax : r;
+}
+
+function checkParams(n: number, shape: readonly number[], spec: FakeQuantSpec, groups: number) {
+  const layout = layoutOf(shape, spec.granularity);
+  if (layout.outer * layout.length * layout.inner !== n) {
+    fail('bad-shape', `fake-quant input has ${n} values but shape [${shape.join(', ')}]`);
+  }
+  if (layout.groups !== groups) {
+    fail('bad-shape', `fake-quant expects ${layout.groups} scales, got ${groups}`);
+  }
+  return layout;
+}
+
+/** The integer zero points of `zeroPoint` (f32 [groups]) for this spec. */
+function zeroPoints(zeroPoint: Float32Array, spec: FakeQuantSpec): Float64Array {
+  return Float64Array.from(zeroPoint, (z) => roundZeroPoint(z, spec.qmin, spec.qmax));
+}
+
+/**
+ * x: f32 [shape], scale f32 [groups], zeroPoint f32 [groups] -> y f32 [shape], where
+ * y = (saturate(round_half_even(x / scale) + zp) - zp) * scale, exactly core's fakeQuantize.
+ */
+export function fakeQuantForward(
+  x: Float32Array,
+  shape: readonly number[],
+  spec: FakeQuantSpec,
+  scale: Float32Array,
+  zeroPoint: Float32Array,
+  into?: Float32Array,
+): Float32Array {
+  const layout = checkParams(x.length, shape, spec, scale.length);
+  const zp = zeroPoints(zeroPoint, spec);
+  const y = into ?? new Float32Array(x.length);
+  forEachRun(layout, spec.granularity, (start, count, group, step) => {
+    let g = group;
+    for (let i = start; i < start + count; i++, g += step) {
+      const s = scale[g]!;
+      const z = zp[g]!;
+      const lo = spec.qmin - z;
+      const hi = spec.qmax - z;
+      let v = Math.fround(x[i]! / s);
+      if (v > hi) v = hi;
+      else if (v < lo) v = lo;
+      else if (v !== v) v = 0;
+      // + 0 turns -0 into +0, as the integer round trip does.
+      y[i] = (v + MAGIC - MAGIC) * s + 0;
+    }
+  });
+  return y;
+}
+
+/** Gradients of a fake-quant node; each present only when asked for. */
+export interface FakeQuantGrads {
+  readonly x?: Float32Array;
+  readonly scale?: Float32Array;
+  readonly zeroPoint?: Float32Array;
+}
+
+/**
+ * Given dL/dy, the gradients (q = round(x / s) + zp before clamping, g = the gradient scale):
+ * - x: dy where qmin <= q <= qmax, else 0 (clipped STE; NaN x gets 0);
+ * - scale: g * dy * (y - x) / s inside, g * dy * (qmin - zp or qmax - zp) outside (LSQ);
+ * - zeroPoint: 0 inside, -g * dy * s outside (LSQ+ in zero-point form; round's STE cancels
+ *   the -zp of the dequantization inside). Sums over each group, in float64.
+ */
+export function fakeQuantBackward(
+  x: Float32Array,
+  shape: readonly number[],
+  spec: FakeQuantSpec,
+  scale: Float32Array,
+  zeroPoint: Float32Array,
+  dy: Float32Array,
+  needs: { readonly x: boolean; readonly scale: boolean; readonly zeroPoint: boolean },
+): FakeQuantGrads {
+  const layout = checkParams(x.length, shape, spec, scale.length);
+  if (dy.length !== x.length) {
+    fail('bad-shape', `fake-quant gradient has ${dy.length} values, expected ${x.length}`);
+  }
+  const zp = zeroPoints(zeroPoint, spec);
+  const g = spec.gradScale ?? lsqGradScale(x.length, spec.qmax);
+  const dx = needs.x ? new Float32Array(x.length) : undefined;
+  const ds = needs.scale ? new Float64Array(scale.length) : undefined;
+  const dz = needs.zeroPoint ? new Float64Array(scale.length) : undefined;
+  const { qmin, qmax } = spec;
+  forEachRun(layout, spec.granularity, (start, count, group, step) => {
+    let k = group;
+    for (let i = start; i < start + count; i++, k += step) {
+      const xi = x[i]!;
+      if (xi !== xi) continue;
+      const s = scale[k]!;
+      const z = zp[k]!;
+      const d = dy[i]!;
+      const v = Math.fround(xi / s);
+      // Beyond 2^51 the rounding trick does not apply, but such a value is outside any range.
+      const q = Math.abs(v) < 2 ** 51 ? v + MAGIC - MAGIC + z : v;
+      if (q >= qmin && q <= qmax) {
+        if (dx !== undefined) dx[i] = d;
+        if (ds !== undefined) ds[k] += d * ((Math.fround((q - z) * s) - xi) / s);
+      } else {
+        if (ds !== undefined) ds[k] += d * ((q < qmin ? qmin : qmax) - z);
+        if (dz !== undefined) dz[k] -= d * s;
+      }
+    }
+  });
+  const scaled = (sum: Float64Array) => Float32Array.from(sum, (v) => v * g);
+  return {
+    ...(dx === undefined ? {} : { x: dx }),
+    ...(ds === undefined ? {} : { scale: scaled(ds) }),
+    ...(dz === undefined
+      ? {}
+      : { zeroPoint: spec.learnZeroPoint ? scaled(dz) : new Float32Array(dz.length) }),
+  };
+}

@@ -128,10 +128,10 @@ export function fakeQuantBackward(
       const q = Math.abs(v) < 2 ** 51 ? v + MAGIC - MAGIC + z : v;
       if (q >= qmin && q <= qmax) {
         if (dx !== undefined) dx[i] = d;
-        if (ds !== undefined) ds[k] += d * ((Math.fround((q - z) * s) - xi) / s);
+        if (ds !== undefined) ds[k] = ds[k]! + d * ((Math.fround((q - z) * s) - xi) / s);
       } else {
-        if (ds !== undefined) ds[k] += d * ((q < qmin ? qmin : qmax) - z);
-        if (dz !== undefined) dz[k] -= d * s;
+        if (ds !== undefined) ds[k] = ds[k]! + d * ((q < qmin ? qmin : qmax) - z);
+        if (dz !== undefined) dz[k] = dz[k]! - d * s;
       }
     }
   });

@@ -4,7 +4,12 @@
 // Not the readers' file checks (cli/calib-*.ts name the file as well).
 import { fail } from '../core/index.js';
 import type { Feeds } from './batches.js';
-import { checkFinite, checkInputShape, checkInputType, type ModelInput } from './model-inputs.js';
+import {
+  checkFiniteTensor,
+  checkInputShape,
+  checkInputType,
+  type ModelInput,
+} from './model-inputs.js';
 
 /** Fails with `bad-calibration-data` unless `feeds` fits `inputs`; `firstSample` numbers it. */
 export function checkFeeds(feeds: Feeds, inputs: readonly ModelInput[], firstSample: number): void {
@@ -39,8 +44,6 @@ export function checkFeeds(feeds: Feeds, inputs: readonly ModelInput[], firstSam
         { input: input.name, ...source },
       );
     }
-    if (tensor.type === 'float32') {
-      checkFinite(input.name, tensor.data as Float32Array, tensor.dims, { firstSample });
-    }
+    checkFiniteTensor(input.name, tensor, { firstSample });
   }
 }

@@ -2,10 +2,11 @@
 // is not an initializer, and the checks a batch must pass against them (static dims must match,
 // dynamic dims take any size). Readers and calibrate share these, so errors read the same.
 // Not shape inference: only the graph inputs' declared ValueInfo is read.
-import { fail, type ErrorContext } from '../core/index.js';
+import { fail, float16ToNumber, type ErrorContext } from '../core/index.js';
 import { dtypeFromOnnx, type DType } from '../onnx/dtypes.js';
 import type { ModelProto, ValueInfoProto } from '../onnx/gen/onnx_pb.js';
 import { buildGraph } from '../onnx/graph.js';
+import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 
 /** A graph input a caller must feed. */
 export interface ModelInput {
@@ -117,4 +118,20 @@ export function checkFinite(
       { input, sample, ...(source.file === undefined ? {} : { file: source.file }) },
     );
   }
+}
+
+/**
+ * checkFinite for a tensor of any type: float32 values, float16 bit patterns (exponent all
+ * ones: infinity or NaN); integer and bool tensors are finite by construction.
+ */
+export function checkFiniteTensor(
+  input: string,
+  t: RuntimeTensor,
+  source: FeedSource & { readonly firstSample?: number } = {},
+): void {
+  if (t.type === 'float32') checkFinite(input, t.data as Float32Array, t.dims, source);
+  if (t.type !== 'float16') return;
+  const bits = t.data as Uint16Array;
+  if (bits.every((h) => (h & 0x7c00) !== 0x7c00)) return;
+  checkFinite(input, Float32Array.from(bits, float16ToNumber), t.dims, source);
 }

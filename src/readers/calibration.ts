@@ -1,10 +1,12 @@
 // Calibration data held in memory, as a page or a caller with bytes has it: .npy files (name and
-// bytes), one .npz archive, or images to decode, each checked against the model's inputs before
-// the first batch and returned with its sample count. The CLI's folder and file handling
+// bytes), one .npz archive, JSON / JSONL text, or images to decode, each checked against the
+// model's inputs (any element type they declare) before the first batch and returned with its
+// sample count. The CLI's folder and file handling
 // (cli/io/calib-data.ts) ends in the same checks. Not reading files or decoding images.
 import { fail } from '../core/errors.js';
-import { rebatch, type Feeds } from '../ptq/batches.js';
+import { rebatch, samplesOf, type Feeds } from '../ptq/batches.js';
 import type { ModelInput } from '../ptq/model-inputs.js';
+import { parseJsonSamples } from './json-samples.js';
 import { imageBatches, planImageInput, type ImageOptions, type ImageSource } from './image.js';
 import {
   checkNpyHeader,
@@ -17,7 +19,7 @@ import { npzBatches, planNpz } from './npz.js';
 
 /** Checked calibration samples and their batches. */
 export interface CalibrationSamples {
-  readonly kind: 'npy' | 'npz' | 'images';
+  readonly kind: 'npy' | 'npz' | 'json' | 'images';
   /** Samples in all (for progress and ETA). */
   readonly samples: number;
   readonly batches: AsyncIterable<Feeds>;
@@ -102,6 +104,28 @@ export function readNpzCalibration(
   const plan = planNpz(bytes, file, inputs, batchSize);
   if (plan.samples === 0) noSamples(file, 'its arrays hold 0 samples');
   return { kind: 'npz', samples: plan.samples, batches: lazily(npzBatches(plan, batchSize)) };
+}
+
+/** A named file's text. */
+export interface NamedText {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * The samples of JSON / JSONL `files` (parseJsonSamples, in the order given), all parsed and
+ * checked now, regrouped into batches of `batchSize` samples where their shapes agree.
+ */
+export function readJsonCalibration(
+  files: readonly NamedText[],
+  inputs: readonly ModelInput[],
+  batchSize = defaultBatchSize(inputs),
+): CalibrationSamples {
+  checkBatchSize(batchSize);
+  const samples = files.flatMap((f) => parseJsonSamples(f.text, f.name, inputs));
+  const count = samples.reduce((n, feeds) => n + samplesOf(feeds), 0);
+  if (count === 0) noSamples(files.map((f) => f.name).join(', ') || 'no files', 'no samples');
+  return { kind: 'json', samples: count, batches: rebatch(samples, batchSize) };
 }
 
 /** `images`, decoded batch by batch and preprocessed for the model's one image input. */

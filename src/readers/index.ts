@@ -1,9 +1,17 @@
-// The readers' public surface: calibration data as bytes or decoded pixels in, checked batches
-// of float32 feeds out, shared by the CLI (which reads the files) and the studio (which gets
-// them from the page). Not file or DOM access: no Node built-in and no browser API here.
-export { parseNpy, serializeNpy, type NpyArray } from './npy.js';
+// The readers' public surface: calibration data as bytes, text or decoded pixels in, checked
+// batches of feeds of the inputs' types out, shared by the CLI (which reads the files) and the
+// studio (which gets them from the page). Not file or DOM access: no Node built-in and no browser API here.
+export {
+  parseNpy,
+  parseNpyTensor,
+  serializeNpy,
+  serializeNpyTensor,
+  type NpyArray,
+  type NpyTensor,
+} from './npy.js';
 export {
   checkNpyHeader,
+  feedType,
   npyFeeds,
   npySamples,
   pairNpyFiles,
@@ -23,11 +31,15 @@ export {
   type ImageOptions,
   type ImageSource,
 } from './image.js';
+export { parseJsonSamples } from './json-samples.js';
+export { NPY_DTYPES, typeOfDescr } from './npy-dtypes.js';
 export {
   readNpyCalibration,
   readNpzCalibration,
+  readJsonCalibration,
   readImageCalibration,
   defaultBatchSize,
   type CalibrationSamples,
   type NamedBytes,
+  type NamedText,
 } from './calibration.js';

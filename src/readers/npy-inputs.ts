@@ -1,16 +1,13 @@
-// .npy arrays matched to a model's inputs, from names and bytes only: a header's dtype and shape
-// checked against an input, files paired with inputs (`INPUTNAME.*.npy` for several inputs,
-// any name for one), and one batch parsed and checked for NaN and infinity. Not reading files
-// (cli/io/calib-npy.ts opens them) and not .npz archives (npz.ts).
+// .npy arrays matched to a model's inputs, from names and bytes only: a header's dtype (any type
+// in npy-dtypes.ts, as the input declares it) and shape checked against an input, files paired
+// with inputs (`INPUTNAME.*.npy` for several inputs, any name for one), and one batch parsed and
+// checked for NaN and infinity. Not reading files (cli/io/calib-npy.ts) nor .npz (npz.ts).
 import { fail } from '../core/errors.js';
 import type { Feeds } from '../ptq/batches.js';
-import {
-  checkFinite,
-  checkInputShape,
-  checkInputType,
-  type ModelInput,
-} from '../ptq/model-inputs.js';
-import { npyHeaderSpan, parseNpy, parseNpyHeaderText } from './npy.js';
+import { checkFiniteTensor, checkInputShape, type ModelInput } from '../ptq/model-inputs.js';
+import type { RuntimeType } from '../runtime/onnxruntime.js';
+import { NPY_DTYPES, typeOfDescr } from './npy-dtypes.js';
+import { conversionAdvice, npyHeaderSpan, parseNpyHeaderText, parseNpyTensor } from './npy.js';
 
 /** What a .npy header says about the array after it. */
 export interface NpyHeader {
@@ -42,9 +39,24 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   return { descr, shape, dataOffset: dataStart };
 }
 
+/** The element type calibration data for `input` must have: as declared, float32 if not. */
+export function feedType(input: ModelInput, file?: string): RuntimeType {
+  const declared = input.dtype ?? 'float32';
+  if (!Object.hasOwn(NPY_DTYPES, declared)) {
+    fail(
+      'bad-calibration-data',
+      `input '${input.name}' is ${declared}, which zeropoint cannot feed ` +
+        `(it feeds ${Object.keys(NPY_DTYPES).join(', ')})`,
+      { input: input.name, ...(file === undefined ? {} : { file }) },
+    );
+  }
+  return declared as RuntimeType;
+}
+
 /**
- * Fails with `bad-calibration-data` unless the header suits `input`: float32, and `dims` (the
- * header's shape unless given, e.g. one batch of it) fitting the input's shape.
+ * Fails with `bad-calibration-data` unless the header suits `input`: the element type it
+ * declares (float32 when it declares none), and `dims` (the header's shape unless given, e.g.
+ * one batch of it) fitting the input's shape.
  */
 export function checkNpyHeader(
   input: ModelInput,
@@ -52,15 +64,15 @@ export function checkNpyHeader(
   file: string,
   dims: readonly number[] = header.shape,
 ): void {
-  if (!['<f4', '=f4', '|f4'].includes(header.descr)) {
+  const expected = feedType(input, file);
+  if (typeOfDescr(header.descr) !== expected) {
     fail(
       'bad-calibration-data',
-      `${file} holds dtype '${header.descr}' for input '${input.name}', but zeropoint reads ` +
-        `float32 ('<f4'); convert it with numpy: array.astype(np.float32)`,
+      `input '${input.name}' expects ${expected} ('${NPY_DTYPES[expected].descr}'), but ${file} ` +
+        `holds dtype '${header.descr}'; ${conversionAdvice(expected)}`,
       { input: input.name, file },
     );
   }
-  checkInputType(input, 'float32', { file });
   checkInputShape(input, dims, { file });
 }
 
@@ -103,10 +115,13 @@ export function pairNpyFiles(
   const counts = inputs.map((i) => byInput.get(i.name)!.length);
   for (const [k, input] of inputs.entries()) {
     if (counts[k] !== counts[0]) {
+      const first = files[0]!;
+      const dir = first.slice(0, first.length - baseName(first).length) || 'the files given';
       fail(
         'bad-calibration-data',
-        `input '${input.name}' has ${counts[k]} .npy files but '${inputs[0]!.name}' has ${counts[0]}`,
-        { input: input.name },
+        `input '${input.name}' has ${counts[k]} .npy files named ${input.name}.*.npy in ${dir} ` +
+          `but '${inputs[0]!.name}' has ${counts[0]}; each sample needs one file per input`,
+        { input: input.name, file: first },
       );
     }
   }
@@ -127,9 +142,10 @@ export function npyFeeds(
 ): Feeds {
   const feeds: Record<string, Feeds[string]> = {};
   for (const [input, { file, bytes }] of arrays) {
-    const array = parseNpy(bytes, file);
-    checkFinite(input, array.data, array.shape, { file });
-    feeds[input] = { type: 'float32', dims: array.shape, data: array.data };
+    const array = parseNpyTensor(bytes, file);
+    const tensor = { type: array.type, dims: array.shape, data: array.data };
+    checkFiniteTensor(input, tensor, { file });
+    feeds[input] = tensor;
   }
   return feeds;
 }

@@ -1,8 +1,11 @@
-// NumPy .npy files (format versions 1.0-3.0) as bytes: parse a float32 array, write one.
-// Not file I/O (callers read and write the bytes) and not other dtypes: zeropoint
-// quantizes float32, and says so when handed anything else.
+// NumPy .npy files (format versions 1.0-3.0) as bytes: parse an array of any element type a model
+// input can declare (npy-dtypes.ts), or a float32 one for callers that need float32, and write
+// one. Not file I/O (callers read and write the bytes) and not checking an array against a
+// model's input (npy-inputs.ts).
 import { fail } from '../core/errors.js';
 import { sizeOf } from '../core/granularity.js';
+import type { RuntimeType } from '../runtime/onnxruntime.js';
+import { NPY_DTYPES, typeOfDescr, viewValues, type TensorData } from './npy-dtypes.js';
 
 /** A float32 array read from a .npy file. */
 export interface NpyArray {
@@ -66,8 +69,33 @@ export function parseNpyHeaderText(
   };
 }
 
-/** Parses .npy bytes holding a little-endian float32 C-order array; `file` names it in errors. */
-export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
+/** The dtypes zeropoint reads, for messages. */
+const READ = Object.values(NPY_DTYPES)
+  .map((d) => d.descr)
+  .join(' ');
+
+/** The advice that converts an array to `type`. */
+export function conversionAdvice(type: RuntimeType): string {
+  return `convert it with numpy: array.astype(np.${NPY_DTYPES[type].numpy})`;
+}
+
+/** An array of any element type read from a .npy file. */
+export interface NpyTensor {
+  readonly type: RuntimeType;
+  readonly shape: number[];
+  readonly data: TensorData;
+}
+
+/**
+ * Parses .npy bytes holding a little-endian C-order array of a type in NPY_DTYPES; `file` names
+ * it in errors. With `expected`, another dtype fails with the numpy call that converts it.
+ * Values are a view of `bytes` when aligned.
+ */
+export function parseNpyTensor(
+  bytes: Uint8Array,
+  file = '<npy>',
+  expected?: RuntimeType,
+): NpyTensor {
   const { headerStart, dataStart } = npyHeaderSpan(bytes, file);
   if (dataStart > bytes.length) badNpy(file, 'truncated header');
   const header = new TextDecoder().decode(bytes.subarray(headerStart, dataStart));
@@ -75,35 +103,49 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
   if (descr === undefined || fortran === undefined || shape === undefined) {
     badNpy(file, 'header lacks descr, fortran_order or shape');
   }
-  if (descr !== '<f4' && descr !== '=f4' && descr !== '|f4') {
+  const type = typeOfDescr(descr);
+  if (expected !== undefined && type !== expected) {
     fail(
       'bad-file',
-      `${file} holds dtype '${descr}', but zeropoint reads float32 ('<f4'); convert it with ` +
-        `numpy: np.save(path, array.astype(np.float32))`,
-      { file },
+      `${file} holds dtype '${descr}' where ${expected} is read; ${conversionAdvice(expected)}`,
+      {
+        file,
+      },
     );
+  }
+  if (type === undefined) {
+    fail('bad-file', `${file} holds dtype '${descr}', which zeropoint does not read (${READ})`, {
+      file,
+    });
   }
   if (fortran === 'True') badNpy(file, 'Fortran-order arrays are not supported; save with C order');
   const count = sizeOf(shape);
-  if (bytes.length - dataStart < count * 4) {
-    badNpy(file, `truncated data: shape (${shape.join(', ')}) needs ${count * 4} bytes`);
+  const size = NPY_DTYPES[type].bytes;
+  if (bytes.length - dataStart < count * size) {
+    badNpy(file, `truncated data: shape (${shape.join(', ')}) needs ${count * size} bytes`);
   }
-  const start = bytes.byteOffset + dataStart;
-  // Misaligned values are copied; not with slice(), which on a Node Buffer is another view.
-  const data =
-    start % 4 === 0
-      ? new Float32Array(bytes.buffer, start, count)
-      : new Float32Array(new Uint8Array(bytes.subarray(dataStart, dataStart + count * 4)).buffer);
-  return { shape, data };
+  return { type, shape, data: viewValues(bytes, dataStart, count, type) };
+}
+
+/** Parses .npy bytes holding a float32 array (as parseNpyTensor); another dtype is `bad-file`. */
+export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
+  const { shape, data } = parseNpyTensor(bytes, file, 'float32');
+  return { shape, data: data as Float32Array };
 }
 
 /** Serialises a float32 C-order array as .npy version 1.0 bytes. */
 export function serializeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+  return serializeNpyTensor({ type: 'float32', shape: [...shape], data });
+}
+
+/** Serialises a C-order array of any NPY_DTYPES type as .npy version 1.0 bytes. */
+export function serializeNpyTensor(tensor: NpyTensor): Uint8Array {
+  const { type, shape, data } = tensor;
   if (sizeOf(shape) !== data.length) {
     fail('bad-shape', `${data.length} values do not fill shape [${shape.join(', ')}]`);
   }
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  let header = `{'descr': '${NPY_DTYPES[type].descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
   const out = new Uint8Array(10 + header.length + data.byteLength);

@@ -1,13 +1,16 @@
 // Calibration data from a NumPy .npz archive (np.savez or np.savez_compressed) held in memory:
-// one array per model input, named after it (a one-input model takes a lone array of any name),
-// samples along the leading axis, split into batches of the batch size. Each matched member is
-// decompressed once (zip.ts, fflate) and batches are views of it. Not .npy folders
-// (npy-inputs.ts) and not reading the file (cli/io/calib-data.ts; the studio hands over bytes).
+// one array per model input, named after it (a one-input model takes a lone array of any name)
+// and of the type it declares (int64 token ids too), samples along the leading axis, split into
+// batches of the batch size. Each matched member is decompressed once (zip.ts, fflate) and
+// batches are views of it. Not .npy folders (npy-inputs.ts) and not reading the file
+// (cli/io/calib-data.ts; the studio hands over bytes).
 import { fail } from '../core/errors.js';
 import { sizeOf } from '../core/granularity.js';
 import type { Feeds } from '../ptq/batches.js';
-import { checkFinite, type ModelInput } from '../ptq/model-inputs.js';
-import { checkNpyHeader, parseNpyHeader, type NpyHeader } from './npy-inputs.js';
+import { checkFiniteTensor, type ModelInput } from '../ptq/model-inputs.js';
+import type { RuntimeType } from '../runtime/onnxruntime.js';
+import { NPY_DTYPES, viewValues, type TensorData } from './npy-dtypes.js';
+import { checkNpyHeader, feedType, parseNpyHeader, type NpyHeader } from './npy-inputs.js';
 import { zipMemberBytes, zipMembers, type ZipMember } from './zip.js';
 
 /** One input's array in the archive, decompressed. */
@@ -16,8 +19,10 @@ export interface NpzArray {
   /** `archive:member`, for errors. */
   readonly what: string;
   readonly header: NpyHeader;
-  /** The array's float32 values, all samples. */
-  readonly values: Float32Array;
+  /** The input's element type, which the array holds. */
+  readonly type: RuntimeType;
+  /** The array's values, all samples. */
+  readonly values: TensorData;
 }
 
 /** The arrays of an archive, matched to the model's inputs and checked. */
@@ -52,8 +57,9 @@ function readArray(
   checkNpyHeader(input, header, what, batch);
   // A shape asking for more bytes than the member holds is a corrupted header: say so now,
   // before a batch that size is read.
+  const type = feedType(input, what);
   const count = sizeOf(header.shape);
-  const needed = header.dataOffset + 4 * count;
+  const needed = header.dataOffset + NPY_DTYPES[type].bytes * count;
   if (needed > npy.length) {
     fail(
       'bad-file',
@@ -61,17 +67,12 @@ function readArray(
       { input: input.name, file },
     );
   }
-  const start = npy.byteOffset + header.dataOffset;
-  const values =
-    start % 4 === 0
-      ? new Float32Array(npy.buffer, start, count)
-      : new Float32Array(npy.slice(header.dataOffset, needed).buffer);
-  return { input, what, header, values };
+  return { input, what, header, type, values: viewValues(npy, header.dataOffset, count, type) };
 }
 
 /**
  * Matches `inputs` to the arrays of the archive `bytes` (`file` names it in errors) and checks
- * them: float32, trailing dims as the input declares, a batch of `batchSize` fitting its
+ * them: the input's element type, trailing dims as the input declares, a batch of `batchSize` fitting its
  * leading axis, and one leading size for all arrays.
  */
 export function planNpz(
@@ -118,8 +119,9 @@ export function* npzBatches(plan: NpzPlan, batchSize: number): Generator<Feeds> 
       const dims = [rows, ...a.header.shape.slice(1)];
       const inner = sizeOf(dims.slice(1));
       const data = a.values.subarray(first * inner, (first + rows) * inner);
-      checkFinite(a.input.name, data, dims, { file: a.what, firstSample: first });
-      feeds[a.input.name] = { type: 'float32', dims, data };
+      const tensor = { type: a.type, dims, data };
+      checkFiniteTensor(a.input.name, tensor, { file: a.what, firstSample: first });
+      feeds[a.input.name] = tensor;
     }
     yield feeds;
   }

@@ -1,5 +1,6 @@
 // Opens calibration data for a model: a folder of .npy files (or one .npy file), a .npz
-// archive, or a folder of images, chosen by what the path holds. Every source is checked
+// archive, JSON / JSONL samples (a file, or a folder of them), or a folder of images, chosen by
+// what the path holds. Every source is checked
 // against the model's inputs before the first batch is yielded, and read lazily, one batch at
 // a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands');
 // the parsing and checks are readers/'s, shared with the studio: only file access is here.
@@ -9,7 +10,11 @@ import { fail } from '../../core/errors.js';
 import { rebatch, type Feeds } from '../../ptq/batches.js';
 import type { ModelInput } from '../../ptq/model-inputs.js';
 import { planImages, readImageBatches, type ImageOptions } from './calib-images.js';
-import { defaultBatchSize, readNpzCalibration } from '../../readers/calibration.js';
+import {
+  defaultBatchSize,
+  readJsonCalibration,
+  readNpzCalibration,
+} from '../../readers/calibration.js';
 import { planNpyBatches, readNpyBatches } from './calib-npy.js';
 
 export { defaultBatchSize } from '../../readers/calibration.js';
@@ -27,7 +32,7 @@ export interface CalibrationDataOptions {
 
 /** An opened, checked calibration source. */
 export interface CalibrationData {
-  readonly kind: 'npy' | 'npz' | 'images';
+  readonly kind: 'npy' | 'npz' | 'json' | 'images';
   /** Samples in all (for progress and ETA); undefined when not cheaply known. */
   readonly samples: number | undefined;
   readonly batches: AsyncIterable<Feeds>;
@@ -44,6 +49,9 @@ export const IMAGE_EXTENSIONS = [
   '.tiff',
   '.avif',
 ];
+
+/** Extensions of JSON samples (JSONL: one object per line). */
+const JSON_EXTENSIONS = ['.json', '.jsonl'];
 
 const byName = new Intl.Collator('en', { numeric: true }).compare;
 
@@ -81,6 +89,13 @@ export async function openCalibrationData(
     return readNpzCalibration(bytes, path, inputs, batchSize);
   }
   const files = info.isDirectory() ? await listFolder(path) : [path];
+  const json = files.filter((f) => JSON_EXTENSIONS.includes(extname(f).toLowerCase()));
+  if (json.length > 0) {
+    const texts = await Promise.all(
+      json.map(async (name) => ({ name, text: await readText(name) })),
+    );
+    return readJsonCalibration(texts, inputs, batchSize);
+  }
   const npy = files.filter((f) => extname(f).toLowerCase() === '.npy');
   if (npy.length > 0) {
     const plan = await planNpyBatches(npy, inputs);
@@ -99,7 +114,13 @@ export async function openCalibrationData(
   }
   return noSamples(
     path,
-    `expected .npy files, a .npz archive or images (${IMAGE_EXTENSIONS.join(' ')})`,
+    `expected .npy files, a .npz archive, .json / .jsonl samples or images (${IMAGE_EXTENSIONS.join(' ')})`,
+  );
+}
+
+function readText(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: Error) =>
+    fail('io', `cannot read calibration data ${path}: ${error.message}`, { file: path }),
   );
 }
 

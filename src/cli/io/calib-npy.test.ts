@@ -93,7 +93,7 @@ describe('a folder of .npy files', () => {
       'mask.0.npy': npy(1, 3, 0),
     });
     await expect(openCalibrationData(uneven, [x, mask])).rejects.toThrow(
-      /'mask' has 1 .npy files but 'x' has 2/,
+      /'mask' has 1 .npy files named mask\.\*\.npy in .* but 'x' has 2/,
     );
   });
 
@@ -112,7 +112,7 @@ describe('a folder of .npy files', () => {
   it('a float64 file fails naming the input and the file', async () => {
     const dir = folder({ '0.npy': asFloat64Header(npy(1, 2, 0)) });
     await expect(openCalibrationData(dir, [x])).rejects.toThrow(
-      /0\.npy holds dtype '<f8' for input 'x'/,
+      /input 'x' expects float32 \('<f4'\), but .*0\.npy holds dtype '<f8'; .*astype\(np\.float32\)/,
     );
   });
 

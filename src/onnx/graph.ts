@@ -22,6 +22,7 @@ import { allNames, implicitInputs, renameImplicit } from './graph-scope.js';
 import { topologicalOrder } from './graph-sort.js';
 import { GraphIndex, type Use } from './graph-index.js';
 import { tensorFromProto, type DecodedTensor } from './tensor.js';
+import type { TensorStore } from './tensor-store.js';
 
 /** Where addNode puts a node; by default right after the last producer of what it reads. */
 export interface Placement {
@@ -34,7 +35,14 @@ export class Graph extends GraphIndex {
   /** Node names and value names in use anywhere, subgraphs included. */
   private readonly taken: Set<string>;
 
-  constructor(readonly model: ModelProto) {
+  /**
+   * `store` reads external tensors and takes the large initializers added (tensor-store.ts);
+   * without one, every tensor is read from and added to the protobuf.
+   */
+  constructor(
+    readonly model: ModelProto,
+    readonly store?: TensorStore,
+  ) {
     const proto = model.graph ?? fail('bad-model', 'the model has no graph');
     super(proto);
     this.taken = allNames(proto);
@@ -65,7 +73,8 @@ export class Graph extends GraphIndex {
   /** constant(name) decoded to a typed array, or undefined when `name` is not constant. */
   constantValue(name: string): DecodedTensor | undefined {
     const proto = this.constant(name);
-    return proto === undefined ? undefined : tensorFromProto(proto);
+    if (proto === undefined) return undefined;
+    return this.store === undefined ? tensorFromProto(proto) : this.store.decode(proto);
   }
 
   /** Type and shape recorded for `name` in graph inputs, outputs or value_info. */
@@ -176,11 +185,15 @@ export class Graph extends GraphIndex {
     this.replaceUses(from, to);
   }
 
-  /** Adds an initializer (also as a graph input when ir_version < 4, as that IR requires). */
+  /**
+   * Adds an initializer (also as a graph input when ir_version < 4, as that IR requires); a
+   * large one goes to the store's sink at once.
+   */
   addInitializer(tensor: TensorProto): TensorProto {
     if (this.isDefined(tensor.name)) {
       fail('bad-argument', `value '${tensor.name}' is already defined`, { tensor: tensor.name });
     }
+    this.store?.spill(tensor);
     this.proto.initializer.push(tensor);
     this.initializers.set(tensor.name, tensor);
     this.taken.add(tensor.name);
@@ -242,7 +255,10 @@ export function tensorValueInfo(tensor: TensorProto): ValueInfoProto {
 
 export type { Use } from './graph-index.js';
 
-/** Indexes a decoded model's main graph for passes; fails with `bad-model` if it has none. */
-export function buildGraph(model: ModelProto): Graph {
-  return new Graph(model);
+/**
+ * Indexes a decoded model's main graph for passes (its tensors through `store` when given);
+ * fails with `bad-model` if it has none.
+ */
+export function buildGraph(model: ModelProto, store?: TensorStore): Graph {
+  return new Graph(model, store);
 }

@@ -7,3 +7,5 @@ export * from './graph.js';
 export * from './graph-node.js';
 export * from './verify-graph.js';
 export * from './opset-upgrade.js';
+export * from './external-location.js';
+export * from './tensor-store.js';

@@ -262,7 +262,7 @@ describe('external data', () => {
     expect(() =>
       tensorFromProto(external({ location: 'w.bin', length: '4' }), { resolveExternal }),
     ).toThrow(
-      expect.objectContaining({ code: 'bad-model', context: { tensor: 'w', file: 'w.bin' } }),
+      expect.objectContaining({ code: 'bad-file', context: { tensor: 'w', file: 'w.bin' } }),
     );
     expect(() =>
       tensorFromProto(external({ location: 'w.bin', offset: '-1' }), { resolveExternal }),

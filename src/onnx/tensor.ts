@@ -1,7 +1,8 @@
 // ONNX TensorProto <-> typed arrays. raw_data is viewed in place when its offset is aligned for
 // the element size (protobuf-es decodes bytes fields as subarrays of the file), and copied only
 // when misaligned; typed fields, float16/bfloat16 and sub-byte packing are decoded here.
-// Not the model IR and not file access: external data arrives through the caller's resolver.
+// Not the model IR and not file access: external data arrives through the caller's resolver
+// (external-location.ts checks where it points and what came back).
 import { create } from '@bufbuild/protobuf';
 import {
   QTYPES,
@@ -25,6 +26,7 @@ import {
   type DType,
   type TensorArray,
 } from './dtypes.js';
+import { externalSpan, readSpan, type ExternalDataResolver } from './external-location.js';
 import { TensorProtoSchema, TensorProto_DataLocation, type TensorProto } from './gen/onnx_pb.js';
 
 /**
@@ -41,9 +43,6 @@ export type DecodedTensor = {
     readonly data: ArrayOf<D>;
   };
 }[DType];
-
-/** Returns `length` bytes at `offset` of the external file `location` (relative to the model). */
-export type ExternalDataResolver = (location: string, offset: number, length: number) => Uint8Array;
 
 /** Options of tensorFromProto. */
 export interface DecodeOptions {
@@ -75,7 +74,9 @@ export function tensorFromProto(proto: TensorProto, options: DecodeOptions = {})
   const field = proto[DTYPES[dtype].field];
   let data: TensorArray;
   if (proto.dataLocation === TensorProto_DataLocation.EXTERNAL) {
-    data = decodeRaw(dtype, externalBytes(proto, dtype, count, options), count, name);
+    const span = externalSpan(proto);
+    const length = span.length ?? rawByteLength(dtype, count);
+    data = decodeRaw(dtype, readSpan(name, span, length, options.resolveExternal), count, name);
   } else if (proto.rawData.length > 0 && field.length > 0) {
     fail('bad-model', `tensor '${name}' has both raw_data and ${DTYPES[dtype].field}`, context);
   } else if (proto.rawData.length > 0 || field.length === 0) {
@@ -154,50 +155,6 @@ function decodeField(
     for (let i = 0; i < count; i++) out[i] = Number(values[i]);
   }
   return out;
-}
-
-// onnx.proto, TensorProto.external_data: "location" (required), "offset", "length" as decimal
-// strings; the bytes are raw_data's layout.
-function externalBytes(
-  proto: TensorProto,
-  dtype: DType,
-  count: number,
-  options: DecodeOptions,
-): Uint8Array {
-  const { name } = proto;
-  const entries = new Map(proto.externalData.map((e) => [e.key, e.value]));
-  const location = entries.get('location');
-  if (location === undefined || location === '') {
-    fail('bad-model', `tensor '${name}' is external but names no location`, { tensor: name });
-  }
-  const offset = parseByteCount(entries.get('offset') ?? '0', 'offset', name);
-  const lengthEntry = entries.get('length');
-  const length =
-    lengthEntry === undefined
-      ? rawByteLength(dtype, count)
-      : parseByteCount(lengthEntry, 'length', name);
-  if (options.resolveExternal === undefined) {
-    fail('bad-argument', `tensor '${name}' stores its data in '${location}'; pass a resolver`, {
-      tensor: name,
-      file: location,
-    });
-  }
-  const bytes = options.resolveExternal(location, offset, length);
-  if (bytes.length !== length) {
-    fail('bad-model', `'${location}' has ${bytes.length} of ${length} bytes at ${offset}`, {
-      tensor: name,
-      file: location,
-    });
-  }
-  return bytes;
-}
-
-function parseByteCount(text: string, key: string, name: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value)) {
-    fail('bad-model', `tensor '${name}' has external ${key} '${text}'`, { tensor: name });
-  }
-  return value;
 }
 
 /** Encodes a tensor as a TensorProto with raw_data (sub-byte types packed), for initializers. */

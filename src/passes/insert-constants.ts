@@ -71,13 +71,15 @@ export type WeightCache = Map<string, { output: string; params: QParams }>;
 
 /**
  * Stores a weight as int8 symmetric (narrow range, zero point 0); returns its DQ and params.
- * `minScale` (per channel, or one value) raises scales so that a bias stays within int32.
+ * `minScale` (per channel, or one value) raises scales so that a bias stays within int32;
+ * `scale` (learned by qat/, one per group) replaces the scales chosen from the weight's range.
  */
 export function storeWeight(
   graph: Graph,
   entry: ConstantInput,
   cache: WeightCache,
   minScale?: ArrayLike<number>,
+  scale?: Float32Array,
 ): { output: string; params: QParams } {
   const key = `${entry.tensor}@${entry.axis ?? ''}`;
   const cached = cache.get(key);
@@ -93,6 +95,18 @@ export function storeWeight(
     { qtype: 'int8', scheme: 'symmetric' },
     granularity,
   );
+  if (scale !== undefined) {
+    if (scale.length !== params.scale.length) {
+      fail(
+        'bad-argument',
+        `'${entry.tensor}' has ${params.scale.length} scales, given ${scale.length}`,
+        {
+          tensor: entry.tensor,
+        },
+      );
+    }
+    params.scale.set(scale);
+  }
   if (minScale !== undefined) {
     params.scale.forEach((s, c) => {
       params.scale[c] = Math.max(s, Math.fround(minScale[minScale.length === 1 ? 0 : c]!));

@@ -3,7 +3,7 @@
 // Mul/Div removed, weights, biases and constant inputs stored as integers. The same graph, plan
 // and ranges give the same model byte for byte (names and order follow the plan's order).
 // Not planning (plan-quantization.ts) and not calibration.
-import { chooseQParams, fail, type QType } from '../core/index.js';
+import { chooseQParams, fail, QTYPES, type QType } from '../core/index.js';
 import type { TensorRange } from '../observers/index.js';
 import type { Graph } from '../onnx/graph.js';
 import { defaultOpset } from '../onnx/model.js';
@@ -47,6 +47,17 @@ export interface InsertReport {
   readonly correctedBias: number;
 }
 
+/**
+ * Values learned by fine-tuning (qat/) that replace what insertQdq would choose: activation
+ * groups' scale and zero point by group id, weights' per-channel (or one) scales by the
+ * weight's float tensor name. Weights and biases themselves are float initializers the caller
+ * replaced before planning (buildQuantized's `learned.values`).
+ */
+export interface LearnedParams {
+  readonly groups?: ReadonlyMap<string, { readonly scale: number; readonly zeroPoint: number }>;
+  readonly weightScales?: ReadonlyMap<string, Float32Array>;
+}
+
 /** The real range of a group: fixed, or the union of its calibrated ranges, clipped to clamps. */
 function groupRange(group: ActivationGroup, ranges: ReadonlyMap<string, TensorRange>) {
   let { min, max } = group.fixedRange ?? { min: Infinity, max: -Infinity };
@@ -66,13 +77,15 @@ function groupRange(group: ActivationGroup, ranges: ReadonlyMap<string, TensorRa
  * Rewrites `graph` per `plan` with `ranges` (calibrated min/max by tensor name). The model must
  * be at plan.opset or later (upgradeOpset first); fails with `bad-calibration-data` naming a
  * tensor whose range is missing. `means` (per-channel means by tensor name, for the tensors of
- * plan.channelMeans) turns on bias correction for the nodes they feed.
+ * plan.channelMeans) turns on bias correction for the nodes they feed. `learned` replaces chosen
+ * parameters (a group's range is then the one its learned grid covers).
  */
 export function insertQdq(
   graph: Graph,
   plan: QuantPlan,
   ranges: ReadonlyMap<string, TensorRange>,
   means: ReadonlyMap<string, ArrayLike<number>> = new Map(),
+  learned: LearnedParams = {},
 ): InsertReport {
   const opset = defaultOpset(graph.model);
   if (opset < plan.opset) {
@@ -96,6 +109,13 @@ export function insertQdq(
   }
 
   const groups = plan.groups.map((group): GroupParams => {
+    const fixed = learned.groups?.get(group.id);
+    if (fixed !== undefined) {
+      const { scale, zeroPoint } = fixed;
+      const { qmin, qmax } = QTYPES[group.qtype];
+      const [min, max] = [(qmin - zeroPoint) * scale, (qmax - zeroPoint) * scale];
+      return { id: group.id, qtype: group.qtype, scale, zeroPoint, min, max };
+    }
     const { min, max } = groupRange(group, ranges);
     const { scale, zeroPoint } = chooseQParams(min, max, group);
     return { id: group.id, qtype: group.qtype, scale, zeroPoint, min, max };
@@ -125,7 +145,13 @@ export function insertQdq(
         bias === undefined || inputScale === undefined
           ? undefined
           : biasMinScale(graph, bias, inputScale, entry.axis === undefined);
-      const stored = storeWeight(graph, entry, cache, minScale);
+      const stored = storeWeight(
+        graph,
+        entry,
+        cache,
+        minScale,
+        learned.weightScales?.get(entry.tensor),
+      );
       weightScales.set(entry.node, stored.params.scale);
       const inputMeans = means.get(meanInputs.get(entry.node) ?? '');
       const w = graph.constantValue(entry.tensor);

@@ -2,14 +2,18 @@
 // calibrated statistics -> verified QDQ bytes. runStaticRecipe, the advisor's comparisons, its
 // one-layer sensitivity variants and the accuracy search all call it, so a trial is exactly the
 // model `zeropoint quantize` would write. Not preparing (prepareModel) nor calibrating.
+import { fail } from '../core/index.js';
 import {
   buildGraph,
   defaultOpset,
   readModel,
+  tensorToProto,
   upgradeOpset,
   verifyGraph,
   writeModel,
+  type Graph,
 } from '../onnx/index.js';
+import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
   insertQdq,
@@ -19,6 +23,7 @@ import {
   requiredOpset,
   type ChannelPad,
   type InsertReport,
+  type LearnedParams,
   type PlanOptions,
   type QuantPlan,
 } from '../passes/index.js';
@@ -58,16 +63,21 @@ export interface BuiltModel {
 }
 
 /**
- * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
- * from `source` (logits and ranges the guard rejects keep their full range, see
- * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
- * convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
+ * Fine-tuned values a build writes instead of its own choices (qat/): float weights and biases
+ * by name (replacing those of the padded float graph prepareBuild returns), learned scales.
  */
-export function buildQuantized(
+export interface LearnedValues extends LearnedParams {
+  readonly values?: ReadonlyMap<string, Float32Array>;
+}
+
+/**
+ * The float graph the builder quantizes: `prepared` read, its opset raised when 16-bit types
+ * need it, quantized depthwise convs padded (pad-depthwise.ts). QAT trains on its weights.
+ */
+export function prepareBuild(
   prepared: Uint8Array,
   options: PlanOptions,
-  source: RangeSource,
-): BuiltModel {
+): { model: ModelProto; graph: Graph; pads: readonly ChannelPad[] } {
   const model = readModel(prepared);
   const opset = requiredOpset(options);
   if (defaultOpset(model) < opset) upgradeOpset(model, opset);
@@ -75,6 +85,46 @@ export function buildQuantized(
   // After calibration, so every tensor keeps the range it was calibrated with: the new channels
   // hold constants that zero weights drop, and the integer computation is the unpadded one.
   const pads = padQuantizedDepthwise(graph, options);
+  return { model, graph, pads };
+}
+
+function replaceValues(graph: Graph, values: ReadonlyMap<string, Float32Array>): void {
+  for (const [name, data] of values) {
+    const old = graph.constantValue(name);
+    if (graph.initializer(name) === undefined || old?.dtype !== 'float32') {
+      fail('bad-argument', `learned value '${name}' is not a float32 initializer`, {
+        tensor: name,
+      });
+    }
+    if (old.data.length !== data.length) {
+      fail(
+        'bad-shape',
+        `learned value '${name}' has ${data.length} values, expected ${old.data.length}`,
+        {
+          tensor: name,
+        },
+      );
+    }
+    graph.removeInitializer(name);
+    graph.addInitializer(tensorToProto({ name, dtype: 'float32', shape: old.shape, data }));
+  }
+}
+
+/**
+ * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
+ * from `source` (logits and ranges the guard rejects keep their full range, see
+ * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
+ * convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
+ * `learned` (qat/) replaces weights, biases and the parameters it names.
+ */
+export function buildQuantized(
+  prepared: Uint8Array,
+  options: PlanOptions,
+  source: RangeSource,
+  learned: LearnedValues = {},
+): BuiltModel {
+  const { model, graph, pads } = prepareBuild(prepared, options);
+  if (learned.values !== undefined) replaceValues(graph, learned.values);
   const plan = planQuantization(graph, options);
   const { calibration, method, ...reading } = source;
   const { ranges, fallbacks } = staticRanges(calibration, method, activationQuant(options), {
@@ -82,7 +132,7 @@ export function buildQuantized(
     near: nearOutputs(graph, plan),
     tensors: plan.calibrate,
   });
-  const insert = insertQdq(graph, plan, ranges, calibration.channelMeans());
+  const insert = insertQdq(graph, plan, ranges, calibration.channelMeans(), learned);
   readFloatInputs(graph, options.exclude ?? []);
   verifyGraph(graph);
   return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads };

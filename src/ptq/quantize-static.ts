@@ -32,7 +32,7 @@ import type { Batches, Feeds } from './batches.js';
 import { calibrate } from './calibrate.js';
 import type { ObserveHostFactory } from './observe-host.js';
 import { checkCalibrationCache } from './calibration-cache.js';
-import { buildQuantized } from './build-quantized.js';
+import { buildQuantized, type RangeSource } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
 import type { RangeFallback } from './output-ranges.js';
 
@@ -81,6 +81,13 @@ export interface StaticResult {
   readonly keptFloat: readonly { readonly node: string; readonly reason: string }[];
   /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
   readonly pads: readonly ChannelPad[];
+  /** What rebuilds this model with buildQuantized (qat/ writes fine-tuned values through it). */
+  readonly build: {
+    readonly prepared: Uint8Array;
+    /** The options, with keptFloat's nodes excluded. */
+    readonly options: PlanOptions;
+    readonly source: RangeSource;
+  };
 }
 
 /**
@@ -147,7 +154,7 @@ export async function runStaticRecipe(
   const calibrationMs = options.cache === undefined ? Date.now() - started : 0;
   // A cache is read with this run's percentile and search, not those it was calibrated with.
   const { percentile, search } = options.observerOptions ?? {};
-  const source = {
+  const source: RangeSource = {
     calibration,
     method,
     reading: {
@@ -157,6 +164,7 @@ export async function runStaticRecipe(
     ...(options.rangeGuard === undefined ? {} : { rangeGuard: options.rangeGuard }),
   };
   let built = buildQuantized(prepared, options, source);
+  let buildOptions: PlanOptions = options;
   // onnxruntime checks some kernels' parameters only at run time (QLinearGlobalAveragePool's
   // scale ratio must lie in [2^-32, 256)): run the model once on a calibration batch, and keep
   // float each node it refuses, a few at most.
@@ -181,7 +189,8 @@ export async function runStaticRecipe(
     }
     keptFloat.push({ node, reason: failure });
     const exclude = [...(options.exclude ?? []), ...keptFloat.map((k) => k.node)];
-    built = buildQuantized(prepared, { ...options, exclude }, source);
+    buildOptions = { ...options, exclude };
+    built = buildQuantized(prepared, buildOptions, source);
     failure = await runFailure(built.bytes, first, options.threads);
   }
   return {
@@ -194,6 +203,7 @@ export async function runStaticRecipe(
     calibrationMs,
     keptFloat,
     pads: built.pads,
+    build: { prepared, options: buildOptions, source },
   };
 }
 

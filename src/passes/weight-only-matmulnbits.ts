@@ -9,14 +9,15 @@ import { OperatorSetIdProtoSchema } from '../onnx/gen/onnx_pb.js';
 import { attr, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { tensorToProto } from '../onnx/tensor.js';
-import { blockQuantize, type BlockQuantized, type BlockSpec } from './weight-only-blocks.js';
+import { quantizeWeightBlocks, type AlgorithmSpec } from './weight-only-algorithms.js';
+import type { BlockQuantized } from './weight-only-blocks.js';
 import { replaceTarget, weightMatrix, type WeightTarget } from './weight-only-targets.js';
 
 /** The contrib-op domain MatMulNBits lives in. */
 export const MS_DOMAIN = 'com.microsoft';
 
-/** Block spec plus MatMulNBits' accuracy_level (0 unset/fp32 ... 4 int8 activations). */
-export interface WeightOnlyOptions extends BlockSpec {
+/** Block spec (and algorithm) plus MatMulNBits' accuracy_level (0 unset/fp32 ... 4 int8 activations). */
+export interface WeightOnlyOptions extends AlgorithmSpec {
   readonly accuracyLevel?: number;
 }
 
@@ -89,7 +90,7 @@ export function toMatMulNBits(
     let found = stored.get(key);
     if (found === undefined) {
       const w = weightMatrix(graph, target);
-      const q = blockQuantize(w, target.n, target.k, options, target.weight);
+      const q = quantizeWeightBlocks(w, target, options);
       const name = (suffix: string) => graph.uniqueName(`${target.weight}_${suffix}`);
       const b = packMatMulNBits(q, bits, blockSize);
       const inputs = [name(`q${bits}`), name('scales')];

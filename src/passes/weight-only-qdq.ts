@@ -10,7 +10,8 @@ import { attr, makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { defaultOpset } from '../onnx/model.js';
 import { tensorToProto } from '../onnx/tensor.js';
-import { blockQuantize, transpose, type BlockSpec } from './weight-only-blocks.js';
+import { quantizeWeightBlocks, type AlgorithmSpec } from './weight-only-algorithms.js';
+import { transpose } from './weight-only-blocks.js';
 import type { QuantizedWeight } from './weight-only-matmulnbits.js';
 import { replaceTarget, weightMatrix, type WeightTarget } from './weight-only-targets.js';
 
@@ -21,7 +22,7 @@ export const BLOCKED_DQ_OPSET = 21;
 export function toBlockedDequantize(
   graph: Graph,
   targets: readonly WeightTarget[],
-  spec: BlockSpec,
+  spec: AlgorithmSpec,
 ): QuantizedWeight[] {
   const opset = defaultOpset(graph.model);
   if (targets.length > 0 && opset < BLOCKED_DQ_OPSET) {
@@ -35,7 +36,7 @@ export function toBlockedDequantize(
     if (found === undefined) {
       const { k, n } = target;
       const w = weightMatrix(graph, target);
-      const q = blockQuantize(w, n, k, spec, target.weight);
+      const q = quantizeWeightBlocks(w, target, spec);
       const name = (suffix: string) => graph.uniqueName(`${target.weight}_${suffix}`);
       const dtype = q.qtype;
       const quantized = name('quantized');

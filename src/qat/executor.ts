@@ -1,0 +1,232 @@
+// Reverse-mode execution of a plain ONNX graph: forward in topological order keeping a tape of
+// what each op saved, then backward from the gradients of chosen outputs, accumulating
+// dL/dparam. Only nodes on a path from a trainable value get a tape entry and a backward call;
+// nodes fed only by constants are evaluated once at compile time. Not the optimizer, the loss
+// or fake-quant (H's files), and not shape inference: shapes come from the concrete feeds.
+//
+// For engineer H (the contract, as built):
+// - compileTrainingGraph(graph, trainable, { outputs? }) -> TrainingProgram. `trainable` names
+//   float initializers (they become `params`, owned Float32Array copies you may update in
+//   place between steps) and may also name graph inputs (their gradients are returned too).
+// - program.forward(feeds, { tape? }) -> { outputs } (float outputs only). Feeds are QTensor
+//   for float inputs, IntTensor (tensor.ts) for int64/int32/bool inputs. tape: false skips the
+//   tape (inference only; backward then fails).
+// - program.backward(pass, { [output]: dL/doutput }) -> Map with an entry for EVERY trainable
+//   name (zeros where no gradient reached it). A pass may be backpropagated once.
+// - Op values: QTensor { shape, data: Float32Array } | IntTensor { shape, ints: Float64Array,
+//   dtype }. DiffOp (diff-op.ts) takes inputs as Value and a third `context` ({ opset }).
+// - FakeQuant: add ['FakeQuant', fakeQuantOp] to DIFF_OPS (op-registry.ts); nodes in domain
+//   'zeropoint.qat' are looked up by op type like default-domain ones.
+import { fail } from '../core/index.js';
+import { defaultOpset, nodeLabel, type Graph } from '../onnx/index.js';
+import type { OpContext } from './diff-op.js';
+import { DIFF_OPS } from './op-registry.js';
+import { valueFromProto } from './value-proto.js';
+import { allocFloat, isInt, tensor, type GraphNode, type QTensor, type Value } from './tensor.js';
+
+/** A compiled graph that runs forward with a tape and backward to its parameters. */
+export interface TrainingProgram {
+  /** Trainable initializers by name; their data may be updated in place between steps. */
+  readonly params: Map<string, QTensor>;
+  /** The values forward returns, graph outputs unless compile chose others. */
+  readonly outputNames: readonly string[];
+  /** Runs the graph on `feeds`, keeping the tape unless options.tape is false. */
+  forward(feeds: Readonly<Record<string, Value>>, options?: ForwardOptions): ForwardPass;
+  /** dL/d(each trainable name) given dL/d(outputs); zeros where no gradient reached. */
+  backward(
+    pass: ForwardPass,
+    gradOutputs: Readonly<Record<string, QTensor>>,
+  ): Map<string, Float32Array>;
+}
+
+/** Options of TrainingProgram.forward. */
+export interface ForwardOptions {
+  /** Keep what backward needs (default true). */
+  readonly tape?: boolean;
+}
+
+/** The result of one forward run; keeps the tape for backward. */
+export interface ForwardPass {
+  readonly outputs: Record<string, QTensor>;
+}
+
+/** Options of compileTrainingGraph. */
+export interface CompileOptions {
+  /** Values to return from forward (graph outputs by default); any intermediate name works. */
+  readonly outputs?: readonly string[];
+}
+
+interface TapeEntry {
+  readonly node: GraphNode;
+  readonly saved: unknown;
+  readonly needs: readonly boolean[];
+  readonly outShapes: readonly (readonly number[] | undefined)[];
+}
+
+interface Pass extends ForwardPass {
+  tape: TapeEntry[] | undefined;
+  /** Sizes of the fed trainable inputs, for their zero gradients. */
+  readonly inputSizes: ReadonlyMap<string, number>;
+}
+
+/** Compiles `graph` for training the float initializers (and graph inputs) named in `trainable`. */
+export function compileTrainingGraph(
+  graph: Graph,
+  trainable: ReadonlySet<string>,
+  options: CompileOptions = {},
+): TrainingProgram {
+  const context: OpContext = { opset: defaultOpset(graph.model) };
+  const inputNames = new Set(graph.inputs.map((v) => v.name));
+  const params = new Map<string, QTensor>();
+  const fixed = new Map<string, Value>();
+  for (const proto of graph.proto.initializer) {
+    const name = proto.name;
+    const value = valueFromProto(proto);
+    if (!trainable.has(name)) fixed.set(name, value);
+    else if (isInt(value)) fail('bad-argument', `trainable '${name}' is not a float tensor`);
+    else params.set(name, value);
+  }
+  for (const name of trainable) {
+    if (!params.has(name) && !inputNames.has(name)) {
+      fail('bad-argument', `trainable '${name}' is neither an initializer nor a graph input`, {
+        tensor: name,
+      });
+    }
+  }
+  // Constant folding: nodes reading only fixed values run once, here.
+  const live: GraphNode[] = [];
+  for (const node of graph.nodes) {
+    const op = opOf(node);
+    const constant = node.input.every((name) => name === '' || fixed.has(name));
+    if (!constant) {
+      live.push(node);
+      continue;
+    }
+    const inputs = node.input.map((name) => (name === '' ? undefined : fixed.get(name)));
+    const { outputs } = op.forward(inputs, node, context);
+    node.output.forEach((name, i) => {
+      const value = outputs[i];
+      if (name !== '' && value !== undefined) fixed.set(name, value);
+    });
+  }
+  const outputNames = options.outputs ?? graph.outputs.map((v) => v.name);
+  // Which values carry a gradient: trainable names and float outputs of nodes reading one.
+  const grad = new Set<string>(trainable);
+  for (const node of live) {
+    if (node.input.some((name) => grad.has(name))) {
+      for (const name of node.output) if (name !== '') grad.add(name);
+    }
+  }
+  // Last reader of each value, so forward can drop what nothing reads any more.
+  const lastUse = new Map<string, number>();
+  live.forEach((node, at) => {
+    for (const name of node.input) lastUse.set(name, at);
+  });
+  for (const name of outputNames) lastUse.set(name, Infinity);
+
+  function forward(feeds: Readonly<Record<string, Value>>, opts: ForwardOptions = {}): Pass {
+    const values = new Map<string, Value>(fixed);
+    for (const [name, value] of params) values.set(name, value);
+    const inputSizes = new Map<string, number>();
+    for (const name of inputNames) {
+      const value =
+        feeds[name] ?? fail('bad-argument', `no feed for input '${name}'`, { input: name });
+      values.set(name, value);
+      if (trainable.has(name)) inputSizes.set(name, isInt(value) ? 0 : value.data.length);
+    }
+    const tape: TapeEntry[] | undefined = opts.tape === false ? undefined : [];
+    live.forEach((node, at) => {
+      const inputs = node.input.map((name) => {
+        if (name === '') return undefined;
+        return (
+          values.get(name) ??
+          fail('bad-model', `value '${name}' is undefined`, { node: nodeLabel(node) })
+        );
+      });
+      const { outputs, saved } = opOf(node).forward(inputs, node, context);
+      node.output.forEach((name, i) => {
+        const value = outputs[i];
+        if (name !== '' && value !== undefined) values.set(name, value);
+      });
+      const needs = node.input.map((name) => name !== '' && grad.has(name));
+      if (tape !== undefined && needs.some(Boolean)) {
+        const outShapes = outputs.map((v) => v?.shape);
+        tape.push({ node, saved, needs, outShapes });
+      }
+      for (const name of node.input) {
+        if (lastUse.get(name) === at && !fixed.has(name) && !params.has(name)) values.delete(name);
+      }
+    });
+    const outputs: Record<string, QTensor> = {};
+    for (const name of outputNames) {
+      const value = values.get(name);
+      if (value !== undefined && !isInt(value)) outputs[name] = value;
+    }
+    return { outputs, tape, inputSizes };
+  }
+
+  function backward(
+    pass: ForwardPass,
+    gradOutputs: Readonly<Record<string, QTensor>>,
+  ): Map<string, Float32Array> {
+    const run = pass as Pass;
+    const tape = run.tape ?? fail('bad-argument', 'this forward pass kept no tape (or was used)');
+    run.tape = undefined;
+    const grads = new Map<string, Float32Array>();
+    for (const [name, g] of Object.entries(gradOutputs)) accumulate(grads, name, g.data);
+    for (let t = tape.length - 1; t >= 0; t--) {
+      const { node, saved, needs, outShapes } = tape[t] as TapeEntry;
+      tape.length = t; // let saved buffers go as soon as they are used
+      const gradOut = node.output.map((name, i): QTensor | undefined => {
+        const data = grads.get(name);
+        const shape = outShapes[i];
+        return data === undefined || shape === undefined ? undefined : { shape, data };
+      });
+      if (gradOut.every((g) => g === undefined)) continue;
+      const gradIn = opOf(node).backward(gradOut, saved, node, needs, context);
+      node.input.forEach((name, i) => {
+        const g = gradIn[i];
+        if (needs[i] === true && g !== undefined) accumulate(grads, name, g.data);
+      });
+      for (const name of node.output) if (!trainable.has(name)) grads.delete(name);
+    }
+    const result = new Map<string, Float32Array>();
+    for (const name of trainable) {
+      const size = params.get(name)?.data.length ?? run.inputSizes.get(name) ?? 0;
+      result.set(name, grads.get(name) ?? allocFloat(size));
+    }
+    return result;
+  }
+
+  return { params, outputNames, forward, backward };
+}
+
+/** The op for `node`, or unsupported-op naming it. */
+function opOf(node: GraphNode) {
+  const op = DIFF_OPS.get(node.opType);
+  const domainKnown =
+    node.domain === '' || node.domain === 'ai.onnx' || node.domain === 'zeropoint.qat';
+  if (op === undefined || !domainKnown) {
+    const domain = node.domain === '' ? '' : `${node.domain}.`;
+    fail(
+      'unsupported-op',
+      `the QAT executor has no gradient for ${domain}${node.opType} (node '${nodeLabel(node)}')`,
+      {
+        node: nodeLabel(node),
+      },
+    );
+  }
+  return op;
+}
+
+/** Sums `g` into grads[name] without writing into any array an op may still hold. */
+function accumulate(grads: Map<string, Float32Array>, name: string, g: Float32Array): void {
+  const before = grads.get(name);
+  if (before === undefined) {
+    grads.set(name, g);
+    return;
+  }
+  const sum = allocFloat(g.length);
+  for (let i = 0; i < g.length; i++) sum[i] = (before[i] as number) + (g[i] as number);
+  grads.set(name, sum);
+}

@@ -7,8 +7,10 @@ import { nodeLabel } from '../onnx/graph-node.js';
 import {
   buildGraph,
   defaultOpset,
+  externalByteCount,
   readModel,
   type Graph,
+  type TensorStore,
   upgradeOpset,
   verifyGraph,
   writeModel,
@@ -66,17 +68,22 @@ const DYNAMIC_OPSET = 11;
 /** The first opset whose DequantizeLinear takes `axis` (conv 'dequantize'). */
 const PER_AXIS_DQ_OPSET = 13;
 
-/** Dynamically quantizes `modelBytes`: no calibration data needed. */
+/**
+ * Dynamically quantizes `modelBytes`: no calibration data needed. With a `store`, external
+ * weights stream through it as in runWeightsRecipe, and `bytes` is the model's inline part.
+ */
 export function runDynamicRecipe(
   modelBytes: Uint8Array,
   options: DynamicOptions = {},
+  store?: TensorStore,
 ): { bytes: Uint8Array; report: DynamicReport } {
   const conv = options.conv ?? DYNAMIC_DEFAULTS.conv;
   const weightType = options.weightType ?? DYNAMIC_DEFAULTS.weightType;
   const model = readModel(modelBytes);
+  const bytesIn = modelBytes.length + externalByteCount(model);
   const from = defaultOpset(model);
   if (from < (conv === 'dequantize' ? PER_AXIS_DQ_OPSET : DYNAMIC_OPSET)) upgradeOpset(model);
-  const graph = buildGraph(model);
+  const graph = buildGraph(model, store);
   const cache: DynamicCache = new Map();
   const { targets, skipped } = findWeightTargets(graph);
   const nodes = dynamicMatMul(graph, targets, cache, weightType);
@@ -93,6 +100,7 @@ export function runDynamicRecipe(
   skipped.push(...convs.skipped);
   verifyGraph(graph);
   setMetadata(model, 'zeropoint.dynamic', JSON.stringify({ conv, weightType }));
+  store?.finish(model);
   const bytes = writeModel(model);
   const report: DynamicReport = {
     mode: 'dynamic',
@@ -101,8 +109,8 @@ export function runDynamicRecipe(
     opset: { from, to: defaultOpset(model) },
     nodes,
     skipped,
-    bytesIn: modelBytes.length,
-    bytesOut: bytes.length,
+    bytesIn,
+    bytesOut: bytes.length + (store?.bytesWritten ?? 0),
   };
   return { bytes, report };
 }

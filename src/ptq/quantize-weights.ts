@@ -8,20 +8,27 @@ import { StringStringEntryProtoSchema, type ModelProto } from '../onnx/gen/onnx_
 import {
   buildGraph,
   defaultOpset,
+  externalByteCount,
   readModel,
   upgradeOpset,
   verifyGraph,
   writeModel,
+  type TensorStore,
 } from '../onnx/index.js';
 import { toMatMulNBits, type QuantizedWeight } from '../passes/weight-only-matmulnbits.js';
 import { BLOCKED_DQ_OPSET, toBlockedDequantize } from '../passes/weight-only-qdq.js';
 import { findWeightTargets, type SkippedNode } from '../passes/weight-only-targets.js';
+import {
+  prepareWeightAlgorithm,
+  type WeightAlgorithmOptions,
+  type WeightAlgorithmReport,
+} from './weight-algorithm.js';
 
 /** The two output forms: onnxruntime's contrib op, or standard ONNX blocked DequantizeLinear. */
 export type WeightFormat = 'matmulnbits' | 'qdq';
 
 /** Options of runWeightsRecipe; the defaults are the measured choices (bench/weights.ts). */
-export interface WeightsOptions {
+export interface WeightsOptions extends WeightAlgorithmOptions {
   readonly bits: 4 | 8;
   /** Weights per block along K: 32 (default), 64, 128 or 256. */
   readonly blockSize?: number;
@@ -78,6 +85,8 @@ export interface WeightsReport {
   readonly scheme: Scheme;
   readonly blockSize: number;
   readonly clipSearch: boolean;
+  /** Which algorithm chose the codes (RTN, GPTQ, AWQ, HQQ) and why. */
+  readonly algorithm: WeightAlgorithmReport;
   readonly accuracyLevel: number | undefined;
   readonly opset: { readonly from: number; readonly to: number };
   readonly weights: readonly QuantizedWeight[];
@@ -122,10 +131,15 @@ function chooseFormat(
   }
 }
 
-/** Block-quantizes the MatMul/Gemm weights of `modelBytes`. */
+/**
+ * Block-quantizes the MatMul/Gemm weights of `modelBytes`. With a `store`, external weights are
+ * read one at a time and the quantized ones appended to its sink as they are made (streaming:
+ * tensor-store.ts), and `bytes` is the model's inline part.
+ */
 export function runWeightsRecipe(
   modelBytes: Uint8Array,
   options: WeightsOptions,
+  store?: TensorStore,
 ): { bytes: Uint8Array; report: WeightsReport } {
   const { bits } = options;
   if (bits !== 4 && bits !== 8)
@@ -142,6 +156,7 @@ export function runWeightsRecipe(
   };
   const spec = specFor(bits);
   const model = readModel(modelBytes);
+  const bytesIn = modelBytes.length + externalByteCount(model);
   const from = defaultOpset(model);
   const notes: string[] = [];
   const choices = Object.values(options.choices ?? {});
@@ -149,8 +164,11 @@ export function runWeightsRecipe(
   if (choices.some((c) => c.format === 'qdq') && defaultOpset(model) < BLOCKED_DQ_OPSET) {
     upgradeOpset(model, BLOCKED_DQ_OPSET);
   }
-  const graph = buildGraph(model);
-  const { targets, skipped } = findWeightTargets(graph);
+  const graph = buildGraph(model, store);
+  const found = findWeightTargets(graph);
+  const { skipped } = found;
+  const prepared = prepareWeightAlgorithm(graph, found.targets, spec, options);
+  const { targets } = prepared;
   const nbits = format === 'matmulnbits' || choices.some((c) => c.format === 'matmulnbits');
   const accuracyLevel = nbits
     ? (options.accuracyLevel ?? WEIGHT_DEFAULTS.accuracyLevel)
@@ -164,14 +182,18 @@ export function runWeightsRecipe(
     groups.set(key, group);
   }
   const weights = [...groups.values()].flatMap(({ choice, targets: group }) => {
-    const s = choice.bits === bits ? spec : specFor(choice.bits);
+    const s = { ...prepared.spec, ...(choice.bits === bits ? spec : specFor(choice.bits)) };
     return choice.format === 'matmulnbits'
       ? toMatMulNBits(graph, group, { ...s, accuracyLevel: accuracyLevel ?? 0 })
       : toBlockedDequantize(graph, group, s);
   });
   verifyGraph(graph);
   const padded = weights.filter((w) => w.padding > 0);
-  setMetadata(model, 'zeropoint.weights', JSON.stringify({ format, ...spec, accuracyLevel }));
+  setMetadata(
+    model,
+    'zeropoint.weights',
+    JSON.stringify({ format, ...spec, algorithm: prepared.report.name, accuracyLevel }),
+  );
   if (padded.length > 0) {
     // K not a multiple of the block: each row is padded with zeros to whole blocks (stored as
     // the zero point's code in MatMulNBits; the last block is partial in blocked DQ).
@@ -182,19 +204,21 @@ export function runWeightsRecipe(
     ];
     setMetadata(model, 'zeropoint.weights.padding', JSON.stringify(entries));
   }
+  store?.finish(model);
   const bytes = writeModel(model);
   const report: WeightsReport = {
     mode: 'weights',
     format,
     ...spec,
+    algorithm: prepared.report,
     accuracyLevel,
     opset: { from, to: defaultOpset(model) },
     weights,
     ...(options.choices === undefined ? {} : { choices: options.choices }),
     skipped,
     notes,
-    bytesIn: modelBytes.length,
-    bytesOut: bytes.length,
+    bytesIn,
+    bytesOut: bytes.length + (store?.bytesWritten ?? 0),
   };
   return { bytes, report };
 }

@@ -1,5 +1,5 @@
 // Opens calibration data for a model: a folder of .npy files (or one .npy file), a .npz
-// archive, JSON / JSONL samples (a file, or a folder of them), or a folder of images, chosen by
+// archive or a folder of them, JSON / JSONL samples (a file, or a folder of them), or a folder of images, chosen by
 // what the path holds. Every source is checked
 // against the model's inputs before the first batch is yielded, and read lazily, one batch at
 // a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands');
@@ -16,6 +16,7 @@ import {
   readNpzCalibration,
 } from '../../readers/calibration.js';
 import { planNpyBatches, readNpyBatches } from './calib-npy.js';
+import { openNpzFiles } from './calib-npz.js';
 
 export { defaultBatchSize } from '../../readers/calibration.js';
 
@@ -96,6 +97,12 @@ export async function openCalibrationData(
     );
     return readJsonCalibration(texts, inputs, batchSize);
   }
+  const npz = files.filter((f) => extname(f).toLowerCase() === '.npz');
+  if (npz.length > 0) {
+    const opened = await openNpzFiles(npz, inputs, batchSize);
+    if (opened.samples === 0) noSamples(path, 'its .npz archives hold 0 samples');
+    return { kind: 'npz', ...opened };
+  }
   const npy = files.filter((f) => extname(f).toLowerCase() === '.npy');
   if (npy.length > 0) {
     const plan = await planNpyBatches(npy, inputs);
@@ -114,7 +121,7 @@ export async function openCalibrationData(
   }
   return noSamples(
     path,
-    `expected .npy files, a .npz archive, .json / .jsonl samples or images (${IMAGE_EXTENSIONS.join(' ')})`,
+    `expected .npy files, .npz archives, .json / .jsonl samples or images (${IMAGE_EXTENSIONS.join(' ')})`,
   );
 }
 

@@ -18,3 +18,5 @@ export { quantizeConvWeights } from './dynamic-conv-weights.js';
 export { dynamicGather } from './dynamic-gather.js';
 export { readFloatInputs } from './read-float-inputs.js';
 export * from './pad-depthwise.js';
+export * from './equalize.js';
+export type { SmoothDecision } from './smooth-quant.js';

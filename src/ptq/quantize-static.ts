@@ -18,6 +18,8 @@ import {
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
   constantsToInitializers,
+  equalizeConvPairs,
+  type EqualizeReport,
   foldBatchNorm,
   foldConvAffine,
   planQuantization,
@@ -35,6 +37,13 @@ import { checkCalibrationCache } from './calibration-cache.js';
 import { buildQuantized, type RangeSource } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
 import type { RangeFallback } from './output-ranges.js';
+import {
+  chooseAlpha,
+  collectBatches,
+  smoothGraph,
+  type SmoothQuantOptions,
+  type SmoothReport,
+} from './smooth-recipe.js';
 
 /** Options of runStaticRecipe: the plan's, plus how to calibrate. */
 export interface StaticOptions extends PlanOptions {
@@ -57,6 +66,10 @@ export interface StaticOptions extends PlanOptions {
    * payoff, advise/op-payoff.ts): calibration also covers the tensors their plans need.
    */
   readonly alsoCalibrate?: readonly (readonly string[])[];
+  /** Cross-layer equalization of Conv pairs before planning (passes/equalize.ts; data-free). */
+  readonly equalize?: boolean;
+  /** SmoothQuant before calibration (smooth-recipe.ts); no alpha: chosen on held-out data. */
+  readonly smoothQuant?: SmoothQuantOptions;
 }
 
 /** What preparing the float model changed. */
@@ -81,6 +94,10 @@ export interface StaticResult {
   readonly keptFloat: readonly { readonly node: string; readonly reason: string }[];
   /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
   readonly pads: readonly ChannelPad[];
+  /** What cross-layer equalization did (with `equalize`). */
+  readonly equalize?: EqualizeReport;
+  /** What SmoothQuant did, and how alpha was chosen (with `smoothQuant`). */
+  readonly smoothQuant?: SmoothReport;
   /** What rebuilds this model with buildQuantized (qat/ writes fine-tuned values through it). */
   readonly build: {
     readonly prepared: Uint8Array;
@@ -119,6 +136,8 @@ export async function runStaticRecipe(
   options: StaticOptions = {},
 ): Promise<StaticResult> {
   const { model, graph, report: prepare } = prepareModel(modelBytes, requiredOpset(options));
+  const rewrites = await rewriteFloat(modelBytes, model, graph, batches, options);
+  batches = rewrites.batches;
   const plan = planQuantization(graph, options);
   const prepared = writeModel(model);
   const tensors = new Set(plan.calibrate);
@@ -204,7 +223,62 @@ export async function runStaticRecipe(
     keptFloat,
     pads: built.pads,
     build: { prepared, options: buildOptions, source },
+    ...(rewrites.equalize === undefined ? {} : { equalize: rewrites.equalize }),
+    ...(rewrites.smoothQuant === undefined ? {} : { smoothQuant: rewrites.smoothQuant }),
   };
+}
+
+/**
+ * The float rewrites before planning, on `graph` in place: equalization, then SmoothQuant (whose
+ * statistics read the data, so the stream is read into memory and handed back as an array).
+ */
+async function rewriteFloat(
+  modelBytes: Uint8Array,
+  model: ModelProto,
+  graph: Graph,
+  batches: Batches | undefined,
+  options: StaticOptions,
+): Promise<{
+  batches: Batches | undefined;
+  equalize?: EqualizeReport;
+  smoothQuant?: SmoothReport;
+}> {
+  const equalize = options.equalize === true ? { equalize: equalizeConvPairs(graph) } : {};
+  const smooth = options.smoothQuant;
+  if (smooth === undefined) return { batches, ...equalize };
+  if (batches === undefined) {
+    fail('bad-calibration-data', 'SmoothQuant needs calibration data (--calib PATH)');
+  }
+  const feeds = await collectBatches(batches);
+  // Each trial is the recipe itself without SmoothQuant's search, progress or a cache.
+  const rest: StaticOptions = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !['smoothQuant', 'onProgress', 'cache'].includes(k)),
+  );
+  const chosen =
+    smooth.alpha !== undefined
+      ? { alpha: smooth.alpha, chosenBy: 'given' as const }
+      : await chooseAlpha(
+          modelBytes,
+          feeds,
+          async (fit, alpha) =>
+            (
+              await runStaticRecipe(
+                modelBytes,
+                fit,
+                alpha === null ? rest : { ...rest, smoothQuant: { alpha } },
+              )
+            ).bytes,
+          smooth.grid,
+          options.threads,
+        );
+  const decisions = await smoothGraph(
+    graph,
+    writeModel(model),
+    feeds,
+    chosen.alpha,
+    options.threads,
+  );
+  return { batches: feeds, ...equalize, smoothQuant: { ...chosen, decisions } };
 }
 
 /** Nodes runStaticRecipe keeps float, at most, before it gives up on a model onnxruntime refuses. */

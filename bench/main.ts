@@ -15,6 +15,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['latency', () => import('./latency.js')],
   ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
+  ['transformers', () => import('./transformers/index.js')],
 ]);
 
 async function main(): Promise<void> {

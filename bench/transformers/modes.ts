@@ -1,0 +1,33 @@
+// The quantization modes the transformer bench compares with fp32, each through the public
+// library API (src/api). Adding a mode is one line in MODES: a label and a function from the
+// fp32 model bytes and its calibration samples to the quantized model bytes.
+// Not scoring (models.ts) and not the table (index.ts).
+import {
+  quantizeDynamic,
+  quantizeStatic,
+  quantizeWeights,
+  type FeedsLike,
+  type QuantizeWeightsOptions,
+} from '../../src/api/index.js';
+
+/** One row of the table: how to quantize a model. */
+export interface QuantMode {
+  readonly name: string;
+  readonly quantize: (fp32: Uint8Array, calib: readonly FeedsLike[]) => Promise<Uint8Array>;
+}
+
+const model = (p: Promise<{ model: Uint8Array }>): Promise<Uint8Array> => p.then((r) => r.model);
+/** A weight-only mode with these options. */
+const weights =
+  (o: QuantizeWeightsOptions): QuantMode['quantize'] =>
+  (m) =>
+    model(quantizeWeights(m, o));
+
+/** The modes, in table order: one line each. */
+export const MODES: readonly QuantMode[] = [
+  { name: 'static int8', quantize: (m, c) => model(quantizeStatic(m, c)) },
+  { name: 'dynamic int8', quantize: (m) => model(quantizeDynamic(m)) },
+  { name: 'weights int8', quantize: weights({ bits: 8 }) },
+  { name: 'int4 b32 sym', quantize: weights({ bits: 4, blockSize: 32, scheme: 'symmetric' }) },
+  { name: 'int4 b32 asym', quantize: weights({ bits: 4, blockSize: 32, scheme: 'asymmetric' }) },
+];

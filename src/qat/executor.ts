@@ -22,7 +22,7 @@ import { defaultOpset, nodeLabel, type Graph } from '../onnx/index.js';
 import type { OpContext } from './diff-op.js';
 import { DIFF_OPS } from './op-registry.js';
 import { valueFromProto } from './value-proto.js';
-import { allocFloat, isInt, tensor, type GraphNode, type QTensor, type Value } from './tensor.js';
+import { allocFloat, isInt, type GraphNode, type QTensor, type Value } from './tensor.js';
 
 /** A compiled graph that runs forward with a tape and backward to its parameters. */
 export interface TrainingProgram {

@@ -14,6 +14,8 @@ export {
   quantizeWeights,
   type AdvisedReport,
   type CalibrationFeeds,
+  type ExternalDataFile,
+  type ExternalDataOptions,
   type FeedsLike,
   type ProfileModelOptions,
   type ProfileModelResult,

@@ -1,6 +1,7 @@
 // api/: zeropoint as a typed library, the functions the CLI, the browser studio and scripts all
 // call: model bytes and calibration feeds in, `{ model, report }` out, with progress and an
 // AbortSignal. Thin wrappers over the recipes (ptq/, advise/) and the reports (report/); no files.
+export * from './external-data.js';
 export * from './feeds.js';
 export * from './profile-model.js';
 export * from './quantize-advised.js';

@@ -10,18 +10,30 @@ import {
   type WeightsOptions,
   type WeightsReport,
 } from '../ptq/index.js';
+import type { TensorStore } from '../onnx/index.js';
+import { externalStore, type ExternalDataFile, type ExternalDataOptions } from './external-data.js';
 import { checkAborted, type RunOptions } from './run-options.js';
 
+/** Where the input's and the output's external data files are (external-data.ts). */
+interface WithExternalData {
+  readonly externalData?: ExternalDataOptions;
+}
+
 /** Options of quantizeDynamic: Conv's form and the MatMul weight type (measured defaults). */
-export interface QuantizeDynamicOptions extends DynamicOptions, Pick<RunOptions, 'signal'> {}
+export interface QuantizeDynamicOptions
+  extends DynamicOptions, WithExternalData, Pick<RunOptions, 'signal'> {}
 
 /** Options of quantizeWeights: bits (4 or 8), blockSize, scheme, format, clipSearch, accuracyLevel. */
-export interface QuantizeWeightsOptions extends WeightsOptions, Pick<RunOptions, 'signal'> {}
+export interface QuantizeWeightsOptions
+  extends WeightsOptions, WithExternalData, Pick<RunOptions, 'signal'> {}
 
 /** A quantized model and the report of the recipe that made it. */
 export interface QuantizeModeResult<Report> {
+  /** The model; with external data, its protobuf whose large tensors are in the data file. */
   readonly model: Uint8Array;
   readonly report: Report;
+  /** The output's data file, when externalData.output named one to return in memory. */
+  readonly externalData?: ExternalDataFile;
 }
 
 /**
@@ -32,8 +44,8 @@ export function quantizeDynamic(
   model: Uint8Array,
   options: QuantizeDynamicOptions = {},
 ): Promise<QuantizeModeResult<DynamicReport>> {
-  const { signal, ...recipe } = options;
-  return oneStep(signal, () => runDynamicRecipe(model, recipe));
+  const { signal, externalData, ...recipe } = options;
+  return oneStep(signal, externalData, (store) => runDynamicRecipe(model, recipe, store));
 }
 
 /** Block-quantizes the MatMul/Gemm weights of `model` to int4 or int8; activations stay float. */
@@ -41,19 +53,22 @@ export function quantizeWeights(
   model: Uint8Array,
   options: QuantizeWeightsOptions,
 ): Promise<QuantizeModeResult<WeightsReport>> {
-  const { signal, ...recipe } = options;
-  return oneStep(signal, () => runWeightsRecipe(model, recipe));
+  const { signal, externalData, ...recipe } = options;
+  return oneStep(signal, externalData, (store) => runWeightsRecipe(model, recipe, store));
 }
 
 /** Runs a one-step recipe with the signal checked before and after; failures reject. */
 function oneStep<Report>(
   signal: AbortSignal | undefined,
-  recipe: () => { bytes: Uint8Array; report: Report },
+  externalData: ExternalDataOptions | undefined,
+  recipe: (store: TensorStore | undefined) => { bytes: Uint8Array; report: Report },
 ): Promise<QuantizeModeResult<Report>> {
   return Promise.resolve().then(() => {
     checkAborted(signal);
-    const { bytes, report } = recipe();
+    const { store, collected } = externalStore(externalData);
+    const { bytes, report } = recipe(store);
     checkAborted(signal);
-    return { model: bytes, report };
+    const file = collected();
+    return { model: bytes, report, ...(file === undefined ? {} : { externalData: file }) };
   });
 }

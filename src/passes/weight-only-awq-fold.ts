@@ -103,7 +103,7 @@ function foldUpstream(
   return 'Mul+Add';
 }
 
-/** Replaces the target's weight by W diag(s) (a new initializer in the target's layout). */
+/** Replaces the target's weight by W diag(s), under the same name and layout. */
 function scaleWeight(graph: Graph, target: WeightTarget, s: Float32Array): void {
   const value = graph.constantValue(target.weight)!;
   const data = Float32Array.from(value.data as Float32Array);
@@ -112,11 +112,11 @@ function scaleWeight(graph: Graph, target: WeightTarget, s: Float32Array): void 
     const channel = target.layout === 'KN' ? Math.floor(i / n) : i % k;
     data[i] = Math.fround(data[i]! * s[channel]!);
   }
-  const name = graph.uniqueName(`${target.weight}_awq`);
-  graph.addInitializer(tensorToProto({ name, dtype: 'float32', shape: value.shape, data }));
-  const old = target.weight;
-  graph.setInput(target.node, 1, name);
-  dropIfUnused(graph, old);
+  // The weight is read by this node only (groupProblem), so it keeps its name.
+  graph.removeInitializer(target.weight);
+  graph.addInitializer(
+    tensorToProto({ name: target.weight, dtype: 'float32', shape: value.shape, data }),
+  );
 }
 
 /** Why a group cannot take AWQ scales, or undefined when it can. */

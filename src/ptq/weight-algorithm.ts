@@ -1,0 +1,107 @@
+// The weight-only recipe's algorithm choice: which of RTN, GPTQ, AWQ and HQQ fills the blocks,
+// the measured default (with and without calibration statistics) and the reason the report
+// gives, and the one graph step an algorithm takes before the emitters (AWQ's rescaling).
+// Not the algorithms (passes/weight-only-*.ts) nor collecting the statistics
+// (weight-activations.ts).
+import { fail } from '../core/index.js';
+import type { Graph } from '../onnx/graph.js';
+import type { AlgorithmSpec, WeightAlgorithm } from '../passes/weight-only-algorithms.js';
+import { applyAwq, type AwqGroup } from '../passes/weight-only-awq-fold.js';
+import type { BlockSpec } from '../passes/weight-only-blocks.js';
+import type { GptqOptions } from '../passes/weight-only-gptq.js';
+import type { ActivationStats } from '../passes/weight-only-hessian.js';
+import type { HqqOptions } from '../passes/weight-only-hqq.js';
+import { findWeightTargets, type WeightTarget } from '../passes/weight-only-targets.js';
+
+/** The algorithm options of WeightsOptions. */
+export interface WeightAlgorithmOptions {
+  /** rtn | gptq | awq | hqq; default: the measured best given statistics, else RTN. */
+  readonly algorithm?: WeightAlgorithm;
+  /** X^T X and mean |x| per weight input (collectWeightActivations); GPTQ and AWQ need them. */
+  readonly statistics?: ReadonlyMap<string, ActivationStats>;
+  readonly gptq?: GptqOptions;
+  readonly hqq?: HqqOptions;
+  /** AWQ's alpha grid (default 0, 0.05, ..., 1). */
+  readonly awqGrid?: readonly number[];
+}
+
+/** Which algorithm ran and why, for the report and `--json`. */
+export interface WeightAlgorithmReport {
+  readonly name: WeightAlgorithm;
+  readonly reason: string;
+  readonly gptq?: { readonly damping: number; readonly actOrder: boolean };
+  /** AWQ: per activation group, the alpha chosen and how 1/s was applied. */
+  readonly awq?: readonly AwqGroup[];
+}
+
+/**
+ * The defaults, measured by `npm run bench -- weight-algorithms` (PP-OCRv4 recognizer, held-out
+ * rendered lines): with calibration statistics, the algorithm whose model scored best; without,
+ * RTN (HQQ, the data-free alternative, did not beat it there).
+ */
+export const ALGORITHM_DEFAULTS = Object.freeze({
+  withStatistics: 'gptq' as WeightAlgorithm,
+  withoutStatistics: 'rtn' as WeightAlgorithm,
+  reason: {
+    withStatistics: 'default with calibration data (the best measured on held-out data)',
+    withoutStatistics: 'default without calibration data',
+  },
+});
+
+const NEEDS_DATA: readonly WeightAlgorithm[] = ['gptq', 'awq'];
+
+/** The algorithm to run and the reason, failing when GPTQ/AWQ are asked for without data. */
+export function chooseWeightAlgorithm(options: WeightAlgorithmOptions): {
+  name: WeightAlgorithm;
+  reason: string;
+} {
+  const hasStatistics = options.statistics !== undefined;
+  if (options.algorithm !== undefined) {
+    if (NEEDS_DATA.includes(options.algorithm) && !hasStatistics) {
+      fail(
+        'bad-argument',
+        `--algorithm ${options.algorithm} needs calibration data (--calib PATH) to see the ` +
+          'activations; rtn and hqq need none',
+      );
+    }
+    return { name: options.algorithm, reason: 'asked for' };
+  }
+  return hasStatistics
+    ? { name: ALGORITHM_DEFAULTS.withStatistics, reason: ALGORITHM_DEFAULTS.reason.withStatistics }
+    : {
+        name: ALGORITHM_DEFAULTS.withoutStatistics,
+        reason: ALGORITHM_DEFAULTS.reason.withoutStatistics,
+      };
+}
+
+/**
+ * Runs the algorithm's graph step (AWQ rescales weights and folds 1/s upstream) and returns the
+ * targets to emit (found again after a rewrite), the spec fields the emitters read, the report.
+ */
+export function prepareWeightAlgorithm(
+  graph: Graph,
+  targets: readonly WeightTarget[],
+  spec: BlockSpec,
+  options: WeightAlgorithmOptions,
+): { targets: WeightTarget[]; spec: AlgorithmSpec; report: WeightAlgorithmReport } {
+  const { name, reason } = chooseWeightAlgorithm(options);
+  const algorithmSpec: AlgorithmSpec = {
+    ...spec,
+    algorithm: name,
+    ...(options.statistics === undefined ? {} : { statistics: options.statistics }),
+    ...(options.gptq === undefined ? {} : { gptq: options.gptq }),
+    ...(options.hqq === undefined ? {} : { hqq: options.hqq }),
+  };
+  if (name === 'gptq') {
+    const gptq = {
+      damping: options.gptq?.damping ?? 0.01,
+      actOrder: options.gptq?.actOrder ?? false,
+    };
+    return { targets: [...targets], spec: algorithmSpec, report: { name, reason, gptq } };
+  }
+  if (name !== 'awq')
+    return { targets: [...targets], spec: algorithmSpec, report: { name, reason } };
+  const awq = applyAwq(graph, targets, options.statistics!, spec, options.awqGrid);
+  const found = findWeightTargets(graph).targets;
+  return { targets: found, spec: algorithmSpec, report: { name, reason, awq } };
+}

@@ -2,6 +2,7 @@
 // type (onnxruntime-web's op-resolve-rules pattern): greppable, no registration side effects.
 // An op type missing here fails with unsupported-op naming the node. Not the ops themselves.
 import type { DiffOp } from './diff-op.js';
+import { fakeQuantOp } from './fake-quant-op.js';
 import { BINARY_OPS } from './ops-binary.js';
 import { CONST_OPS } from './ops-const.js';
 import { convOp } from './ops-conv.js';
@@ -31,4 +32,5 @@ export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ['Softmax', softmaxOp],
   ['Concat', concatOp],
   ['Split', splitOp],
+  ['FakeQuant', fakeQuantOp],
 ]);

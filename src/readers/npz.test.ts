@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Feeds } from '../ptq/batches.js';
 import type { ModelInput } from '../ptq/model-inputs.js';
 import { readNpzCalibration, type CalibrationSamples } from './calibration.js';
-import { serializeNpy } from './npy.js';
+import { serializeNpy, serializeNpyTensor, type NpyTensor } from './npy.js';
 
 /** An .npz of `arrays` (name -> [values, shape]), deflated at `level` (0: stored). */
 function npz(arrays: Record<string, [Float32Array, number[]]>, level: 0 | 6): Uint8Array {
@@ -146,6 +146,65 @@ describe('a .npz archive', () => {
     member.set(new TextEncoder().encode(header), 10);
     const file = zipSync({ 'x.npy': [member, { level: 6 }] });
     await expect(openNpz(file, [x])).rejects.toThrow(/declares shape .* but holds/);
+  });
+});
+
+/** An .npz of typed arrays (name -> tensor), deflated. */
+function typedNpz(arrays: Record<string, NpyTensor>): Uint8Array {
+  const members: Zippable = Object.fromEntries(
+    Object.entries(arrays).map(([name, t]) => [
+      `${name}.npy`,
+      [serializeNpyTensor(t), { level: 6 }],
+    ]),
+  );
+  return zipSync(members);
+}
+
+describe('a .npz of token ids (int64 input_ids, attention_mask, token_type_ids)', () => {
+  const seq = (name: string): ModelInput => ({
+    name,
+    dtype: 'int64',
+    dims: [undefined, undefined],
+    dimNames: ['batch', 'sequence'],
+  });
+  const inputs = [seq('input_ids'), seq('attention_mask'), seq('token_type_ids')];
+  const ids = (from: bigint): NpyTensor => ({
+    type: 'int64',
+    shape: [3, 4],
+    data: BigInt64Array.from({ length: 12 }, (_, i) => from + BigInt(i)),
+  });
+
+  it('splits every int64 array into batches along the samples, values in order', async () => {
+    const file = typedNpz({
+      input_ids: ids(101n),
+      attention_mask: ids(0n),
+      token_type_ids: ids(50n),
+    });
+    const batches = await all((await openNpz(file, inputs, { batchSize: 2 })).batches);
+    expect(batches.map((f) => [f.input_ids!.type, ...f.token_type_ids!.dims])).toEqual([
+      ['int64', 2, 4],
+      ['int64', 1, 4],
+    ]);
+    const all64 = batches.flatMap((f) => Array.from(f.input_ids!.data as BigInt64Array));
+    expect(all64).toEqual(Array.from(ids(101n).data as BigInt64Array));
+  });
+
+  it('int32 ids for an int64 input fail naming the input, expected vs found, and the member', async () => {
+    const int32: NpyTensor = { type: 'int32', shape: [3, 4], data: new Int32Array(12) };
+    const file = typedNpz({ input_ids: ids(1n), attention_mask: int32, token_type_ids: ids(1n) });
+    const error = await openNpz(file, inputs).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /input 'attention_mask' expects int64 \('<i8'\), but calib\.npz:attention_mask\.npy holds dtype '<i4'; convert it with numpy: array\.astype\(np\.int64\)/,
+    );
+    expect(error).toMatchObject({
+      code: 'bad-calibration-data',
+      context: { input: 'attention_mask', file: 'calib.npz:attention_mask.npy' },
+    });
+  });
+
+  it('a float32 image input refuses int64 values, advising float32', async () => {
+    const file = typedNpz({ x: { type: 'int64', shape: [1, 2, 3], data: new BigInt64Array(6) } });
+    await expect(openNpz(file, [x])).rejects.toThrow(/expects float32 .*; .*astype\(np\.float32\)/);
   });
 });
 

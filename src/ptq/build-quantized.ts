@@ -28,7 +28,9 @@ import {
   type QuantPlan,
 } from '../passes/index.js';
 import type { ObserverKind, TensorRange } from '../observers/index.js';
+import type { NarrowReport } from '../passes/float16-narrow.js';
 import type { CalibrationResult } from './calibration-result.js';
+import { restoreFloat16 } from './float16-model.js';
 import {
   nearOutputs,
   staticRanges,
@@ -60,6 +62,8 @@ export interface BuiltModel {
   readonly fallbacks: readonly RangeFallback[];
   /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
   readonly pads: readonly ChannelPad[];
+  /** For a float16 model (widened by prepareModel): how the result was narrowed back. */
+  readonly float16?: NarrowReport;
 }
 
 /**
@@ -134,6 +138,8 @@ export function buildQuantized(
   });
   const insert = insertQdq(graph, plan, ranges, calibration.channelMeans(), learned);
   readFloatInputs(graph, options.exclude ?? []);
+  const float16 = restoreFloat16(graph);
   verifyGraph(graph);
-  return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads };
+  const narrowed = float16 === undefined ? {} : { float16 };
+  return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads, ...narrowed };
 }

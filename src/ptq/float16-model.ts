@@ -4,7 +4,8 @@
 // fp16 I/O kept) and drops the record. Feeds are widened and narrowed alongside. Also the
 // `--fp16` mode (runFloat16Recipe): an fp32 model to fp16. Not the passes themselves.
 import { fail, float16ToNumber, numberToFloat16 } from '../core/index.js';
-import type { ModelProto } from '../onnx/gen/onnx_pb.js';
+import { create } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema, type ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
   buildGraph,
   defaultOpset,
@@ -22,9 +23,15 @@ import {
 import { hasFloat16, widenFloat16, type WidenReport } from '../passes/float16-widen.js';
 import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import type { Batches, Feeds } from './batches.js';
-import { setMetadata } from './quantize-weights.js';
 
 const KEY = 'zeropoint.float16';
+
+/** Sets a metadata_props entry (quantize-weights.ts has the same; importing it would cycle). */
+function setMetadata(model: ModelProto, key: string, value: string): void {
+  const found = model.metadataProps.find((p) => p.key === key);
+  if (found !== undefined) found.value = value;
+  else model.metadataProps.push(create(StringStringEntryProtoSchema, { key, value }));
+}
 
 /** The first opset whose QuantizeLinear/DequantizeLinear take float16 scales. */
 export const FLOAT16_QDQ_OPSET = 19;

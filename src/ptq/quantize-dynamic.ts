@@ -3,6 +3,8 @@
 // per-channel int8 weights; Conv weights int8 per channel, read by the float Conv through
 // Cast -> Mul or a DequantizeLinear (or Conv as ConvInteger, or left float: `conv`); Gather on
 // an embedding table -> per-row int8. Model bytes in, model bytes and a report out; no file system.
+import type { NarrowReport } from '../passes/float16-narrow.js';
+import { restoreFloat16, widenForQuantization } from './float16-model.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import {
   buildGraph,
@@ -61,6 +63,8 @@ export interface DynamicReport {
   readonly skipped: readonly SkippedNode[];
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** For a float16 model: how the quantized graph was narrowed back to float16. */
+  readonly float16?: NarrowReport;
 }
 
 /** The first opset with DynamicQuantizeLinear; older models are upgraded to 13. */
@@ -82,7 +86,10 @@ export function runDynamicRecipe(
   const model = readModel(modelBytes);
   const bytesIn = modelBytes.length + externalByteCount(model);
   const from = defaultOpset(model);
-  if (from < (conv === 'dequantize' ? PER_AXIS_DQ_OPSET : DYNAMIC_OPSET)) upgradeOpset(model);
+  // A float16 model is quantized as float32 and narrowed back (float16-model.ts).
+  const float16 = store === undefined ? widenForQuantization(model) : undefined;
+  const floor = conv === 'dequantize' ? PER_AXIS_DQ_OPSET : DYNAMIC_OPSET;
+  if (defaultOpset(model) < floor) upgradeOpset(model);
   const graph = buildGraph(model, store);
   const cache: DynamicCache = new Map();
   const { targets, skipped } = findWeightTargets(graph);
@@ -98,6 +105,7 @@ export function runDynamicRecipe(
         : keepConvFloat(graph);
   nodes.push(...convs.done);
   skipped.push(...convs.skipped);
+  const narrowed = float16 === undefined ? undefined : restoreFloat16(graph);
   verifyGraph(graph);
   setMetadata(model, 'zeropoint.dynamic', JSON.stringify({ conv, weightType }));
   store?.finish(model);
@@ -111,6 +119,7 @@ export function runDynamicRecipe(
     skipped,
     bytesIn,
     bytesOut: bytes.length + (store?.bytesWritten ?? 0),
+    ...(narrowed === undefined ? {} : { float16: narrowed }),
   };
   return { bytes, report };
 }

@@ -2,6 +2,8 @@
 // asymmetric blocks), written as onnxruntime's MatMulNBits or as standard blocked
 // DequantizeLinear (the model upgraded to opset 21). No calibration data, no file system:
 // model bytes in, model bytes and a report out. Activations stay float32.
+import type { NarrowReport } from '../passes/float16-narrow.js';
+import { restoreFloat16, widenForQuantization } from './float16-model.js';
 import { create } from '@bufbuild/protobuf';
 import { fail, isZeropointError, type Scheme } from '../core/index.js';
 import { StringStringEntryProtoSchema, type ModelProto } from '../onnx/gen/onnx_pb.js';
@@ -98,6 +100,8 @@ export interface WeightsReport {
   readonly notes: readonly string[];
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** For a float16 model: how the quantized graph was narrowed back to float16. */
+  readonly float16?: NarrowReport;
 }
 
 /** Sets (or replaces) a metadata_props entry of the model. */
@@ -158,6 +162,8 @@ export function runWeightsRecipe(
   const model = readModel(modelBytes);
   const bytesIn = modelBytes.length + externalByteCount(model);
   const from = defaultOpset(model);
+  // A float16 model is quantized as float32 and narrowed back (float16-model.ts).
+  const float16 = store === undefined ? widenForQuantization(model) : undefined;
   const notes: string[] = [];
   const choices = Object.values(options.choices ?? {});
   const format = chooseFormat(model, options.format, notes);
@@ -187,6 +193,7 @@ export function runWeightsRecipe(
       ? toMatMulNBits(graph, group, { ...s, accuracyLevel: accuracyLevel ?? 0 })
       : toBlockedDequantize(graph, group, s);
   });
+  const narrowed = float16 === undefined ? undefined : restoreFloat16(graph);
   verifyGraph(graph);
   const padded = weights.filter((w) => w.padding > 0);
   setMetadata(
@@ -219,6 +226,7 @@ export function runWeightsRecipe(
     notes,
     bytesIn,
     bytesOut: bytes.length + (store?.bytesWritten ?? 0),
+    ...(narrowed === undefined ? {} : { float16: narrowed }),
   };
   return { bytes, report };
 }

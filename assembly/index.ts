@@ -12,3 +12,4 @@ export function heapBase(): usize {
 }
 export { passChunk } from './baseline';
 export { metricsChunk } from './metrics';
+export { sgemm } from './gemm';

@@ -49,6 +49,38 @@ export function sameShape(out: readonly number[], from: readonly number[]): bool
   return sizeOf(out) === sizeOf(from);
 }
 
+/**
+ * The walk of a broadcast: output dims with runs of like axes merged (all broadcast or none)
+ * and the operand's stride along each (0 where it is broadcast).
+ */
+function collapse(
+  out: readonly number[],
+  from: readonly number[],
+): { dims: number[]; strides: number[] } {
+  const padded = [...new Array<number>(out.length - from.length).fill(1), ...from];
+  const fromStrides = stridesOf(padded);
+  const dims: number[] = [];
+  const strides: number[] = [];
+  out.forEach((dim, i) => {
+    if (dim === 1) return;
+    const stride = (padded[i] as number) === 1 ? 0 : (fromStrides[i] as number);
+    const last = dims.length - 1;
+    // Merge with the previous axis when that one is contiguous with this one.
+    if (
+      last >= 0 &&
+      (strides[last] as number) === stride * dim &&
+      (stride !== 0 || strides[last] === 0)
+    ) {
+      dims[last] = (dims[last] as number) * dim;
+      strides[last] = stride;
+      return;
+    }
+    dims.push(dim);
+    strides.push(stride);
+  });
+  return { dims, strides };
+}
+
 /** `data` (of shape `from`) expanded to shape `out`; `data` itself when nothing expands. */
 export function expandTo(
   data: Float32Array,
@@ -56,11 +88,23 @@ export function expandTo(
   out: readonly number[],
 ): Float32Array {
   if (sameShape(out, from)) return data;
-  const size = sizeOf(out);
-  const result = allocFloat(size);
+  const result = allocFloat(sizeOf(out));
   if (data.length === 1) return result.fill(data[0] as number);
-  const index = broadcastIndex(out, from);
-  for (let p = 0; p < size; p++) result[p] = data[index[p] as number] as number;
+  const { dims, strides } = collapse(out, from);
+  const rank = dims.length;
+  let at = 0;
+  const walk = (axis: number, src: number): void => {
+    const dim = dims[axis] as number;
+    const stride = strides[axis] as number;
+    if (axis === rank - 1) {
+      if (stride === 0) result.fill(data[src] as number, at, at + dim);
+      else result.set(data.subarray(src, src + dim), at);
+      at += dim;
+      return;
+    }
+    for (let i = 0; i < dim; i++) walk(axis + 1, src + i * stride);
+  };
+  walk(0, 0);
   return result;
 }
 
@@ -78,10 +122,26 @@ export function reduceTo(
     result[0] = sum;
     return result;
   }
-  const index = broadcastIndex(out, to);
-  for (let p = 0; p < grad.length; p++) {
-    const at = index[p] as number;
-    result[at] = (result[at] as number) + (grad[p] as number);
-  }
+  const { dims, strides } = collapse(out, to);
+  const rank = dims.length;
+  let at = 0;
+  const walk = (axis: number, dst: number): void => {
+    const dim = dims[axis] as number;
+    const stride = strides[axis] as number;
+    if (axis === rank - 1) {
+      if (stride === 0) {
+        let sum = 0;
+        for (let i = 0; i < dim; i++) sum += grad[at + i] as number;
+        result[dst] = (result[dst] as number) + sum;
+      } else {
+        for (let i = 0; i < dim; i++)
+          result[dst + i] = (result[dst + i] as number) + (grad[at + i] as number);
+      }
+      at += dim;
+      return;
+    }
+    for (let i = 0; i < dim; i++) walk(axis + 1, dst + i * stride);
+  };
+  walk(0, 0);
   return result;
 }

@@ -6,8 +6,9 @@
 //
 // For engineer H (the contract, as built):
 // - compileTrainingGraph(graph, trainable, { outputs? }) -> TrainingProgram. `trainable` names
-//   float initializers (they become `params`, owned Float32Array copies you may update in
-//   place between steps) and may also name graph inputs (their gradients are returned too).
+//   float initializers or Constant-node outputs (they become `params`, owned Float32Array
+//   copies you may update in place between steps) and may also name graph inputs (their
+//   gradients are returned too).
 // - program.forward(feeds, { tape? }) -> { outputs } (float outputs only). Feeds are QTensor
 //   for float inputs, IntTensor (tensor.ts) for int64/int32/bool inputs. tape: false skips the
 //   tape (inference only; backward then fails).
@@ -86,8 +87,11 @@ export function compileTrainingGraph(
     else if (isInt(value)) fail('bad-argument', `trainable '${name}' is not a float tensor`);
     else params.set(name, value);
   }
+  const constants = new Set(
+    graph.nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output),
+  );
   for (const name of trainable) {
-    if (!params.has(name) && !inputNames.has(name)) {
+    if (!params.has(name) && !inputNames.has(name) && !constants.has(name)) {
       fail('bad-argument', `trainable '${name}' is neither an initializer nor a graph input`, {
         tensor: name,
       });
@@ -106,7 +110,12 @@ export function compileTrainingGraph(
     const { outputs } = op.forward(inputs, node, context);
     node.output.forEach((name, i) => {
       const value = outputs[i];
-      if (name !== '' && value !== undefined) fixed.set(name, value);
+      if (name === '' || value === undefined) return;
+      // A trainable Constant node's tensor is a parameter like an initializer.
+      if (!trainable.has(name)) fixed.set(name, value);
+      else if (isInt(value) || node.opType !== 'Constant') {
+        fail('bad-argument', `trainable '${name}' is not a float initializer or Constant`);
+      } else params.set(name, value);
     });
   }
   const outputNames = options.outputs ?? graph.outputs.map((v) => v.name);

@@ -11,7 +11,8 @@ import {
   type ConvGeometry,
 } from '../kernels/conv-geometry.js';
 import type { DiffOp } from './diff-op.js';
-import { gemm, type MatrixRef } from './gemm.js';
+import { type MatrixRef } from './gemm.js';
+import { gemmFast as gemm } from './gemm-fast.js';
 import { allocFloat, floatInput, tensor, type GraphNode, type QTensor } from './tensor.js';
 
 /** A conv's geometry plus the tap table and the sizes every loop uses. */

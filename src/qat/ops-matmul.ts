@@ -6,7 +6,7 @@ import { sizeOf } from '../core/index.js';
 import { attrFloat, attrInt } from '../onnx/index.js';
 import { broadcastIndex, broadcastShapes, reduceTo } from './broadcast.js';
 import type { DiffOp } from './diff-op.js';
-import { gemm } from './gemm.js';
+import { gemmFast as gemm } from './gemm-fast.js';
 import { allocFloat, floatInput, shapeError, tensor, type QTensor } from './tensor.js';
 
 interface MatMulSaved {

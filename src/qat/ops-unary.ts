@@ -39,8 +39,11 @@ export function erf(x: number): number {
   return x >= 0 ? 1 - r : r - 1;
 }
 
-type Forward = (x: number, lo: number, hi: number) => number;
-type Backward = (x: number, y: number, lo: number, hi: number) => number;
+type F = Float32Array;
+/** y[i] = f(x[i]) over the whole array; lo and hi are the op's two parameters. */
+type Forward = (x: F, y: F, lo: number, hi: number) => void;
+/** dx[i] = g[i] f'(x[i]) (y = f(x) given too). */
+type Backward = (x: F, y: F, g: F, dx: F, lo: number, hi: number) => void;
 
 /** The clip bounds of a Clip node: attributes before opset 11, optional inputs after. */
 function clipBounds(
@@ -74,7 +77,7 @@ function unary(
       const [lo, hi] = params(inputs, node, context);
       const y = allocFloat(x.data.length);
       const xd = x.data;
-      for (let i = 0; i < xd.length; i++) y[i] = forwardFn(xd[i] as number, lo, hi);
+      forwardFn(xd, y, lo, hi);
       const saved: Saved = { x: xd, y, lo, hi };
       return {
         outputs: [tensor(x.shape, y)],
@@ -86,10 +89,7 @@ function unary(
       if (g === undefined || needs[0] !== true) return [undefined];
       const { x, y, lo, hi } = saved as Saved;
       const gx = allocFloat(x.length);
-      const gd = g.data;
-      for (let i = 0; i < x.length; i++) {
-        gx[i] = (gd[i] as number) * backwardFn(x[i] as number, y[i] as number, lo, hi);
-      }
+      backwardFn(x, y, g.data, gx, lo, hi);
       return [tensor(g.shape, gx)];
     },
   };
@@ -110,35 +110,58 @@ export const identityOp: DiffOp = {
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+// Each loop is written out per op so the engine compiles it alone (one shared loop calling a
+// per-op closure runs several times slower once it has seen a few of them).
+const n = (v: number | undefined): number => v as number;
+
 /** The elementwise ops, by ONNX op type. */
 export const UNARY_OPS: readonly (readonly [string, DiffOp])[] = [
   [
     'Relu',
     unary(
-      (x) => (x > 0 ? x : 0),
-      (x) => (x > 0 ? 1 : 0),
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = n(x[i]) > 0 ? n(x[i]) : 0;
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(x[i]) > 0 ? n(g[i]) : 0;
+      },
     ),
   ],
   [
     'Sigmoid',
     unary(
-      (x) => 1 / (1 + Math.exp(-x)),
-      (_x, y) => y * (1 - y),
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-n(x[i])));
+      },
+      (x, y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(g[i]) * n(y[i]) * (1 - n(y[i]));
+      },
     ),
   ],
   [
     'Tanh',
     unary(
-      (x) => Math.tanh(x),
-      (_x, y) => 1 - y * y,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.tanh(n(x[i]));
+      },
+      (x, y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(g[i]) * (1 - n(y[i]) * n(y[i]));
+      },
     ),
   ],
   // HardSigmoid-6: y = max(0, min(1, alpha x + beta)), alpha 0.2, beta 0.5.
   [
     'HardSigmoid',
     unary(
-      (x, a, b) => Math.max(0, Math.min(1, a * x + b)),
-      (x, _y, a, b) => (a * x + b > 0 && a * x + b < 1 ? a : 0),
+      (x, y, a, b) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.max(0, Math.min(1, a * n(x[i]) + b));
+      },
+      (x, _y, g, dx, a, b) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = a * n(x[i]) + b;
+          dx[i] = v > 0 && v < 1 ? a * n(g[i]) : 0;
+        }
+      },
       alphaBeta(0.2, 0.5),
     ),
   ],
@@ -146,61 +169,108 @@ export const UNARY_OPS: readonly (readonly [string, DiffOp])[] = [
   [
     'HardSwish',
     unary(
-      (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
-      (x) => (x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1),
+      (x, y) => {
+        for (let i = 0; i < x.length; i++)
+          y[i] = n(x[i]) * Math.max(0, Math.min(1, n(x[i]) / 6 + 0.5));
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = n(x[i]);
+          dx[i] = n(g[i]) * (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1);
+        }
+      },
     ),
   ],
   [
     'Clip',
     unary(
-      (x, lo, hi) => Math.min(hi, Math.max(lo, x)),
-      (x, _y, lo, hi) => (x >= lo && x <= hi ? 1 : 0),
+      (x, y, lo, hi) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.min(hi, Math.max(lo, n(x[i])));
+      },
+      (x, _y, g, dx, lo, hi) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(x[i]) >= lo && n(x[i]) <= hi ? n(g[i]) : 0;
+      },
       clipBounds,
     ),
   ],
   [
     'Sqrt',
     unary(
-      (x) => Math.sqrt(x),
-      (_x, y) => 0.5 / y,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.sqrt(n(x[i]));
+      },
+      (x, y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = (0.5 * n(g[i])) / n(y[i]);
+      },
     ),
   ],
   [
     'Exp',
     unary(
-      (x) => Math.exp(x),
-      (_x, y) => y,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.exp(n(x[i]));
+      },
+      (x, y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(g[i]) * n(y[i]);
+      },
     ),
   ],
   [
     'Log',
     unary(
-      (x) => Math.log(x),
-      (x) => 1 / x,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.log(n(x[i]));
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(g[i]) / n(x[i]);
+      },
     ),
   ],
   [
     'Neg',
     unary(
-      (x) => -x,
-      () => -1,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = -n(x[i]);
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = -n(g[i]);
+      },
     ),
   ],
   [
     'Abs',
     unary(
-      (x) => Math.abs(x),
-      (x) => Math.sign(x),
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = Math.abs(n(x[i]));
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = n(g[i]) * Math.sign(n(x[i]));
+      },
     ),
   ],
   [
     'Reciprocal',
     unary(
-      (x) => 1 / x,
-      (_x, y) => -y * y,
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = 1 / n(x[i]);
+      },
+      (x, y, g, dx) => {
+        for (let i = 0; i < x.length; i++) dx[i] = -n(g[i]) * n(y[i]) * n(y[i]);
+      },
     ),
   ],
-  ['Erf', unary(erf, (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x))],
+  [
+    'Erf',
+    unary(
+      (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = erf(n(x[i]));
+      },
+      (x, _y, g, dx) => {
+        for (let i = 0; i < x.length; i++)
+          dx[i] = n(g[i]) * TWO_OVER_SQRT_PI * Math.exp(-n(x[i]) * n(x[i]));
+      },
+    ),
+  ],
   ['Identity', identityOp],
   ['Dropout', identityOp],
 ];

@@ -50,6 +50,16 @@ export interface KernelExports {
   packChunk(vp: number, op: number, n: number, bits: number): void;
   unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;
   passChunk(xp: number, op: number, n: number): void;
+  /** f32 c[m, n] (+)= a[m, k] b[k, n] (assembly/gemm.ts; the QAT executor's products). */
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    ap: number,
+    bp: number,
+    cp: number,
+    accumulate: number,
+  ): void;
   metricsChunk(
     xp: number,
     qp: number,

@@ -31,6 +31,8 @@ import {
 } from '../passes/index.js';
 import { createSession } from '../runtime/onnxruntime.js';
 import type { Batches, Feeds } from './batches.js';
+import { narrowFeeds, widenBatches, widenForQuantization } from './float16-model.js';
+import type { WidenReport } from '../passes/float16-widen.js';
 import { calibrate } from './calibrate.js';
 import type { ObserveHostFactory } from './observe-host.js';
 import { checkCalibrationCache } from './calibration-cache.js';
@@ -77,6 +79,8 @@ export interface PrepareReport {
   readonly upgrade: UpgradeReport | undefined;
   readonly constantsMoved: number;
   readonly foldedNodes: number;
+  /** For a float16 model: what was widened to float32 (the result is narrowed back). */
+  readonly float16?: WidenReport;
 }
 
 /** Everything runStaticRecipe did, for the CLI's table and `--json`. */
@@ -117,6 +121,8 @@ export function prepareModel(
   opset: number,
 ): { model: ModelProto; graph: Graph; report: PrepareReport } {
   const model = readModel(bytes);
+  // A float16 model is quantized as float32; buildQuantized narrows it back (float16-model.ts).
+  const float16 = widenForQuantization(model);
   const upgrade = defaultOpset(model) < opset ? upgradeOpset(model, opset) : undefined;
   const graph = buildGraph(model);
   const constants = constantsToInitializers(graph);
@@ -125,7 +131,12 @@ export function prepareModel(
   return {
     model,
     graph,
-    report: { upgrade, constantsMoved: constants.converted, foldedNodes: folds.length },
+    report: {
+      upgrade,
+      constantsMoved: constants.converted,
+      foldedNodes: folds.length,
+      ...(float16 === undefined ? {} : { float16 }),
+    },
   };
 }
 
@@ -136,6 +147,11 @@ export async function runStaticRecipe(
   options: StaticOptions = {},
 ): Promise<StaticResult> {
   const { model, graph, report: prepare } = prepareModel(modelBytes, requiredOpset(options));
+  // The widened model calibrates on float32 feeds; the built one runs on the original types.
+  const fp16Inputs = prepare.float16?.inputs;
+  if (fp16Inputs !== undefined && batches !== undefined) batches = widenBatches(batches);
+  const asBuilt = (f: Feeds | undefined) =>
+    f === undefined || fp16Inputs === undefined ? f : narrowFeeds(f, fp16Inputs);
   const rewrites = await rewriteFloat(modelBytes, model, graph, batches, options);
   batches = rewrites.batches;
   const plan = planQuantization(graph, options);
@@ -189,7 +205,7 @@ export async function runStaticRecipe(
   // float each node it refuses, a few at most.
   const keptFloat: { node: string; reason: string }[] = [];
   for (
-    let failure = await runFailure(built.bytes, first, options.threads);
+    let failure = await runFailure(built.bytes, asBuilt(first), options.threads);
     failure !== undefined;
   ) {
     const node = /Name:'([^']+)'/.exec(failure)?.[1];
@@ -210,7 +226,7 @@ export async function runStaticRecipe(
     const exclude = [...(options.exclude ?? []), ...keptFloat.map((k) => k.node)];
     buildOptions = { ...options, exclude };
     built = buildQuantized(prepared, buildOptions, source);
-    failure = await runFailure(built.bytes, first, options.threads);
+    failure = await runFailure(built.bytes, asBuilt(first), options.threads);
   }
   return {
     bytes: built.bytes,

@@ -16,6 +16,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
   ['transformers', () => import('./transformers/index.js')],
+  ['equalize', () => import('./equalize.js')],
 ]);
 
 async function main(): Promise<void> {

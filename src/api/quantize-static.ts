@@ -65,6 +65,8 @@ export async function quantizeStatic(
     built: result,
     samples: result.calibration.samples,
     calibrationMs: result.calibrationMs,
+    ...(result.equalize === undefined ? {} : { equalize: result.equalize }),
+    ...(result.smoothQuant === undefined ? {} : { smoothQuant: result.smoothQuant }),
     notes: [
       ...result.calibration.notes.map((n) => JSON.stringify(n)),
       ...result.keptFloat.map(

@@ -10,6 +10,7 @@ export * from './expose-tensors.js';
 export * from './model-inputs.js';
 export * from './observe-host.js';
 export * from './quantize-static.js';
+export type { SmoothQuantOptions, SmoothReport } from './smooth-recipe.js';
 export * from './quantize-dynamic.js';
 export * from './quantize-weights.js';
 export * from './output-ranges.js';

@@ -5,7 +5,8 @@
 import type { AdviceSummary } from '../advise/index.js';
 import { RANGE_GUARD_DB } from '../observers/index.js';
 import { summarizePlan, type PlanSummary } from '../passes/index.js';
-import type { BuiltModel, RangeFallback } from '../ptq/index.js';
+import type { EqualizeReport } from '../passes/index.js';
+import type { BuiltModel, RangeFallback, SmoothReport } from '../ptq/index.js';
 
 /** The JSON report of a static quantization run. */
 export interface QuantizeReport {
@@ -33,6 +34,10 @@ export interface QuantizeReport {
   readonly notes: readonly string[];
   /** With --activations auto or --target: the advisor's decisions and search trials. */
   readonly advice?: AdviceSummary;
+  /** With --equalize: the conv pairs equalized, and the conv inputs that could not be and why. */
+  readonly equalize?: EqualizeReport;
+  /** With --smooth-quant: alpha, how it was chosen, and each MatMul input smoothed or not. */
+  readonly smoothQuant?: SmoothReport;
 }
 
 /** What a static run produced, as quantizeReport takes it. */
@@ -50,6 +55,8 @@ export interface StaticRun {
   readonly storage?: string;
   readonly notes: readonly string[];
   readonly advice?: AdviceSummary;
+  readonly equalize?: EqualizeReport;
+  readonly smoothQuant?: SmoothReport;
 }
 
 /** The report of a static run (plain or advised). */
@@ -93,6 +100,8 @@ export function quantizeReport(run: StaticRun): QuantizeReport {
       ...Object.entries(byMethod).map(([method, fs]) => guardNote(method, fs)),
     ],
     ...(run.advice === undefined ? {} : { advice: run.advice }),
+    ...(run.equalize === undefined ? {} : { equalize: run.equalize }),
+    ...(run.smoothQuant === undefined ? {} : { smoothQuant: run.smoothQuant }),
   };
 }
 

@@ -47,7 +47,11 @@ export function tinyTransformer(seed = 1): Uint8Array {
   // LayerNorm written out, as PyTorch exports before opset 17.
   const mean = b.op('ReduceMean', [h0], [attr.ints('axes', [-1])]);
   const centred = b.op('Sub', [h0, mean]);
-  const variance = b.op('ReduceMean', [b.op('Pow', [centred, scalar(2)])], [attr.ints('axes', [-1])]);
+  const variance = b.op(
+    'ReduceMean',
+    [b.op('Pow', [centred, scalar(2)])],
+    [attr.ints('axes', [-1])],
+  );
   const normed = b.op('Div', [centred, b.op('Sqrt', [b.op('Add', [variance, scalar(1e-5)])])]);
   const a = b.op('Add', [b.op('Mul', [normed, gamma()]), init([d], 0.1)]);
   const [q, k, v] = [linear(a, d, d), linear(a, d, d), linear(a, d, d)];

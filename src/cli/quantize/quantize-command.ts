@@ -15,6 +15,13 @@ import { openCalibrationData } from '../io/calib-data.js';
 import { loadCache, readModelFile } from '../io/read-inputs.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
+import {
+  formatRewrites,
+  REWRITE_OPTIONS,
+  rewritesFromFlags,
+  wantsRewrites,
+  type RewriteFlags,
+} from './rewrite-flags.js';
 import { ADVICE_OPTIONS, formatAdvice } from './advised-format.js';
 import {
   IMAGE_OPTIONS,
@@ -78,9 +85,12 @@ export async function runModeQuantize(
 /** Runs the command and returns the report (printing is the caller's). */
 export async function runQuantize(
   modelPath: string,
-  flags: QuantizeFlags & VerdictFlags,
+  flags: QuantizeFlags & VerdictFlags & RewriteFlags,
 ): Promise<QuantizeReport & { verdict?: Verdict }> {
   checkOutputPaths(modelPath, flags.output, flags.cache);
+  if (wantsAdvice(flags) && wantsRewrites(flags)) {
+    fail('bad-argument', '--equalize and --smooth-quant apply to plain static quantization');
+  }
   if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
   const { bytes, model } = readModelFile(modelPath);
   checkWritable(flags.output);
@@ -106,6 +116,7 @@ export async function runQuantize(
       data === undefined ? undefined : tapFirst(data.batches, (feeds) => (first = feeds));
     result = await quantizeStatic(bytes, batches, {
       ...plan,
+      ...rewritesFromFlags(flags),
       ...(verdict === undefined ? {} : { alsoCalibrate: weighedExcludes() }),
       method,
       observerOptions,
@@ -188,6 +199,7 @@ export function formatQuantize(r: QuantizeReport): string {
       ? []
       : [`bias correction: ${r.biasCorrected} Conv biases corrected for weight rounding`]),
     ...(r.rangeFallbacks.count === 0 ? [] : [guardLine(r.rangeFallbacks.byMethod)]),
+    ...formatRewrites(r),
     ...(r.advice === undefined ? [] : ['', formatAdvice(r.advice)]),
   ].join('\n');
 }
@@ -223,11 +235,15 @@ export function registerQuantize(program: Command): void {
     .option('--json', 'print one JSON object instead of the table');
   for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
+  for (const [flag, description] of REWRITE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
-  type Flags = QuantizeFlags & ModeFlags & VerdictFlags;
+  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
     const mode = parseModeFlags(flags);
+    if (mode !== undefined && wantsRewrites(flags)) {
+      fail('bad-argument', '--equalize and --smooth-quant apply to static quantization (--calib)');
+    }
     let report: { readonly verdict?: Verdict };
     let text: string;
     if (mode !== undefined) {

@@ -13,31 +13,42 @@ interface Saved {
   readonly hi: number;
 }
 
-/** erf(x) to about 1e-7 (Numerical Recipes' erfc Chebyshev fit, float64). */
+/** erf(x) to float64 precision: its Taylor series below |x| = 3, 1 - erfc (Lentz's continued fraction) above. */
 export function erf(x: number): number {
   const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t *
-                              (-1.13520398 +
-                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
+  if (Number.isNaN(x)) return x;
+  if (z < 3) {
+    // erf x = 2/sqrt(pi) sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = z;
+    let sum = z;
+    for (let n = 1; n < 100 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(x) * TWO_OVER_SQRT_PI * sum;
+  }
+  if (z > 6) return Math.sign(x);
+  // erfc z = exp(-z^2)/sqrt(pi) * 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))), modified Lentz.
+  const tiny = 1e-300;
+  let f = z;
+  let c = z;
+  let d = 0;
+  for (let k = 1; k < 200; k++) {
+    const a = k / 2;
+    d = z + a * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    c = z + a / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
 }
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 type F = Float32Array;
 /** y[i] = f(x[i]) over the whole array; lo and hi are the op's two parameters. */
@@ -107,8 +118,6 @@ export const identityOp: DiffOp = {
   forward: (inputs) => ({ outputs: inputs[0] === undefined ? [] : [inputs[0]] }),
   backward: (gradOutputs, _saved, _node, needs) => [needs[0] === true ? gradOutputs[0] : undefined],
 };
-
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 // Each loop is written out per op so the engine compiles it alone (one shared loop calling a
 // per-op closure runs several times slower once it has seen a few of them).

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 
 /** True when both paths name one file: the same path, or (through links) the same inode. */
-function isSameFile(a: string, b: string): boolean {
+export function isSameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
     const [x, y] = [statSync(a), statSync(b)];
@@ -47,11 +47,13 @@ export function checkOutputPaths(model: string, output: string, cache?: string):
   }
 }
 
-function tempPath(path: string): string {
+/** The temporary file beside `path` that writeAtomic renames over it. */
+export function tempPath(path: string): string {
   return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
 }
 
-function removeQuietly(path: string): void {
+/** Removes `path` if it is there; never fails. */
+export function removeQuietly(path: string): void {
   try {
     rmSync(path, { force: true });
   } catch {

@@ -3,7 +3,12 @@
 // raw flag values, calls the library (api/) on model bytes, and renders the report for a person;
 // the caller prints JSON.stringify(report) for --json and writes the bytes (write-atomic.ts's
 // writeAtomic, as the static mode does). No file system here; not the static mode.
-import { quantizeDynamic, quantizeWeights, type QuantizeModeResult } from '../../api/index.js';
+import {
+  quantizeDynamic,
+  quantizeWeights,
+  type ExternalDataOptions,
+  type QuantizeModeResult,
+} from '../../api/index.js';
 import { fail } from '../../core/errors.js';
 import type {
   DynamicConvForm,
@@ -26,6 +31,8 @@ export interface ModeFlags {
   readonly clipSearch?: boolean;
   readonly accuracyLevel?: string;
   readonly conv?: string;
+  /** --external-data: true, or the data file's name. */
+  readonly externalData?: string | boolean;
 }
 
 /** A parsed mode: which recipe and its options. */
@@ -43,6 +50,11 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
   ['--clip-search', 'with --weights: search each block clipping ratio for the least MSE'],
   ['--no-clip-search', 'with --weights: plain min/max blocks'],
   ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
+  [
+    '--external-data [file]',
+    'with --dynamic or --weights: write the large tensors to one data file beside the output ' +
+      '(default <output>.data; always when the input model has external data)',
+  ],
   [
     '--conv <form>',
     'with --dynamic: cast-mul (default: int8 weights, Cast -> Mul, as fast as fp32)|' +
@@ -101,14 +113,16 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
   return { mode: 'weights', options };
 }
 
-/** Runs the API function the mode names on model bytes. */
+/** Runs the API function the mode names on model bytes (and external data, when given). */
 export function runQuantizeMode(
   modelBytes: Uint8Array,
   mode: ModeOptions,
+  externalData?: ExternalDataOptions,
 ): Promise<QuantizeModeResult<DynamicReport | WeightsReport>> {
+  const external = externalData === undefined ? {} : { externalData };
   return mode.mode === 'dynamic'
-    ? quantizeDynamic(modelBytes, mode.options)
-    : quantizeWeights(modelBytes, mode.options);
+    ? quantizeDynamic(modelBytes, { ...mode.options, ...external })
+    : quantizeWeights(modelBytes, { ...mode.options, ...external });
 }
 
 /** One line per op: how many nodes took each form, e.g. "MatMul: 9 MatMulInteger, 4 float". */
@@ -145,8 +159,15 @@ function leftInFloat(skipped: readonly SkippedNode[]): string[] {
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
 
+/** The output's data file, when the command wrote one (external-mode.ts). */
+interface ExternalDataLine {
+  readonly externalData?: { readonly file: string; readonly bytes: number };
+}
+
 /** The report as a person reads it: what was quantized, what was left and why, sizes. */
-export function formatModeReport(report: DynamicReport | WeightsReport): string {
+export function formatModeReport(
+  report: (DynamicReport | WeightsReport) & ExternalDataLine,
+): string {
   const lines: string[] = [];
   if (report.mode === 'weights') {
     const level =
@@ -178,5 +199,9 @@ export function formatModeReport(report: DynamicReport | WeightsReport): string 
   lines.push(...leftInFloat(report.skipped));
   const smaller = (report.bytesIn / report.bytesOut).toFixed(2);
   lines.push(`size ${mb(report.bytesIn)} -> ${mb(report.bytesOut)} (${smaller}x smaller)`);
+  if (report.externalData !== undefined) {
+    const { file, bytes } = report.externalData;
+    lines.push(`external data: ${mb(bytes)} in ${file} (verdict not timed with external data)`);
+  }
   return lines.join('\n');
 }

@@ -12,7 +12,8 @@ import { num, table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
 import { SEARCH_OPTION } from '../common/search-flag.js';
 import { openCalibrationData } from '../io/calib-data.js';
-import { loadCache, readModelFile } from '../io/read-inputs.js';
+import { loadCache, readModelFile, readModelProto } from '../io/read-inputs.js';
+import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
 import {
@@ -67,9 +68,14 @@ export async function runModeQuantize(
   output: string,
   mode: ModeOptions,
   verdict?: VerdictOptions,
+  externalData?: string | boolean,
 ): Promise<(DynamicReport | WeightsReport) & { verdict?: Verdict }> {
   checkOutputPaths(modelPath, output);
-  const { bytes, model } = readModelFile(modelPath);
+  const input = readModelProto(modelPath);
+  if (wantsExternalData(input.model, externalData)) {
+    return runExternalMode(modelPath, input, output, mode, externalData);
+  }
+  const { bytes, model } = input;
   checkWritable(output);
   const result = await runQuantizeMode(bytes, mode);
   if (verdict === undefined) {
@@ -247,7 +253,8 @@ export function registerQuantize(program: Command): void {
     let report: { readonly verdict?: Verdict };
     let text: string;
     if (mode !== undefined) {
-      const r = await runModeQuantize(model, flags.output, mode, verdictFromFlags(flags));
+      const verdict = verdictFromFlags(flags);
+      const r = await runModeQuantize(model, flags.output, mode, verdict, flags.externalData);
       [report, text] = [r, formatModeReport(r)];
     } else {
       const r = await runQuantize(model, flags);

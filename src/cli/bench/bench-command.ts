@@ -16,6 +16,7 @@ import { parseDims } from './inputs.js';
 import { benchModels } from './models.js';
 import { benchPerNode, formatPerNode } from './per-node.js';
 import { IMAGE_OPTIONS, imageFromFlags, type ImageFlags } from '../quantize/flags.js';
+import { CALIB_HELP } from '../io/calib-data.js';
 
 interface BenchFlags extends ImageFlags {
   readonly kernels?: boolean;
@@ -112,10 +113,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads per session', '1')
     .option('--warmup <n>', 'warm-up runs per model before timing', '3')
     .option('--runs <n>', 'interleaved timed rounds (default 20 for models, 10 for kernels)')
-    .option(
-      '--calib <path>',
-      'real inputs, as quantize reads them: a folder of images or .npy files, or a .npz',
-    )
+    .option('--calib <path>', `real inputs, as quantize reads them: ${CALIB_HELP}`)
     .option(
       '--dim <name=N>',
       'size of a dynamic dimension: NAME=N or INPUT:AXIS=N (repeatable; default: the first ' +

@@ -51,6 +51,11 @@ export const IMAGE_EXTENSIONS = [
   '.avif',
 ];
 
+/** The --calib help text of every command that reads calibration data. */
+export const CALIB_HELP =
+  'calibration data: a folder of images, .npy files (INPUT.*.npy per input) or .npz archives, ' +
+  "one .npz, or .json/.jsonl samples; arrays of each input's declared type (int64 ids too)";
+
 /** Extensions of JSON samples (JSONL: one object per line). */
 const JSON_EXTENSIONS = ['.json', '.jsonl'];
 

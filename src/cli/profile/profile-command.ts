@@ -15,6 +15,7 @@ import { table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
 import { openAdviceInputs } from './advice-inputs.js';
 import { readModelFile } from '../io/read-inputs.js';
+import { CALIB_HELP } from '../io/calib-data.js';
 import { IMAGE_OPTIONS, type QuantizeFlags } from '../quantize/flags.js';
 import { writeAtomic } from '../io/write-atomic.js';
 
@@ -133,7 +134,7 @@ export function registerProfile(program: Command): void {
     .command('profile')
     .description('profile every tensor, recommend symmetric or asymmetric, rank layer sensitivity')
     .argument('<model>', 'float32 ONNX model (never modified)')
-    .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
+    .option('--calib <path>', CALIB_HELP)
     .option('-o, --output <file>', 'HTML report (default MODEL.profile.html)')
     .option('--json <file>', 'also write the profile as JSON')
     .option('--cache <file>', 'histogram statistics: reused when present, written when not')

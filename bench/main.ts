@@ -7,6 +7,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['quantize', () => import('./quantize.js')],
   ['accuracy', () => import('./accuracy.js')],
   ['weights', () => import('./weights.js')],
+  ['weight-algorithms', () => import('./weight-algorithms.js')],
   ['dynamic', () => import('./dynamic.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],

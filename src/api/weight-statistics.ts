@@ -6,7 +6,7 @@ import { buildGraph, readModel } from '../onnx/index.js';
 import type { ActivationStats } from '../passes/weight-only-hessian.js';
 import { findWeightTargets } from '../passes/weight-only-targets.js';
 import { collectWeightActivations } from '../ptq/weight-activations.js';
-import { batchCount, toBatches, type CalibrationFeeds } from './feeds.js';
+import { toBatches, type CalibrationFeeds } from './feeds.js';
 import { stageProgress, type RunOptions } from './run-options.js';
 
 /** What quantizeWeights adds to the recipe's options to calibrate GPTQ and AWQ. */
@@ -30,9 +30,8 @@ export async function weightStatistics(
   const { targets } = findWeightTargets(buildGraph(readModel(model)));
   const activations = new Map(targets.map((t) => [t.activation, t.k]));
   const progress = stageProgress(options, 'calibrating');
-  const total = batchCount(calibration);
   return collectWeightActivations(model, activations, toBatches(calibration, options.signal), {
     ...(options.threads === undefined ? {} : { threads: options.threads }),
-    onProgress: (batches) => progress(batches, total),
+    onProgress: (_batches, samples) => progress(samples, undefined),
   });
 }

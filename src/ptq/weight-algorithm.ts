@@ -39,9 +39,13 @@ export interface WeightAlgorithmReport {
  * rendered lines): with calibration statistics, the algorithm whose model scored best; without,
  * RTN (HQQ, the data-free alternative, did not beat it there).
  */
-export const ALGORITHM_DEFAULTS = Object.freeze({
-  withStatistics: 'gptq' as WeightAlgorithm,
-  withoutStatistics: 'rtn' as WeightAlgorithm,
+export const ALGORITHM_DEFAULTS: Readonly<{
+  withStatistics: WeightAlgorithm;
+  withoutStatistics: WeightAlgorithm;
+  reason: Readonly<{ withStatistics: string; withoutStatistics: string }>;
+}> = Object.freeze({
+  withStatistics: 'gptq',
+  withoutStatistics: 'rtn',
   reason: {
     withStatistics: 'default with calibration data (the best measured on held-out data)',
     withoutStatistics: 'default without calibration data',

@@ -19,6 +19,7 @@ import type {
   WeightsReport,
 } from '../../ptq/index.js';
 import type { SkippedNode } from '../../passes/weight-only-targets.js';
+import { WEIGHT_ALGORITHMS } from '../../passes/weight-only-algorithms.js';
 import { num, table } from '../common/format.js';
 
 /** The flags as commander hands them over (strings unparsed). */
@@ -29,6 +30,8 @@ export interface ModeFlags {
   readonly scheme?: string;
   readonly format?: string;
   readonly clipSearch?: boolean;
+  readonly algorithm?: string;
+  readonly actOrder?: boolean;
   readonly accuracyLevel?: string;
   readonly conv?: string;
   /** --external-data: true, or the data file's name. */
@@ -49,6 +52,12 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
   ['--format <format>', 'with --weights: qdq (blocked DequantizeLinear, default)|matmulnbits'],
   ['--clip-search', 'with --weights: search each block clipping ratio for the least MSE'],
   ['--no-clip-search', 'with --weights: plain min/max blocks'],
+  [
+    '--algorithm <name>',
+    'with --weights: how block codes are chosen: rtn|gptq|awq|hqq (default gptq with --calib, ' +
+      'else rtn; gptq and awq read --calib)',
+  ],
+  ['--act-order', 'with --algorithm gptq: columns in order of descending activation energy'],
   ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
   [
     '--external-data [file]',
@@ -71,7 +80,9 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 /** The mode the flags ask for, or undefined when neither --dynamic nor --weights is given. */
 export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
-  const weightFlags = (['block', 'scheme', 'format', 'clipSearch', 'accuracyLevel'] as const)
+  const weightFlags = (
+    ['block', 'scheme', 'format', 'clipSearch', 'accuracyLevel', 'algorithm', 'actOrder'] as const
+  )
     .filter((k) => flags[k] !== undefined)
     .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   if (flags.dynamic === true) {
@@ -99,6 +110,10 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
       ? {}
       : { format: oneOf<WeightFormat>('--format', flags.format, ['matmulnbits', 'qdq']) }),
     ...(flags.clipSearch === undefined ? {} : { clipSearch: flags.clipSearch }),
+    ...(flags.algorithm === undefined
+      ? {}
+      : { algorithm: oneOf('--algorithm', flags.algorithm, WEIGHT_ALGORITHMS) }),
+    ...(flags.actOrder === true ? { gptq: { actOrder: true } } : {}),
     ...(flags.accuracyLevel === undefined
       ? {}
       : {
@@ -107,6 +122,9 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
           ),
         }),
   };
+  if (options.gptq !== undefined && options.algorithm !== 'gptq') {
+    fail('bad-argument', '--act-order needs --algorithm gptq');
+  }
   if (options.accuracyLevel !== undefined && options.format !== 'matmulnbits') {
     fail('bad-argument', '--accuracy-level needs --format matmulnbits');
   }
@@ -159,6 +177,19 @@ function leftInFloat(skipped: readonly SkippedNode[]): string[] {
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
 
+/** "algorithm: awq (asked for); 1/s folded: 3 LayerNormalization, 1 Mul in front". */
+function algorithmLine(algorithm: WeightsReport['algorithm']): string {
+  const line = `algorithm: ${algorithm.name} (${algorithm.reason})`;
+  if (algorithm.gptq !== undefined) {
+    const { damping, actOrder } = algorithm.gptq;
+    return `${line}; damping ${damping}${actOrder ? ', act-order' : ''}`;
+  }
+  if (algorithm.awq === undefined) return line;
+  const folds = new Map<string, number>();
+  for (const g of algorithm.awq) folds.set(g.fold, (folds.get(g.fold) ?? 0) + 1);
+  return `${line}; 1/s applied: ${[...folds].map(([f, n]) => `${n} ${f}`).join(', ')}`;
+}
+
 /** The output's data file, when the command wrote one (external-mode.ts). */
 interface ExternalDataLine {
   readonly externalData?: { readonly file: string; readonly bytes: number };
@@ -176,6 +207,7 @@ export function formatModeReport(
       `weights: int${report.bits} ${report.scheme} blocks of ${report.blockSize}` +
         `${report.clipSearch ? ' (clipping searched)' : ''}, ${report.format}${level}`,
     );
+    lines.push(algorithmLine(report.algorithm));
     const rows = report.weights.map((w) => [
       w.node,
       w.weight,

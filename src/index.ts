@@ -7,6 +7,11 @@ export { createObserver, observerFromJSON, type Observer } from './observers/ind
 export * as onnx from './onnx/index.js';
 // The recipes as typed functions (api/), and the types their options and reports name.
 export {
+  convertFloat16,
+  transformersVariants,
+  type ConvertFloat16Options,
+  type VariantResult,
+  type VariantsOptions,
   profileModel,
   quantizeAdvised,
   quantizeDynamic,

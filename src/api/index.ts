@@ -3,6 +3,7 @@
 // AbortSignal. Thin wrappers over the recipes (ptq/, advise/) and the reports (report/); no files.
 export * from './external-data.js';
 export * from './feeds.js';
+export * from './float16-variants.js';
 export * from './profile-model.js';
 export * from './quantize-advised.js';
 export * from './quantize-modes.js';

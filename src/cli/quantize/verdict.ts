@@ -77,9 +77,27 @@ export async function* tapFirst(batches: Batches, onFirst: (feeds: Feeds) => voi
   }
 }
 
-/** The timing inputs: `first` (a calibration batch) or generated ones for the model's inputs. */
+/** Tokens in a generated id input along each dynamic axis past the batch (quantize has no --dim). */
+export const VERDICT_SEQUENCE = 16;
+
+/**
+ * The timing inputs: `first` (a calibration batch) or generated ones for the model's inputs.
+ * Generated token ids (int64 / int32 inputs) are zeros, a valid id in any vocabulary, and a
+ * sequence of VERDICT_SEQUENCE where the model leaves its length open; never random values.
+ */
 export function verdictFeeds(model: ModelProto, first: Feeds | undefined): Feeds {
-  return first ?? generatedFeeds(inputSpecs(model), new Map());
+  if (first !== undefined) return first;
+  const specs = inputSpecs(model);
+  const sequences = specs
+    .filter((s) => s.type === 'int64' || s.type === 'int32')
+    .flatMap((s) =>
+      s.dims.flatMap((d, axis) =>
+        axis > 0 && typeof d !== 'number' && !/batch/i.test(d ?? '')
+          ? [[`${s.name}:${axis}`, VERDICT_SEQUENCE] as const]
+          : [],
+      ),
+    );
+  return generatedFeeds(specs, new Map(sequences));
 }
 
 /** --dynamic / --weights: judges the mode's output and returns the bytes to write. */

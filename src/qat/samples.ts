@@ -1,0 +1,125 @@
+// Calibration batches as single samples held in memory, grouped into training batches of one
+// input shape, in a seeded order: what the QAT loop iterates over, epoch after epoch. Also the
+// teacher's outputs (the fp32 model run once per sample through the runtime adapter).
+// Not the training loop (qat-recipe.ts) and not reading files.
+import { fail } from '../core/index.js';
+import type { Feeds } from '../ptq/index.js';
+import type { RuntimeTensor, Session } from '../runtime/onnxruntime.js';
+import { tensor, type Value } from './tensor.js';
+
+/** One sample: its inputs with a leading axis of 1, and the teacher's float outputs. */
+export interface Sample {
+  readonly feeds: Feeds;
+  readonly teacher: Readonly<Record<string, RuntimeTensor>>;
+  /** Input shapes joined: samples of one key batch together. */
+  readonly key: string;
+}
+
+function sliceTensor(t: RuntimeTensor, index: number): RuntimeTensor {
+  const inner = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  return {
+    type: t.type,
+    dims: [1, ...t.dims.slice(1)],
+    data: t.data.slice(index * inner, (index + 1) * inner),
+  };
+}
+
+/** Splits batches into samples and runs `teacher` on each for `outputs`. */
+export async function collectSamples(
+  batches: readonly Feeds[],
+  teacher: Session,
+  outputs: readonly string[],
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const batch of batches) {
+    const first = Object.values(batch)[0];
+    const count = first === undefined || first.dims.length === 0 ? 1 : first.dims[0]!;
+    for (let i = 0; i < count; i++) {
+      const feeds = Object.fromEntries(
+        Object.entries(batch).map(([k, t]) => [k, sliceTensor(t, i)]),
+      );
+      const out = await teacher.run(feeds, outputs);
+      for (const name of outputs) {
+        if (out[name]?.type !== 'float32')
+          fail('bad-model', `output '${name}' is not float32`, { tensor: name });
+      }
+      const key = Object.entries(feeds)
+        .map(([k, t]) => `${k}:${t.dims.join('x')}`)
+        .join(',');
+      samples.push({ feeds, teacher: out, key });
+    }
+  }
+  return samples;
+}
+
+/** A deterministic generator of floats in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An endless seeded shuffle of sample indices, one permutation per epoch. */
+export function* shuffledIndices(count: number, random: () => number): Generator<number> {
+  for (;;) {
+    const order = Array.from({ length: count }, (_, i) => i);
+    for (let i = count - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    yield* order;
+  }
+}
+
+function concat(parts: readonly RuntimeTensor[]): RuntimeTensor {
+  const length = parts.reduce((n, p) => n + p.data.length, 0);
+  const first = parts[0]!;
+  const Make = first.data.constructor as new (n: number) => RuntimeTensor['data'];
+  const data = new Make(length);
+  let at = 0;
+  for (const p of parts) {
+    (data as Float32Array).set(p.data as Float32Array, at);
+    at += p.data.length;
+  }
+  return { type: first.type, dims: [parts.length, ...first.dims.slice(1)], data };
+}
+
+/** Samples of one shape as one executor batch: feeds and the teacher's outputs. */
+export function joinSamples(
+  samples: readonly Sample[],
+  outputs: readonly string[],
+): { feeds: Record<string, Value>; teacher: Record<string, RuntimeTensor> } {
+  const names = Object.keys(samples[0]!.feeds);
+  const feeds: Record<string, Value> = {};
+  for (const name of names) {
+    const t = concat(samples.map((s) => s.feeds[name]!));
+    feeds[name] =
+      t.type === 'float32'
+        ? tensor(t.dims, t.data as Float32Array)
+        : {
+            shape: [...t.dims],
+            ints: Float64Array.from(t.data as ArrayLike<number | bigint>, Number),
+            dtype: t.type === 'bool' ? 'bool' : t.type === 'int32' ? 'int32' : 'int64',
+          };
+  }
+  const teacher = Object.fromEntries(
+    outputs.map((o) => [o, concat(samples.map((s) => s.teacher[o]!))]),
+  );
+  return { feeds, teacher };
+}
+
+/** Groups `samples` by input shape, keeping first-seen order. */
+export function byShape(samples: readonly Sample[]): Sample[][] {
+  const groups = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const list = groups.get(s.key) ?? [];
+    list.push(s);
+    groups.set(s.key, list);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,227 @@
+// Turns the PTQ QDQ model into the float graph QAT trains: every weight `int W -> DQ` becomes
+// `float W (the fp32 weight the builder quantized) -> FakeQuant`, every activation `Q -> DQ`
+// pair one FakeQuant (a DQ at a multiple of the scale: FakeQuant then Mul by the ratio), biases
+// float, other stored constants their dequantized floats. Same nodes otherwise, so the graph
+// computes what the QDQ model computes. Not training (qat-recipe.ts), not writing back.
+import { dequantize, fail, QTYPES, qtypeFromOnnx, type QType } from '../core/index.js';
+import {
+  attr,
+  attrInt,
+  buildGraph,
+  makeNode,
+  readModel,
+  tensorToProto,
+  type Graph,
+} from '../onnx/index.js';
+import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import type { QuantPlan } from '../passes/index.js';
+import { FAKE_QUANT } from './fake-quant-op.js';
+
+/** A learned activation grid: one scale initializer and the groups whose Q/DQ pairs use it. */
+export interface ActivationSite {
+  readonly scale: string;
+  /** The float32 copy of its zero point. */
+  readonly zeroPoint: string;
+  readonly learnZeroPoint: boolean;
+  readonly groups: readonly string[];
+}
+
+/** The training graph and where each learnable value lives in it. */
+export interface TrainingGraph {
+  readonly graph: Graph;
+  /** Float weight name -> its scale initializer's name. */
+  readonly weights: ReadonlyMap<string, string>;
+  /** Float bias names. */
+  readonly biases: readonly string[];
+  readonly activations: readonly ActivationSite[];
+}
+
+function storedType(graph: Graph, zeroPoint: string | undefined, node: NodeProto): QType {
+  const proto = zeroPoint === undefined ? undefined : graph.initializer(zeroPoint);
+  const qtype = proto === undefined ? 'uint8' : qtypeFromOnnx(proto.dataType);
+  if (qtype === undefined) {
+    fail(
+      'unsupported-qtype',
+      `zero point of '${node.name || node.output[0]}' is not an integer qtype`,
+    );
+  }
+  return qtype;
+}
+
+function floatZeroPoint(
+  graph: Graph,
+  name: string | undefined,
+  cache: Map<string, string>,
+): string {
+  const key = name ?? '';
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const value = name === undefined ? undefined : graph.constantValue(name);
+  const data = Float32Array.from((value?.data ?? [0]) as ArrayLike<number>, Number);
+  const out = graph.uniqueName(`${name ?? 'zero_point'}_float`);
+  graph.addInitializer(
+    tensorToProto({ name: out, dtype: 'float32', shape: value?.shape ?? [], data }),
+  );
+  cache.set(key, out);
+  return out;
+}
+
+function fakeQuantNode(
+  inputs: string[],
+  output: string,
+  qtype: QType,
+  axis: number,
+  learnZeroPoint: boolean,
+): NodeProto {
+  const { qmin, qmax } = QTYPES[qtype];
+  return makeNode({
+    opType: FAKE_QUANT.opType,
+    domain: FAKE_QUANT.domain,
+    inputs,
+    outputs: [output],
+    attributes: [
+      attr.int('qmin', qmin),
+      attr.int('qmax', qmax),
+      attr.int('axis', axis),
+      attr.int('learn_zero_point', learnZeroPoint ? 1 : 0),
+    ],
+  });
+}
+
+/** The value a stored constant's DQ computes, as a float initializer replacing the DQ. */
+function inlineDequantized(graph: Graph, dq: NodeProto): void {
+  const [q, s, z] = dq.input;
+  const value = graph.constantValue(q!);
+  const scale = graph.constantValue(s!);
+  if (value === undefined || scale === undefined) return;
+  const zero = z === undefined || z === '' ? undefined : graph.constantValue(z);
+  const perAxis = scale.shape.length === 1;
+  const qtype = qtypeFromOnnx(graph.initializer(q!)!.dataType) ?? 'uint8';
+  const granularity = perAxis
+    ? ({ kind: 'per-axis', axis: attrInt(dq, 'axis', 1) } as const)
+    : ({ kind: 'per-tensor' } as const);
+  const zeroPoint = Int32Array.from(
+    (zero?.data ?? new Int32Array(scale.data.length)) as ArrayLike<number>,
+    Number,
+  );
+  const params = {
+    qtype,
+    granularity,
+    scale: Float32Array.from(scale.data as ArrayLike<number>, Number),
+    zeroPoint,
+    grid: { qmin: 0, qmax: 0 },
+  };
+  const data = dequantize(Array.from(value.data as ArrayLike<number>, Number), value.shape, params);
+  const output = dq.output[0]!;
+  graph.removeNode(dq);
+  graph.addInitializer(tensorToProto({ name: output, dtype: 'float32', shape: value.shape, data }));
+}
+
+/**
+ * The training graph of `qdqBytes` (the builder's output for `plan`), reading float weights and
+ * biases from `floatGraph` (prepareBuild's graph, which the builder quantized).
+ */
+export function buildTrainingGraph(
+  qdqBytes: Uint8Array,
+  floatGraph: Graph,
+  plan: QuantPlan,
+): TrainingGraph {
+  const graph = buildGraph(readModel(qdqBytes));
+  const weights = new Map<string, string>();
+  const biases: string[] = [];
+  const zeroPoints = new Map<string, string>();
+  const floatValue = (name: string) => {
+    const v = floatGraph.constantValue(name);
+    if (v?.dtype !== 'float32')
+      fail('bad-model', `'${name}' is not a float32 constant of the prepared model`, {
+        tensor: name,
+      });
+    return v;
+  };
+  const addFloat = (name: string) => {
+    if (graph.isDefined(name)) return;
+    const v = floatValue(name);
+    graph.addInitializer(tensorToProto({ name, dtype: 'float32', shape: v.shape, data: v.data }));
+  };
+  for (const entry of plan.constants) {
+    if (entry.role === 'constant') continue;
+    const target = graph.producer(entry.node);
+    const dq = graph.producer(target?.input[entry.input] ?? '');
+    if (dq === undefined) continue; // shared, already rewritten
+    if (dq.opType !== 'DequantizeLinear')
+      fail('bad-model', `input ${entry.input} of '${entry.node}' is not dequantized`, {
+        node: entry.node,
+      });
+    addFloat(entry.tensor);
+    const output = dq.output[0]!;
+    graph.removeNode(dq);
+    if (entry.role === 'bias') {
+      biases.push(entry.tensor);
+      graph.replaceUses(output, entry.tensor);
+      continue;
+    }
+    const [, scale, zp] = dq.input;
+    const qtype = storedType(graph, zp, dq);
+    const inputs = [entry.tensor, scale!, floatZeroPoint(graph, zp, zeroPoints)];
+    graph.addNode(fakeQuantNode(inputs, output, qtype, attrInt(dq, 'axis', 1), false));
+    weights.set(entry.tensor, scale!);
+  }
+  const groupOf = new Map<string, (typeof plan.groups)[number]>();
+  for (const g of plan.groups) for (const t of g.tensors) groupOf.set(t, g);
+  const sites = new Map<
+    string,
+    { zeroPoint: string; learnZeroPoint: boolean; groups: Set<string> }
+  >();
+  for (const q of graph.nodes.filter((n) => n.opType === 'QuantizeLinear')) {
+    const [x, scale, zp] = q.input;
+    const group = groupOf.get(x!);
+    const qtype = storedType(graph, zp, q);
+    const learnZeroPoint = group?.scheme === 'asymmetric';
+    const zeroPoint = floatZeroPoint(graph, zp, zeroPoints);
+    const site = sites.get(scale!) ?? { zeroPoint, learnZeroPoint, groups: new Set<string>() };
+    if (group !== undefined) site.groups.add(group.id);
+    sites.set(scale!, site);
+    const readers = graph.consumers(q.output[0]!);
+    graph.removeNode(q);
+    let shared: string | undefined;
+    for (const dq of readers) {
+      if (dq.opType !== 'DequantizeLinear')
+        fail('bad-model', `'${q.output[0]}' is read by a ${dq.opType}`, { tensor: q.output[0]! });
+      const output = dq.output[0]!;
+      graph.removeNode(dq);
+      if (dq.input[1] === scale) {
+        graph.addNode(
+          fakeQuantNode([x!, scale!, zeroPoint], output, qtype, 1, site.learnZeroPoint),
+        );
+        continue;
+      }
+      // A DequantizeLinear at a multiple of the scale (a folded Mul/Div): the same integers.
+      if (shared === undefined) {
+        shared = graph.uniqueName(`${x}_fake_quant`);
+        graph.addNode(
+          fakeQuantNode([x!, scale!, zeroPoint], shared, qtype, 1, site.learnZeroPoint),
+        );
+      }
+      const ratio = graph.uniqueName(`${output}_ratio`);
+      const base = (graph.constantValue(scale!)!.data as Float32Array)[0]!;
+      const derived = (graph.constantValue(dq.input[1]!)!.data as Float32Array)[0]!;
+      graph.addInitializer(
+        tensorToProto({ name: ratio, dtype: 'float32', shape: [], data: [derived / base] }),
+      );
+      graph.addNode(makeNode({ opType: 'Mul', inputs: [shared, ratio], outputs: [output] }));
+    }
+  }
+  for (const dq of graph.nodes.filter((n) => n.opType === 'DequantizeLinear'))
+    inlineDequantized(graph, dq);
+  for (const name of [...graph.proto.initializer.map((t) => t.name)]) {
+    if (graph.uses(name).length === 0 && !graph.isGraphOutput(name)) graph.removeInitializer(name);
+  }
+  graph.sort();
+  const activations = [...sites].map(([scale, s]) => ({
+    scale,
+    zeroPoint: s.zeroPoint,
+    learnZeroPoint: s.learnZeroPoint,
+    groups: [...s.groups],
+  }));
+  return { graph, weights, biases, activations };
+}

@@ -26,6 +26,14 @@ const weights =
 /** The modes, in table order: one line each. */
 export const MODES: readonly QuantMode[] = [
   { name: 'static int8', quantize: (m, c) => model(quantizeStatic(m, c)) },
+  {
+    name: 'static int8 smooth-quant',
+    quantize: (m, c) => model(quantizeStatic(m, c, { smoothQuant: {} })),
+  },
+  {
+    name: 'static int8 smooth-quant 0.5',
+    quantize: (m, c) => model(quantizeStatic(m, c, { smoothQuant: { alpha: 0.5 } })),
+  },
   { name: 'dynamic int8', quantize: (m) => model(quantizeDynamic(m)) },
   { name: 'weights int8', quantize: weights({ bits: 8 }) },
   { name: 'int4 b32 sym', quantize: weights({ bits: 4, blockSize: 32, scheme: 'symmetric' }) },

@@ -99,7 +99,7 @@ function classifySpec(node: NodeProto, spec: OpSpec, env: PlanEnv): Classified {
     if (spec.kernel !== undefined || quantizeAll) return { kind: 'shares-scale', spec };
     return float("keeps its input's scale, but onnxruntime CPU has no integer kernel for it");
   } else if (spec.kernel === undefined && !quantizeAll) {
-    return float('no integer kernel in onnxruntime CPU');
+    return float(spec.floatReason ?? 'no integer kernel in onnxruntime CPU');
   }
   return classifyKernel(node, spec, env);
 }

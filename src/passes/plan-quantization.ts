@@ -81,7 +81,10 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
   const sharing = [...kinds].filter(([, k]) => k.kind === 'shares-scale').map(([n]) => n);
   for (const node of sharing) {
     const input = resolve(node.input[0] ?? '');
-    if (!env.isFloat(input) || env.isConstant(input) || derived.has(input)) {
+    const constantReason = opSpec(node)?.constantInputReason;
+    if (env.isConstant(input) && constantReason !== undefined) {
+      decisions.set(node, { status: 'float', reason: constantReason });
+    } else if (!env.isFloat(input) || env.isConstant(input) || derived.has(input)) {
       decisions.set(node, { status: 'float', reason: 'its input is not a float activation' });
     } else if (node.output.some((o) => graph.isGraphOutput(o))) {
       decisions.set(node, { status: 'float', reason: OUTPUT_STAYS_FLOAT });

@@ -17,6 +17,7 @@ import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
 import { calibrateMode } from './weight-calibration.js';
+import { FLOAT16_OPTIONS, runFloat16Modes, type Float16Flags } from './float16-variants.js';
 import {
   formatRewrites,
   REWRITE_OPTIONS,
@@ -216,8 +217,11 @@ export function registerQuantize(program: Command): void {
   const quantizeCommand = program
     .command('quantize')
     .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
-    .argument('<model>', 'float32 ONNX model (never modified)')
-    .requiredOption('-o, --output <file>', 'where to write the quantized model')
+    .argument('<model>', 'float32 ONNX model (never modified), or a folder with --variants')
+    .option(
+      '-o, --output <file>',
+      'where to write the quantized model (required but for --variants)',
+    )
     .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
     .option('--method <method>', `${[...OBSERVERS.keys()].join('|')} (default percentile)`)
     .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
@@ -245,8 +249,17 @@ export function registerQuantize(program: Command): void {
   for (const [flag, description] of REWRITE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
-  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags;
+  for (const [flag, description] of FLOAT16_OPTIONS) quantizeCommand.option(flag, description);
+  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
+    const float = await runFloat16Modes(model, flags);
+    if (float !== undefined) {
+      console.log(flags.json === true ? JSON.stringify(float.report, null, 2) : float.text);
+      return;
+    }
+    if ((flags.output as string | undefined) === undefined) {
+      fail('bad-argument', "required option '-o, --output <file>' not specified");
+    }
     const mode = await calibrateMode(model, parseModeFlags(flags), flags);
     if (mode !== undefined && wantsRewrites(flags)) {
       fail('bad-argument', '--equalize and --smooth-quant apply to static quantization (--calib)');

@@ -42,11 +42,16 @@ export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 /** Bytes copied per read when a tensor moves from the input's data file to the output's. */
 const COPY_CHUNK = 64 * 2 ** 20;
 
-/** Every initializer of a graph and of its subgraphs (If/Loop/Scan bodies). */
+/**
+ * Every stored tensor of a graph: initializers and Constant-style attribute tensors, of the graph
+ * and of its subgraphs (If/Loop/Scan bodies).
+ */
 export function allInitializers(graph: GraphProto): TensorProto[] {
   const out = [...graph.initializer];
   for (const node of graph.node) {
     for (const a of node.attribute) {
+      if (a.t !== undefined) out.push(a.t);
+      out.push(...a.tensors);
       for (const g of [...(a.g === undefined ? [] : [a.g]), ...a.graphs]) {
         out.push(...allInitializers(g));
       }

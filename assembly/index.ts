@@ -13,3 +13,4 @@ export function heapBase(): usize {
 export { passChunk } from './baseline';
 export { metricsChunk } from './metrics';
 export { sgemm } from './gemm';
+export { dwForward, dwBackwardData, dwBackwardWeight } from './depthwise';

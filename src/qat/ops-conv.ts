@@ -10,6 +10,7 @@ import {
   type AutoPad,
   type ConvGeometry,
 } from '../kernels/conv-geometry.js';
+import { depthwiseBackwardFast, depthwiseForwardFast } from './depthwise-fast.js';
 import type { DiffOp } from './diff-op.js';
 import { type MatrixRef } from './gemm.js';
 import { gemmFast as gemm } from './gemm-fast.js';
@@ -132,8 +133,11 @@ export function convForward(
   b: Float32Array | undefined,
 ): Float32Array {
   const { geometry, taps, outSize, cg, mg } = plan;
-  const y = allocFloat(sizeOf(geometry.outShape));
-  if (cg === 1 && mg === 1) depthwiseForward(plan, x, w, y);
+  const fast = cg === 1 && mg === 1 ? depthwiseForwardFast(geometry, x, w) : undefined;
+  const y = fast ?? allocFloat(sizeOf(geometry.outShape));
+  if (fast !== undefined) {
+    // computed by the WebAssembly kernel
+  } else if (cg === 1 && mg === 1) depthwiseForward(plan, x, w, y);
   else {
     const scratch = plan.pointwise ? allocFloat(0) : allocFloat(cg * taps * outSize);
     for (let n = 0; n < geometry.batch; n++) {
@@ -208,6 +212,11 @@ export function convBackward(
     }
   }
   if (dx === undefined && dw === undefined) return [dx, dw, db];
+  const fast =
+    cg === 1 && mg === 1
+      ? depthwiseBackwardFast(geometry, x, w, dy, dx !== undefined, dw !== undefined)
+      : undefined;
+  if (fast !== undefined) return [fast[0], fast[1], db];
   if (cg === 1 && mg === 1) {
     for (let n = 0; n < geometry.batch; n++) {
       for (let c = 0; c < geometry.channels; c++) {

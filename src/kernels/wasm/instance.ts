@@ -60,6 +60,10 @@ export interface KernelExports {
     cp: number,
     accumulate: number,
   ): void;
+  /** Depthwise 2-D conv forward and gradients on padded planes (assembly/depthwise.ts). */
+  dwForward(...args: number[]): void;
+  dwBackwardData(...args: number[]): void;
+  dwBackwardWeight(...args: number[]): void;
   metricsChunk(
     xp: number,
     qp: number,

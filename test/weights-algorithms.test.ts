@@ -122,7 +122,17 @@ describe('weight-only algorithms through quantizeWeights', () => {
     const again = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
     const once = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
     expect(again.model).toEqual(once.model);
-    const chosen = await quantizeWeights(fp32, { bits: 4, statistics });
+    // The calibration option collects the same statistics itself.
+    const chosen = await quantizeWeights(fp32, { bits: 4, calibration: samples(24, 5) });
+    expect(chosen.model).toEqual(
+      (
+        await quantizeWeights(fp32, {
+          bits: 4,
+          algorithm: chosen.report.algorithm.name,
+          statistics,
+        })
+      ).model,
+    );
     expect(chosen.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
     expect(chosen.report.algorithm.reason).toMatch(/calibration data/);
   });

@@ -13,6 +13,7 @@ import {
 import type { TensorStore } from '../onnx/index.js';
 import { externalStore, type ExternalDataFile, type ExternalDataOptions } from './external-data.js';
 import { checkAborted, type RunOptions } from './run-options.js';
+import { weightStatistics, type WeightCalibrationOptions } from './weight-statistics.js';
 
 /** Where the input's and the output's external data files are (external-data.ts). */
 interface WithExternalData {
@@ -23,9 +24,12 @@ interface WithExternalData {
 export interface QuantizeDynamicOptions
   extends DynamicOptions, WithExternalData, Pick<RunOptions, 'signal'> {}
 
-/** Options of quantizeWeights: bits (4 or 8), blockSize, scheme, format, clipSearch, accuracyLevel. */
+/**
+ * Options of quantizeWeights: bits (4 or 8), blockSize, scheme, format, clipSearch,
+ * accuracyLevel, algorithm; `calibration` feeds for GPTQ and AWQ (weight-statistics.ts).
+ */
 export interface QuantizeWeightsOptions
-  extends WeightsOptions, WithExternalData, Pick<RunOptions, 'signal'> {}
+  extends WeightsOptions, WithExternalData, WeightCalibrationOptions {}
 
 /** A quantized model and the report of the recipe that made it. */
 export interface QuantizeModeResult<Report> {
@@ -48,13 +52,19 @@ export function quantizeDynamic(
   return oneStep(signal, externalData, (store) => runDynamicRecipe(model, recipe, store));
 }
 
-/** Block-quantizes the MatMul/Gemm weights of `model` to int4 or int8; activations stay float. */
-export function quantizeWeights(
+/**
+ * Block-quantizes the MatMul/Gemm weights of `model` to int4 or int8; activations stay float.
+ * With `calibration`, the weights' input statistics are collected first (GPTQ and AWQ read them).
+ */
+export async function quantizeWeights(
   model: Uint8Array,
   options: QuantizeWeightsOptions,
 ): Promise<QuantizeModeResult<WeightsReport>> {
-  const { signal, externalData, ...recipe } = options;
-  return oneStep(signal, externalData, (store) => runWeightsRecipe(model, recipe, store));
+  const { signal, externalData, calibration, ...recipe } = options;
+  const statistics =
+    calibration === undefined ? undefined : await weightStatistics(model, calibration, options);
+  const withStatistics = statistics === undefined ? recipe : { ...recipe, statistics };
+  return oneStep(signal, externalData, (store) => runWeightsRecipe(model, withStatistics, store));
 }
 
 /** Runs a one-step recipe with the signal checked before and after; failures reject. */

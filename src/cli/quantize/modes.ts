@@ -177,7 +177,7 @@ function leftInFloat(skipped: readonly SkippedNode[]): string[] {
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
 
-/** "algorithm: awq (asked for); 1/s folded: 3 LayerNormalization, 1 Mul in front". */
+/** "algorithm: awq (asked for); 1/s applied: 3 LayerNormalization, 1 Mul in front". */
 function algorithmLine(algorithm: WeightsReport['algorithm']): string {
   const line = `algorithm: ${algorithm.name} (${algorithm.reason})`;
   if (algorithm.gptq !== undefined) {

@@ -40,6 +40,7 @@ describe('depthwise conv through WebAssembly equals the reference loops', () => 
     const w = randomTensor([channels, 1, ...kernel], 2).data;
     const plan = convPlan(node, xShape, [channels, 1, ...kernel]);
     const dy = randomTensor([...plan.geometry.outShape], 3).data;
+    expect(depthwiseForwardFast(plan.geometry, x, w)).toBeDefined(); // the wasm path ran
     const fast = {
       y: convForward(plan, x, w, undefined),
       grads: convBackward(plan, x, w, dy, [true, true, false]),

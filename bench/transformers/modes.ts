@@ -22,6 +22,11 @@ const weights =
   (o: QuantizeWeightsOptions): QuantMode['quantize'] =>
   (m) =>
     model(quantizeWeights(m, o));
+/** A weight-only mode with these options and the calibration samples (GPTQ, AWQ, the default). */
+const calibrated =
+  (o: QuantizeWeightsOptions): QuantMode['quantize'] =>
+  (m, c) =>
+    model(quantizeWeights(m, { ...o, calibration: c }));
 
 /** The modes, in table order: one line each. */
 export const MODES: readonly QuantMode[] = [
@@ -38,4 +43,24 @@ export const MODES: readonly QuantMode[] = [
   { name: 'weights int8', quantize: weights({ bits: 8 }) },
   { name: 'int4 b32 sym', quantize: weights({ bits: 4, blockSize: 32, scheme: 'symmetric' }) },
   { name: 'int4 b32 asym', quantize: weights({ bits: 4, blockSize: 32, scheme: 'asymmetric' }) },
+  {
+    name: 'int4 b32 sym hqq',
+    quantize: weights({ bits: 4, scheme: 'symmetric', algorithm: 'hqq' }),
+  },
+  { name: 'int4 b32 asym hqq', quantize: weights({ bits: 4, algorithm: 'hqq' }) },
+  {
+    name: 'int4 b32 sym gptq',
+    quantize: calibrated({ bits: 4, scheme: 'symmetric', algorithm: 'gptq' }),
+  },
+  { name: 'int4 b32 asym gptq', quantize: calibrated({ bits: 4, algorithm: 'gptq' }) },
+  {
+    name: 'int4 b32 asym gptq act-order',
+    quantize: calibrated({ bits: 4, algorithm: 'gptq', gptq: { actOrder: true } }),
+  },
+  {
+    name: 'int4 b32 sym awq',
+    quantize: calibrated({ bits: 4, scheme: 'symmetric', algorithm: 'awq' }),
+  },
+  { name: 'int4 b32 asym awq', quantize: calibrated({ bits: 4, algorithm: 'awq' }) },
+  { name: 'int4 b32 default with calib', quantize: calibrated({ bits: 4 }) },
 ];

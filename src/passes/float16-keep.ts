@@ -57,12 +57,14 @@ export function isFloat32Slot(node: NodeProto, index: number): boolean {
 
 /**
  * The nodes of `graph` that stay float32, with reasons; `types` are the element types
- * (inferElementTypes) and `keepOps` op types or node names the caller adds.
+ * (inferElementTypes) and `keepOps` op types or node names the caller adds. Nodes reading a
+ * constant beyond float16's range stay float32 unless `clampBeyond` (the constant is clamped).
  */
 export function float32Nodes(
   graph: Graph,
   types: ReadonlyMap<string, number>,
   keepOps: readonly string[] = [],
+  clampBeyond = false,
 ): Map<NodeProto, KeptNode> {
   const kept = new Map<NodeProto, KeptNode>();
   const keep = (node: NodeProto, reason: string) =>
@@ -93,7 +95,7 @@ export function float32Nodes(
     ) {
       keep(node, 'rescales an int32 accumulator or a dynamic scale');
       chain.add(node);
-    } else if (node.input.some((name) => beyondFloat16(graph, name, seen))) {
+    } else if (!clampBeyond && node.input.some((name) => beyondFloat16(graph, name, seen))) {
       keep(node, 'reads a constant with values beyond 65504, float16 largest value');
     } else if (node.opType === 'DequantizeLinear' && types.get(node.input[0] ?? '') === T.INT32) {
       keep(node, 'an int32 bias scale (input x weight scale) is subnormal in float16');

@@ -20,6 +20,11 @@ export interface NarrowOptions {
   readonly float32Io?: 'all' | 'none' | readonly string[];
   /** Op types or node names kept float32 besides the built-in ones (float16-keep.ts). */
   readonly keepOps?: readonly string[];
+  /**
+   * Constants beyond +-65504: 'keep-float32' (default) keeps the nodes reading them float32
+   * (a BatchNorm variance of 1e8 clamped would change its output 38x); 'clamp' saturates them.
+   */
+  readonly outOfRange?: 'keep-float32' | 'clamp';
 }
 
 /** What narrowToFloat16 did. */
@@ -48,7 +53,7 @@ export function narrowToFloat16(graph: Graph, options: NarrowOptions = {}): Narr
     }
   }
   const types = inferElementTypes(graph);
-  const kept = float32Nodes(graph, types, options.keepOps);
+  const kept = float32Nodes(graph, types, options.keepOps, options.outOfRange === 'clamp');
   const isFloat = (name: string) => name !== '' && types.get(name) === T.FLOAT;
   const wants32 = (use: Use) => kept.has(use.node) || isFloat32Slot(use.node, use.index);
   const float32Io = (name: string) =>

@@ -121,6 +121,8 @@ export interface Float16Options {
   readonly io?: 'float32' | 'float16';
   /** Op types or node names kept float32 besides the built-in ones. */
   readonly keepOps?: readonly string[];
+  /** Constants beyond +-65504: keep their readers float32 (default) or clamp them. */
+  readonly outOfRange?: NarrowOptions['outOfRange'];
 }
 
 /** What runFloat16Recipe did, for the CLI's table and `--json`. */
@@ -144,6 +146,7 @@ export function runFloat16Recipe(
   const narrow: NarrowOptions = {
     float32Io: (options.io ?? 'float32') === 'float32' ? 'all' : 'none',
     ...(options.keepOps === undefined ? {} : { keepOps: options.keepOps }),
+    ...(options.outOfRange === undefined ? {} : { outOfRange: options.outOfRange }),
   };
   let target = graph;
   if (hasQdq && defaultOpset(model) < FLOAT16_QDQ_OPSET) {

@@ -1,11 +1,12 @@
 // Calibration data held in memory, as the studio has it: .npy files by name (numeric order,
-// INPUTNAME.*.npy pairing, regrouping) and images decoded by a caller, checked before the first
-// batch, with the same errors as the CLI's folders.
+// INPUTNAME.*.npy pairing, regrouping), several .npz archives of int64 token ids, and images
+// decoded by a caller, checked before the first batch, with the same errors as the CLI's folders.
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { Feeds } from '../ptq/batches.js';
 import type { ModelInput } from '../ptq/model-inputs.js';
-import { readImageCalibration, readNpyCalibration } from './calibration.js';
-import { serializeNpy } from './npy.js';
+import { readImageCalibration, readNpyCalibration, readNpzArchives } from './calibration.js';
+import { serializeNpy, serializeNpyTensor } from './npy.js';
 
 function input(name: string, dims: (number | undefined)[]): ModelInput {
   return { name, dtype: 'float32', dims, dimNames: dims.map((d) => String(d ?? 'N')) };
@@ -70,5 +71,35 @@ describe('calibration data in memory', () => {
     expect((first.image!.data as Float32Array)[12]).toBeCloseTo(102 / 255, 6);
     expect(decoded).toEqual(['a.png', 'b.png']);
     await expect(stream.next()).rejects.toThrow(/cannot decode c\.png/);
+  });
+
+  it('.npz archives of int64 ids: every one checked first, samples in order, regrouped', async () => {
+    const ids: ModelInput = {
+      name: 'ids',
+      dtype: 'int64',
+      dims: [undefined, 2],
+      dimNames: ['N', '2'],
+    };
+    const archive = (values: bigint[]): Uint8Array => {
+      const data = BigInt64Array.from(values);
+      return zipSync({
+        'ids.npy': serializeNpyTensor({ type: 'int64', shape: [values.length / 2, 2], data }),
+      });
+    };
+    const archives = [
+      { name: 'a.npz', bytes: archive([1n, 2n]) },
+      { name: 'b.npz', bytes: archive([3n, 4n, 5n, 6n]) },
+    ];
+    const data = readNpzArchives(archives, [ids], 2);
+    expect([data.kind, data.samples]).toEqual(['npz', 3]);
+    const batches = await all(data.batches);
+    expect(batches.map((f) => Array.from(f.ids!.data as BigInt64Array))).toEqual([
+      [1n, 2n, 3n, 4n],
+      [5n, 6n],
+    ]);
+    const broken = [archives[0]!, { name: 'c.npz', bytes: zipSync({ 'ids.npy': npy(1, 2, 0) }) }];
+    expect(() => readNpzArchives(broken, [ids])).toThrow(
+      /input 'ids' expects int64 \('<i8'\), but c\.npz:ids\.npy holds dtype '<f4'/,
+    );
   });
 });

@@ -128,6 +128,25 @@ export function readJsonCalibration(
   return { kind: 'json', samples: count, batches: rebatch(samples, batchSize) };
 }
 
+/**
+ * Several .npz `archives` (one sample set or a few each, as tokenizer scripts write them), every
+ * one checked now; their samples in the order given, regrouped into `batchSize`.
+ */
+export function readNpzArchives(
+  archives: readonly NamedBytes[],
+  inputs: readonly ModelInput[],
+  batchSize = defaultBatchSize(inputs),
+): CalibrationSamples {
+  checkBatchSize(batchSize);
+  const plans = archives.map((a) => planNpz(a.bytes, a.name, inputs, batchSize));
+  const samples = plans.reduce((n, p) => n + p.samples, 0);
+  if (samples === 0) noSamples(`${archives.length} .npz archive(s)`, 'their arrays hold 0 samples');
+  const each = function* (): Generator<Feeds> {
+    for (const plan of plans) yield* npzBatches(plan, batchSize);
+  };
+  return { kind: 'npz', samples, batches: rebatch(each(), batchSize) };
+}
+
 /** `images`, decoded batch by batch and preprocessed for the model's one image input. */
 export function readImageCalibration(
   images: readonly ImageSource[],

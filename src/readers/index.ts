@@ -36,6 +36,7 @@ export { NPY_DTYPES, typeOfDescr } from './npy-dtypes.js';
 export {
   readNpyCalibration,
   readNpzCalibration,
+  readNpzArchives,
   readJsonCalibration,
   readImageCalibration,
   defaultBatchSize,

@@ -16,7 +16,7 @@ export interface StudioImageOptions {
 
 /** Calibration samples as the user gave them: files, and how images become tensors. */
 export interface SampleFiles {
-  readonly kind: 'npy' | 'npz' | 'images';
+  readonly kind: 'npy' | 'npz' | 'json' | 'images';
   /** Sorted by name, numerically, as the CLI reads a folder. */
   readonly files: readonly File[];
   readonly image?: StudioImageOptions;

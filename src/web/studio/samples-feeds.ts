@@ -1,5 +1,5 @@
-// The worker's side of calibration samples: the page's File objects read as bytes (.npy, .npz)
-// or decoded to pixels with createImageBitmap and an OffscreenCanvas (images), then handed to
+// The worker's side of calibration samples: the page's File objects read as bytes (.npy, .npz),
+// text (.json, .jsonl) or decoded to pixels with createImageBitmap and an OffscreenCanvas (images), then handed to
 // the readers every face shares (src/readers/), which check them against the model's inputs
 // and preprocess images exactly as the CLI does. Not parsing or preprocessing itself.
 import type { ModelInput } from '../../ptq/model-inputs.js';
@@ -7,6 +7,8 @@ import {
   defaultBatchSize,
   readImageCalibration,
   readNpyCalibration,
+  readJsonCalibration,
+  readNpzArchives,
   readNpzCalibration,
   type CalibrationSamples,
   type DecodedImage,
@@ -54,9 +56,23 @@ export async function calibrationSamples(
     return { data, batches: Math.floor(files.length / Math.max(1, inputs.length)) };
   }
   const batchSize = defaultBatchSize(inputs);
-  if (samples.kind === 'npz') {
+  if (samples.kind === 'npz' && samples.files.length === 1) {
     const file = samples.files[0]!;
     const data = readNpzCalibration(await bytesOf(file), file.name, inputs, batchSize);
+    return { data, batches: Math.ceil(data.samples / batchSize) };
+  }
+  if (samples.kind === 'npz') {
+    const archives = await Promise.all(
+      samples.files.map(async (f) => ({ name: f.name, bytes: await bytesOf(f) })),
+    );
+    const data = readNpzArchives(archives, inputs, batchSize);
+    return { data, batches: Math.ceil(data.samples / batchSize) };
+  }
+  if (samples.kind === 'json') {
+    const texts = await Promise.all(
+      samples.files.map(async (f) => ({ name: f.name, text: await f.text() })),
+    );
+    const data = readJsonCalibration(texts, inputs, batchSize);
     return { data, batches: Math.ceil(data.samples / batchSize) };
   }
   const images: ImageSource[] = samples.files.map((f) => ({

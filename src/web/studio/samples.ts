@@ -1,5 +1,5 @@
-// The page's side of calibration samples: sorts the chosen files into one kind (.npy files, one
-// .npz, or images) ordered as the CLI orders a folder, reads the image preprocessing fields the
+// The page's side of calibration samples: sorts the chosen files into one kind (.npy files, .npz
+// archives, JSON / JSONL samples, or images) ordered as the CLI orders a folder, reads the image preprocessing fields the
 // CLI's image flags have (--size, --mean, --std, --scale, --layout, --channels) and says how many
 // samples of what size to expect, for the memory estimate. Decoding happens in the worker.
 import { fail } from '../../core/errors.js';
@@ -20,14 +20,15 @@ export function sampleFiles(files: readonly File[], image?: StudioImageOptions):
   const sorted = [...files].sort((a, b) => byName(pathOf(a), pathOf(b)));
   const npz = sorted.filter((f) => extension(f.name) === '.npz');
   const npy = sorted.filter((f) => extension(f.name) === '.npy');
+  const json = sorted.filter((f) => ['.json', '.jsonl'].includes(extension(f.name)));
   const images = sorted.filter((f) => IMAGE_EXTENSIONS.includes(extension(f.name)));
-  if (npz.length === 1 && npy.length === 0) return { kind: 'npz', files: npz };
-  if (npz.length > 1) fail('bad-calibration-data', `give one .npz archive, not ${npz.length}`);
+  if (json.length > 0) return { kind: 'json', files: json };
+  if (npz.length > 0) return { kind: 'npz', files: npz };
   if (npy.length > 0) return { kind: 'npy', files: npy };
   if (images.length > 0) return { kind: 'images', files: images, ...(image ? { image } : {}) };
   fail(
     'bad-calibration-data',
-    `no .npy, .npz or image files among ${files.length} file(s) (${files
+    `no .npy, .npz, .json, .jsonl or image files among ${files.length} file(s) (${files
       .slice(0, 3)
       .map((f) => f.name)
       .join(', ')})`,
@@ -93,6 +94,10 @@ export function sampleShape(
   }
   if (samples.kind === 'npy')
     return { samples: samples.files.length, sampleBytes: staticInner ?? largest };
+  if (samples.kind === 'json') {
+    // Text takes more bytes than the arrays it holds: one sample per file bounds the memory.
+    return { samples: samples.files.length, sampleBytes: largest };
+  }
   const sampleBytes = staticInner ?? largest;
   // An .npz is compressed or not; its stored size over one sample's size bounds the count.
   return { samples: Math.max(1, Math.round(largest / sampleBytes)), sampleBytes };

@@ -85,10 +85,14 @@ export function samplesCard(
   const zone = h(
     'div',
     { class: 'drop', 'data-testid': 'samples-drop' },
-    h('p', {}, 'Drop calibration samples here: a folder of images, .npy files or one .npz; or '),
+    h(
+      'p',
+      {},
+      'Drop calibration samples here: a folder of images, .npy or .npz files, or .json/.jsonl samples; or ',
+    ),
     picker(
       'Choose files…',
-      { multiple: true, accept: '.npy,.npz,image/*', testid: 'samples-input' },
+      { multiple: true, accept: '.npy,.npz,.json,.jsonl,image/*', testid: 'samples-input' },
       onFiles,
     ),
     ' ',

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../test/helpers/graph-builder.js';
 import { nodeRuntime } from './node-runtime.js';
 import { createSession, defaultRuntime, runtimeVersion } from './onnxruntime.js';
-import type { RuntimeAdapter } from './types.js';
+import { TensorStore, memorySink, readModel, writeModel } from '../onnx/index.js';
+import type { RuntimeAdapter, SessionOptions } from './types.js';
 import { webRuntime } from './web-runtime.js';
 
 /** x f32 [2, 8] -> Sigmoid(x W + b) f32 [2, 4], and QuantizeLinear of it to uint8. */
@@ -29,8 +30,25 @@ function model(): Uint8Array {
   return b.bytes();
 }
 
-async function outputs(runtime: RuntimeAdapter): Promise<Record<string, number[]>> {
-  const session = await createSession(model(), {}, runtime);
+/** model() with its tensors of 64 bytes or more in the external file 'm.data'. */
+function externalModel(): { bytes: Uint8Array; options: SessionOptions } {
+  const parsed = readModel(model());
+  const sink = memorySink('m.data');
+  new TensorStore({ sink, threshold: 64 }).finish(parsed);
+  return {
+    bytes: writeModel(parsed),
+    options: { externalData: [{ path: 'm.data', data: sink.bytes() }] },
+  };
+}
+
+async function outputs(
+  runtime: RuntimeAdapter,
+  { bytes, options }: { bytes: Uint8Array; options: SessionOptions } = {
+    bytes: model(),
+    options: {},
+  },
+): Promise<Record<string, number[]>> {
+  const session = await createSession(bytes, options, runtime);
   const x = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i * 1.3) * 2);
   try {
     const out = await session.run({ x: { type: 'float32', dims: [2, 8], data: x } });
@@ -53,6 +71,13 @@ describe('the runtime adapters', () => {
     for (const [i, v] of node[quantized!]!.entries()) {
       expect(Math.abs(web[quantized!]![i]! - v)).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('both run a model from bytes with its external data passed in the options', async () => {
+    const external = externalModel();
+    expect(external.bytes.length).toBeLessThan(model().length);
+    expect(await outputs(nodeRuntime, external)).toEqual(await outputs(nodeRuntime));
+    expect(await outputs(webRuntime, external)).toEqual(await outputs(webRuntime));
   });
 
   it('the default runtime under Node is onnxruntime-node; each reports its version', () => {

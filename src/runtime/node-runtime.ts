@@ -24,6 +24,7 @@ export const nodeRuntime: RuntimeAdapter = {
           // become here, and its warnings belong in reports, not on the console.
           logSeverityLevel: 4,
           ...(optimizedPath === undefined ? {} : { optimizedModelFilePath: optimizedPath }),
+          ...(options.externalData === undefined ? {} : { externalData: options.externalData }),
           ...(folder === undefined
             ? {}
             : { enableProfiling: true, profileFilePrefix: folder.prefix }),

@@ -31,6 +31,17 @@ export interface SessionOptions {
    * runtime only.
    */
   readonly profile?: boolean;
+  /**
+   * The data files of a model with external data, by the location its tensors record (needed
+   * for sessions from bytes: onnxruntime cannot find them beside a path it was not given).
+   */
+  readonly externalData?: readonly ExternalDataFile[];
+}
+
+/** One external data file handed to a session: the recorded location and its bytes. */
+export interface ExternalDataFile {
+  readonly path: string;
+  readonly data: Uint8Array;
 }
 
 /** A loaded model that runs feeds to outputs. */

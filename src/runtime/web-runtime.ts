@@ -46,6 +46,7 @@ export function createWebRuntime(config: WebRuntimeOptions = {}): RuntimeAdapter
           graphOptimizationLevel: options.optimization ?? 'all',
           executionProviders: ['wasm'],
           logSeverityLevel: 4,
+          ...(options.externalData === undefined ? {} : { externalData: options.externalData }),
         }),
       );
       return wrapOrtSession(session, (type, data, dims) => new ort.Tensor(type, data, dims));

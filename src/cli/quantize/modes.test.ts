@@ -50,6 +50,7 @@ describe('parseModeFlags', () => {
 
   it('names what is wrong with bad flags', () => {
     expect(badArgument(() => parseModeFlags({ weights: 'int3' }))).toMatch(/int4\|int8/);
+    expect(badArgument(() => parseModeFlags({ externalData: true }))).toMatch(/--external-data/);
     expect(badArgument(() => parseModeFlags({ weights: 'int4', block: '48' }))).toMatch(/--block/);
     expect(badArgument(() => parseModeFlags({ dynamic: true, weights: 'int4' }))).toMatch(
       /not both/,

@@ -95,7 +95,12 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
         : { conv: oneOf<DynamicConvForm>('--conv', flags.conv, CONV_FORMS) };
     return { mode: 'dynamic', options: conv };
   }
-  if (flags.weights === undefined) return undefined;
+  if (flags.weights === undefined) {
+    if (flags.externalData !== undefined) {
+      fail('bad-argument', '--external-data applies to --dynamic and --weights');
+    }
+    return undefined;
+  }
   if (flags.conv !== undefined) fail('bad-argument', '--conv needs --dynamic');
   const type = oneOf('--weights', flags.weights, ['int4', 'int8'] as const);
   const options: WeightsOptions = {

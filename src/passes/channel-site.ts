@@ -211,6 +211,9 @@ function affine(walk: Walk, node: NodeProto, op: string): Step {
   return `an ${op} whose other input is not a per-channel constant (a residual, or shared)`;
 }
 
+/** Readers of a tensor's shape alone, which scaling its values leaves unchanged. */
+const SHAPE_ONLY = new Set(['Shape', 'Size']);
+
 /** The downstream edit of one reader of the site's tensor, or why it cannot take s. */
 function downstreamEdit(graph: Graph, node: NodeProto, input: number, layout: ChannelLayout) {
   const shape = graph.constantValue(node.input[1] ?? '')?.shape;
@@ -249,13 +252,15 @@ export function findChannelSite(
   const counts = new Set<number>();
   let rank: number | undefined;
   for (const use of uses) {
+    if (SHAPE_ONLY.has(use.node.opType) && isDefaultDomain(use.node.domain)) continue;
     const d = downstreamEdit(graph, use.node, use.index, layout);
     if (typeof d === 'string') return no(d);
     downstream.push(d.edit);
     counts.add(d.channels);
     rank = 'rank' in d ? d.rank : rank;
   }
-  if (counts.size !== 1) return no('its readers disagree on the channel count');
+  if (counts.size !== 1)
+    return no('its readers disagree on the channel count (or only read its shape)');
   const walk: Walk = { graph, layout, channels: [...counts][0]!, rank };
   const upstream: ConstantEdit[] = [];
   let weight: ConstantEdit | undefined;

@@ -2,6 +2,7 @@
 // the written-out LayerNorm, the FFN's input folds into LayerNormalization, the rest is left alone
 // with the reason; s follows the paper's formula. Exactness in onnxruntime: test/rewrites-ort.
 import { describe, expect, it } from 'vitest';
+import { ModelBuilder } from '../onnx/build.js';
 import { buildGraph, readModel } from '../onnx/index.js';
 import { tinyTransformer } from '../../test/helpers/tiny-transformer.js';
 import { downstreamAbsMax } from './channel-scale.js';
@@ -39,5 +40,17 @@ describe('SmoothQuant', () => {
     const after = downstreamAbsMax(graph, site);
     after.forEach((v, j) => expect(v).toBeCloseTo(w[j]! * s[j]!, 4));
     expect(decision!.absMaxAfter).toBeCloseTo(Math.max(...Array.from(x, (v, j) => v / s[j]!)));
+  });
+
+  it('lets a Shape read the smoothed tensor (its values do not matter there)', () => {
+    const b = new ModelBuilder();
+    const x = b.input('x', 'float32', [1, 3, 4]);
+    const ones = (n: number) => Array<number>(n).fill(1);
+    const y = b.op('LayerNormalization', [x, b.initializer('g', 'float32', [4], ones(4))]);
+    b.output(b.op('Shape', [y]), 'int64', [3]);
+    b.output(b.op('MatMul', [y, b.initializer('w', 'float32', [4, 2], ones(8))]), 'float32');
+    const { sites, skipped } = findSmoothSites(buildGraph(readModel(b.bytes(17))));
+    expect(skipped).toEqual([]);
+    expect(sites.map((s) => s.downstream.length)).toEqual([1]);
   });
 });

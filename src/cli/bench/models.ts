@@ -69,7 +69,7 @@ const MAX_SAMPLES = 64;
 /** What agreement on generated inputs means, in the report and under the table. */
 export const RANDOM_INPUTS_NOTE =
   'agreement is measured on random inputs, which says little about accuracy on real data; ' +
-  'pass --calib with real samples (a folder of images or .npy files, or a .npz) for a meaningful figure';
+  'pass --calib with real samples (images, .npy, .npz or .jsonl, as quantize reads them) for a meaningful figure';
 
 /** Up to MAX_SAMPLES batches of the calibration data at `path`, read as quantize reads it. */
 export async function calibrationSamples(

@@ -11,7 +11,7 @@ import { modelInputs, type DynamicReport, type WeightsReport } from '../../ptq/i
 import { num, table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
 import { SEARCH_OPTION } from '../common/search-flag.js';
-import { openCalibrationData } from '../io/calib-data.js';
+import { CALIB_HELP, openCalibrationData } from '../io/calib-data.js';
 import { loadCache, readModelFile, readModelProto } from '../io/read-inputs.js';
 import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
@@ -222,7 +222,7 @@ export function registerQuantize(program: Command): void {
       '-o, --output <file>',
       'where to write the quantized model (required but for --variants)',
     )
-    .option('--calib <path>', 'calibration data: folder of images or .npy files, or a .npz')
+    .option('--calib <path>', CALIB_HELP)
     .option('--method <method>', `${[...OBSERVERS.keys()].join('|')} (default percentile)`)
     .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
     .option('--bins <n>', 'histogram methods: number of bins (default 2048)')

@@ -15,6 +15,7 @@ export {
   profileModel,
   quantizeAdvised,
   quantizeDynamic,
+  quantizeQat,
   quantizeStatic,
   quantizeWeights,
   type AdvisedReport,
@@ -30,6 +31,8 @@ export {
   type QuantizeAdvisedResult,
   type QuantizeDynamicOptions,
   type QuantizeModeResult,
+  type QuantizeQatOptions,
+  type QuantizeQatResult,
   type QuantizeStaticOptions,
   type QuantizeStaticResult,
   type QuantizeWeightsOptions,
@@ -38,6 +41,7 @@ export {
   type TensorLike,
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
+export type { LearnMode, QatReport, QatSettings, QatStep } from './qat/qat-recipe.js';
 export * from './api/public-types.js';
 // Running models: the runtime adapter interface and the default runtime (onnxruntime-node here,
 // onnxruntime-web in a browser bundle; the adapters themselves are 'zeropoint/runtime/node' and

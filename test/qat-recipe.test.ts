@@ -4,6 +4,7 @@
 // training samples themselves (24 samples, 4 outputs each: too few to generalise from).
 import { describe, expect, it } from 'vitest';
 import { buildGraph, readModel } from '../src/onnx/index.js';
+import { quantizeQat } from '../src/index.js';
 import { runQatRecipe } from '../src/qat/qat-recipe.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { convChain, convInputs } from './helpers/conv-chain.js';
@@ -41,5 +42,24 @@ describe('runQatRecipe on a conv chain', () => {
     expect(result.report.kept).toBe('ptq');
     expect(result.report.reason).toMatch(/not finite/);
     expect(result.bytes).toEqual(result.static.bytes);
+  });
+
+  it('quantizeQat holds out the last batches and reports before/after with the settings', async () => {
+    const steps: number[] = [];
+    const { model: bytes, report } = await quantizeQat(model, [...train, ...convInputs(8, 900)], {
+      holdout: 8,
+      steps: 6,
+      batchSize: 4,
+      onStep: (s) => steps.push(s.step),
+    });
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(report.qat.settings).toMatchObject({
+      steps: 6,
+      batchSize: 4,
+      trainSamples: 24,
+      heldOutSamples: 8,
+    });
+    expect(report.qat.before).toBeGreaterThan(0);
+    expect(report.sizeAfter).toBe(bytes.length);
   });
 });

@@ -7,6 +7,7 @@ export * from './float16-variants.js';
 export * from './profile-model.js';
 export * from './quantize-advised.js';
 export * from './quantize-modes.js';
+export * from './quantize-qat.js';
 export * from './quantize-static.js';
 export * from './run-options.js';
 export * from './split-feeds.js';

@@ -18,6 +18,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['placement', () => import('./placement.js')],
   ['transformers', () => import('./transformers/index.js')],
   ['equalize', () => import('./equalize.js')],
+  ['qat-step', () => import('./qat-step.js')],
   ['qat', () => import('./qat.js')],
 ]);
 

@@ -65,7 +65,7 @@ describe('narrowToFloat16', () => {
     const clamped = matmulAdd([1e5, 0, 0, -7e4]);
     const lost = narrowToFloat16(clamped, { outOfRange: 'clamp' }).lost;
     expect(lost).toEqual([{ tensor: 'b', clamped: 2, flushed: 0, maxAbs: 1e5 }]);
-    expect(Array.from(tensorFromProto(clamped.initializer('b')!).data)).toEqual([
+    expect(Array.from(tensorFromProto(clamped.initializer('b')!).data as Float32Array)).toEqual([
       65504, 0, 0, -65504,
     ]);
   });

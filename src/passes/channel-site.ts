@@ -131,7 +131,7 @@ const UPSTREAM: ReadonlyMap<string, Upstream> = new Map<string, Upstream>([
       }
       return walk.graph.constant(node.input[0] ?? '') === undefined &&
         walk.graph.constant(node.input[1] ?? '') === undefined
-        ? 'a Mul of two activations (x * f(x): HardSwish, Swish written out) is not ' +
+        ? 'a Mul of two activations (x * f(x): GELU, Swish, HardSwish written out) is not ' +
             'positive-homogeneous'
         : 'a Mul by a constant that is neither a scalar nor per channel';
     },

@@ -8,6 +8,7 @@
 //     [--ffn 8192] [--twin-layers 2] [--keep]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { fileResolver } from '../src/cli/io/external-files.js';
@@ -102,6 +103,11 @@ const run = spawnSync(
 if (run.status !== 0) throw new Error(`quantize failed:\n${run.stderr}`);
 const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
 const wall = /Elapsed \(wall clock\) time.*: (.+)/.exec(run.stderr)?.[1] ?? '?';
+const cpuSeconds = ['User', 'System'].reduce(
+  (sum, kind) =>
+    sum + Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(run.stderr)?.[1]),
+  0,
+);
 const outBytes = fileSize(paths.out) + fileSize(`${paths.out}.data`);
 
 // The twin, inline and quantized in memory by the same recipe.
@@ -147,6 +153,8 @@ const summary = {
   outputBytes: outBytes,
   sizeRatio: outBytes / bigBytes,
   quantizeWall: wall,
+  quantizeCpuSeconds: cpuSeconds,
+  loadAverage: loadavg()[0],
   peakRssBytes: peakKb * 1024,
   peakRssOfModel: (peakKb * 1024) / bigBytes,
   twin: { layers: twinSpec.layers, tensorsCompared: compared, equal, bytesCompared: comparedBytes },

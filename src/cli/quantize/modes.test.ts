@@ -99,3 +99,30 @@ describe('runQuantizeMode and formatModeReport', () => {
     );
   });
 });
+
+describe('--algorithm and --act-order', () => {
+  it('are parsed into the weight-only options, checked, and named in the report', async () => {
+    expect(parseModeFlags({ weights: 'int4', algorithm: 'gptq', actOrder: true })).toEqual({
+      mode: 'weights',
+      options: { bits: 4, algorithm: 'gptq', gptq: { actOrder: true } },
+    });
+    expect(badArgument(() => parseModeFlags({ weights: 'int4', algorithm: 'sq' }))).toMatch(
+      /--algorithm takes rtn\|gptq\|awq\|hqq, not 'sq'/,
+    );
+    expect(badArgument(() => parseModeFlags({ weights: 'int4', actOrder: true }))).toMatch(
+      /--act-order needs --algorithm gptq/,
+    );
+    expect(badArgument(() => parseModeFlags({ dynamic: true, algorithm: 'hqq' }))).toMatch(
+      /--algorithm need --weights/,
+    );
+    const hqq = await runQuantizeMode(
+      model(),
+      parseModeFlags({ weights: 'int4', algorithm: 'hqq' })!,
+    );
+    expect(formatModeReport(hqq.report)).toMatch(/algorithm: hqq \(asked for\)/);
+    const rtn = await runQuantizeMode(model(), parseModeFlags({ weights: 'int4' })!);
+    expect(formatModeReport(rtn.report)).toMatch(
+      /algorithm: rtn \(default without calibration data\)/,
+    );
+  });
+});

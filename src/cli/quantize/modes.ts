@@ -191,7 +191,10 @@ function algorithmLine(algorithm: WeightsReport['algorithm']): string {
   }
   if (algorithm.awq === undefined) return line;
   const folds = new Map<string, number>();
-  for (const g of algorithm.awq) folds.set(g.fold, (folds.get(g.fold) ?? 0) + 1);
+  for (const g of algorithm.awq) {
+    const how = g.fold !== 'none' ? g.fold : g.skipped === undefined ? 'RTN (alpha 0)' : 'RTN';
+    folds.set(how, (folds.get(how) ?? 0) + 1);
+  }
   return `${line}; 1/s applied: ${[...folds].map(([f, n]) => `${n} ${f}`).join(', ')}`;
 }
 

@@ -62,7 +62,7 @@ describe('convertFloat16 on the PP-OCR classifier', () => {
     .slice(0, 6)
     .map((f) => {
       const { shape, data } = parseNpy(readFileSync(join(images, f)));
-      return { x: { type: 'float32' as const, dims: shape, data: data as Float32Array } };
+      return { x: { type: 'float32' as const, dims: shape, data: data } };
     });
 
   it('halves the file, keeps float32 I/O, agrees on every image; the fp16 model quantizes', async () => {

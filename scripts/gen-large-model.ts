@@ -3,9 +3,10 @@
 // inline), runs `zeropoint quantize big.onnx --weights int4 --block 32 -o out.onnx` under
 // /usr/bin/time -v (peak RSS, wall time), quantizes the twin in memory, checks that every
 // tensor of the twin's output equals the big output's tensor of the same name byte for byte, and
-// loads and runs the big output in onnxruntime-node. Deletes the big files unless --keep.
+// loads and runs the big output in onnxruntime-node (with --compare-fp32, against the fp32
+// model's outputs). Deletes the big files unless --keep.
 //   npx tsx scripts/gen-large-model.ts [--dir /tmp/zeropoint-large] [--layers 12] [--hidden 2048]
-//     [--ffn 8192] [--twin-layers 2] [--keep]
+//     [--ffn 8192] [--twin-layers 2] [--compare-fp32] [--keep]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -132,17 +133,31 @@ for (const [name, bytes] of tensorBytes(twinQuantized.bytes)) {
 big.clear();
 files.close();
 
-// The big output in onnxruntime-node, loaded from its path (the data file beside it).
-let ortLine: string;
-try {
+// The big output in onnxruntime-node, loaded from its path (the data file beside it), and its
+// outputs against the fp32 model's on the same input.
+async function runOrt(path: string): Promise<{ seconds: number; y: Float32Array }> {
   const start = performance.now();
-  const session = await ort.InferenceSession.create(paths.out, { intraOpNumThreads: 1 });
-  const loaded = (performance.now() - start) / 1000;
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
+  const seconds = (performance.now() - start) / 1000;
   const x = Float32Array.from({ length: 4 * spec.hidden }, (_, i) => Math.sin(i));
   const out = await session.run({ x: new ort.Tensor('float32', x, [4, spec.hidden]) });
-  const y = Object.values(out)[0]?.data as Float32Array;
-  ortLine = `loaded in ${loaded.toFixed(1)} s, ran: ${y.length} outputs, all finite: ${y.every(Number.isFinite)}`;
   await session.release();
+  return { seconds, y: Object.values(out)[0]?.data as Float32Array };
+}
+let ortLine: string;
+try {
+  const q = await runOrt(paths.out);
+  ortLine = `int4 output loaded in ${q.seconds.toFixed(1)} s, all finite: ${q.y.every(Number.isFinite)}`;
+  if (process.argv.includes('--compare-fp32')) {
+    const f = await runOrt(paths.big);
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < f.y.length; i++) {
+      diff = Math.max(diff, Math.abs(f.y[i]! - q.y[i]!));
+      norm = Math.max(norm, Math.abs(f.y[i]!));
+    }
+    ortLine += `; fp32 loaded in ${f.seconds.toFixed(1)} s; max |int4 - fp32| ${diff.toExponential(3)} (max |fp32| ${norm.toFixed(3)})`;
+  }
 } catch (error) {
   ortLine = `failed: ${(error as Error).message}`;
 }

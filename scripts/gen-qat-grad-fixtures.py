@@ -152,6 +152,27 @@ case('Where mask', 'Where', [torch.tensor([[True, False, True]]), rand(2, 3), ra
 case('Expand', 'Expand', [rand(3, 1), torch.tensor([2, 3, 4])], lambda x, s: x.expand(2, 3, 4))
 case('Reshape', 'Reshape', [rand(2, 3, 4), torch.tensor([4, -1])], lambda x, s: x.reshape(4, -1))
 
+case('ConvTranspose 2x2 stride 2 (detector)', 'ConvTranspose', [rand(1, 3, 3, 4), rand(3, 2, 2, 2), rand(2)],
+     lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2), {'strides': {'ints': [2, 2]}})
+case('ConvTranspose grouped, padded, output_padding', 'ConvTranspose', [rand(1, 4, 3, 3), rand(4, 1, 3, 3)],
+     lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1, groups=2),
+     {'strides': {'ints': [2, 2]}, 'pads': {'ints': [1, 1, 1, 1]}, 'output_padding': {'ints': [1, 1]},
+      'group': {'int': 2}})
+# torch's 'nearest' is ONNX nearest + asymmetric + floor; bilinear without align_corners is half_pixel.
+case('Resize nearest asymmetric floor x2 (detector)', 'Resize',
+     [rand(1, 2, 3, 4), torch.zeros(0, dtype=torch.float64), torch.tensor([1.0, 1.0, 2.0, 2.0], dtype=torch.float64)],
+     lambda x, *_: F.interpolate(x, scale_factor=2, mode='nearest'),
+     {'mode': {'string': 'nearest'}, 'coordinate_transformation_mode': {'string': 'asymmetric'},
+      'nearest_mode': {'string': 'floor'}}, opset=11, grad_inputs=[0])
+case('Resize linear half_pixel to sizes', 'Resize',
+     [rand(1, 2, 3, 4), None, None, torch.tensor([1, 2, 5, 7])],
+     lambda x, *_: F.interpolate(x, size=(5, 7), mode='bilinear', align_corners=False),
+     {'mode': {'string': 'linear'}}, opset=13)
+case('Resize linear align_corners', 'Resize',
+     [rand(1, 1, 4, 3), None, None, torch.tensor([1, 1, 7, 5])],
+     lambda x, *_: F.interpolate(x, size=(7, 5), mode='bilinear', align_corners=True),
+     {'mode': {'string': 'linear'}, 'coordinate_transformation_mode': {'string': 'align_corners'}}, opset=13)
+
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, 'w') as f:
     json.dump({'torch': torch.__version__, 'generator': 'scripts/gen-qat-grad-fixtures.py',

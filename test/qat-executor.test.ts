@@ -1,4 +1,4 @@
-// The QAT executor on the real PP-OCR models: its forward of the fp32 recognizer and classifier
+// The QAT executor on the real PP-OCR models: its forward of the fp32 recognizer, classifier and detector
 // equals onnxruntime-node's on calibration samples from data/ocr, and one backward gives every
 // conv and matmul weight a finite, nonzero gradient. One sample each, to stay quick.
 import { readFileSync } from 'node:fs';
@@ -66,6 +66,11 @@ describe('QAT executor on PP-OCR fp32 models', () => {
       'data/ocr/cls/003.npy',
       true,
     );
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('detector (Resize, ConvTranspose): forward equals onnxruntime to 1e-4', async () => {
+    const worst = await compare('ch_PP-OCRv4_det_infer.onnx', 'data/ocr/det/001.npy', false);
     expect(worst).toBeLessThan(1e-4);
   });
 

@@ -116,7 +116,7 @@ export function depthwiseBackwardFast(
   if (needX) {
     const padded = new Float32Array(buffer, dxp, paddedSize).fill(0);
     exports.dwBackwardData(gp, wp, dxp, ...f.args);
-    dx = allocFloat(x.length);
+    dx = allocFloat(f.planes * f.h * f.w);
     for (let p = 0; p < f.planes; p++) {
       for (let r = 0; r < f.h; r++) {
         const from = (p * f.hp + r + f.top) * f.wp + f.left;

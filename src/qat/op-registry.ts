@@ -6,12 +6,14 @@ import { fakeQuantOp } from './fake-quant-op.js';
 import { BINARY_OPS } from './ops-binary.js';
 import { CONST_OPS } from './ops-const.js';
 import { convOp } from './ops-conv.js';
+import { convTransposeOp } from './ops-conv-transpose.js';
 import { concatOp, splitOp } from './ops-join.js';
 import { LAYOUT_OPS } from './ops-layout.js';
 import { gemmOp, matMulOp } from './ops-matmul.js';
 import { batchNormOp, layerNormOp, softmaxOp } from './ops-norm.js';
 import { POOL_OPS } from './ops-pool.js';
 import { REDUCE_OPS } from './ops-reduce.js';
+import { resizeOp } from './ops-resize.js';
 import { UNARY_OPS } from './ops-unary.js';
 
 export type { DiffOp, OpContext } from './diff-op.js';
@@ -25,6 +27,8 @@ export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ...POOL_OPS,
   ...REDUCE_OPS,
   ['Conv', convOp],
+  ['ConvTranspose', convTransposeOp],
+  ['Resize', resizeOp],
   ['MatMul', matMulOp],
   ['Gemm', gemmOp],
   ['BatchNormalization', batchNormOp],

@@ -197,7 +197,8 @@ export function convBackward(
   needs: readonly boolean[],
 ): [Float32Array | undefined, Float32Array | undefined, Float32Array | undefined] {
   const { geometry, table, taps, inSize, outSize, cg, mg } = plan;
-  const dx = needs[0] === true ? allocFloat(x.length) : undefined;
+  const dx =
+    needs[0] === true ? allocFloat(geometry.batch * geometry.channels * inSize) : undefined;
   const dw = needs[1] === true ? allocFloat(w.length) : undefined;
   let db: Float32Array | undefined;
   if (needs[2] === true) {

@@ -5,7 +5,7 @@ import { attr, makeNode, type NodeInit } from '../onnx/index.js';
 import type { AttributeProto } from '../onnx/gen/onnx_pb.js';
 import { checkGradients, randomTensor } from './grad-check.js';
 import { DIFF_OPS } from './op-registry.js';
-import { intTensor, type Value } from './tensor.js';
+import { intTensor, tensor, type Value } from './tensor.js';
 
 interface Case {
   readonly name: string;
@@ -284,6 +284,42 @@ const CASES: Case[] = [
   },
   { name: 'Cast to float', op: 'Cast', inputs: [r([2, 3], 88)], attributes: [attr.int('to', 1)] },
   { name: 'Identity', op: 'Identity', inputs: [r([2, 3], 89)] },
+  {
+    name: 'ConvTranspose 2x2 stride 2 (PP-OCR detector)',
+    op: 'ConvTranspose',
+    inputs: [r([1, 3, 3, 4], 90), r([3, 2, 2, 2], 91), r([2], 92)],
+    attributes: [attr.ints('strides', [2, 2])],
+  },
+  {
+    name: 'ConvTranspose grouped, padded, output_padding',
+    op: 'ConvTranspose',
+    inputs: [r([1, 4, 3, 3], 93), r([4, 1, 3, 3], 94)],
+    attributes: [
+      attr.ints('strides', [2, 2]),
+      attr.ints('pads', [1, 1, 1, 0]),
+      attr.ints('output_padding', [1, 0]),
+      attr.int('group', 2),
+    ],
+  },
+  {
+    name: 'Resize nearest asymmetric floor x2 (scales input)',
+    op: 'Resize',
+    inputs: [r([1, 2, 3, 4], 95), undefined, tensor([4], Float32Array.of(1, 1, 2, 2))],
+    attributes: [
+      attr.string('mode', 'nearest'),
+      attr.string('coordinate_transformation_mode', 'asymmetric'),
+      attr.string('nearest_mode', 'floor'),
+    ],
+    opset: 11,
+    wrt: [0],
+  },
+  {
+    name: 'Resize linear half_pixel to sizes',
+    op: 'Resize',
+    inputs: [r([1, 2, 3, 4], 96), undefined, undefined, ints([4], [1, 2, 5, 7])],
+    attributes: [attr.string('mode', 'linear')],
+    opset: 13,
+  },
 ];
 
 let total = 0;

@@ -3,7 +3,7 @@
 // recognizer, batch 8 from data/ocr/rec, against one onnxruntime-node fp32 forward of the same
 // batch, interleaved in one process on one thread; then where a step's time goes, by op type,
 // and the peak memory. No fake-quant nodes: this is the engine's cost (the recipe adds them).
-// Flags: --batch N (8), --rounds N (3), --model rec|cls.
+// Flags: --batch=N (8), --rounds=N (3), --model=rec|cls.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { buildGraph, readModel, type Graph } from '../src/onnx/index.js';
@@ -19,9 +19,10 @@ const MODELS = {
   cls: { file: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', data: 'data/ocr/cls' },
 } as const;
 
+/** A `--name=value` flag (bench/main.ts takes bare words for benchmark names). */
 function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found === undefined ? fallback : found.slice(name.length + 3);
 }
 
 /** Every Constant or initializer input after the first of a Conv, MatMul or Gemm. */

@@ -16,26 +16,40 @@ interface Saved {
   readonly out: readonly number[];
 }
 
-function forwardFloat(kind: Kind, a: Float32Array, b: Float32Array, size: number): Float32Array {
+/** y = a op b elementwise; sa / sb are 0 for a one-element operand (read at 0), else 1. */
+function forwardFloat(
+  kind: Kind,
+  a: Float32Array,
+  sa: number,
+  b: Float32Array,
+  sb: number,
+  size: number,
+): Float32Array {
   const y = allocFloat(size);
   switch (kind) {
     case 'Add':
-      for (let i = 0; i < size; i++) y[i] = (a[i] as number) + (b[i] as number);
+      for (let i = 0; i < size; i++) y[i] = (a[i * sa] as number) + (b[i * sb] as number);
       break;
     case 'Sub':
-      for (let i = 0; i < size; i++) y[i] = (a[i] as number) - (b[i] as number);
+      for (let i = 0; i < size; i++) y[i] = (a[i * sa] as number) - (b[i * sb] as number);
       break;
     case 'Mul':
-      for (let i = 0; i < size; i++) y[i] = (a[i] as number) * (b[i] as number);
+      for (let i = 0; i < size; i++) y[i] = (a[i * sa] as number) * (b[i * sb] as number);
       break;
     case 'Div':
-      for (let i = 0; i < size; i++) y[i] = (a[i] as number) / (b[i] as number);
+      for (let i = 0; i < size; i++) y[i] = (a[i * sa] as number) / (b[i * sb] as number);
       break;
     case 'Pow':
-      for (let i = 0; i < size; i++) y[i] = Math.pow(a[i] as number, b[i] as number);
+      for (let i = 0; i < size; i++) y[i] = Math.pow(a[i * sa] as number, b[i * sb] as number);
       break;
   }
   return y;
+}
+
+/** An operand ready for a flat loop over `out`: itself with stride 0 when it has one element. */
+function operand(t: QTensor, out: readonly number[]): [Float32Array, number] {
+  if (t.data.length === 1) return [t.data, 0];
+  return [expandTo(t.data, t.shape, out), 1];
 }
 
 // Integer arithmetic (shape computations): Div truncates toward zero as onnxruntime does.
@@ -74,12 +88,9 @@ function binary(kind: Kind): DiffOp {
       const z = floatInput(inputs, 1, node);
       const out = broadcastShapes([x.shape, z.shape], node);
       const size = sizeOf(out);
-      const y = forwardFloat(
-        kind,
-        expandTo(x.data, x.shape, out),
-        expandTo(z.data, z.shape, out),
-        size,
-      );
+      const [xa, sx] = operand(x, out);
+      const [za, sz] = operand(z, out);
+      const y = forwardFloat(kind, xa, sx, za, sz, size);
       const saved: Saved = { a: x, b: z, y, out };
       return { outputs: [tensor(out, y)], saved };
     },
@@ -91,21 +102,23 @@ function binary(kind: Kind): DiffOp {
       const gd = g.data;
       let ga: Float32Array | undefined;
       let gb: Float32Array | undefined;
-      const ae = kind === 'Add' || kind === 'Sub' ? a.data : expandTo(a.data, a.shape, out);
-      const be = kind === 'Add' || kind === 'Sub' ? b.data : expandTo(b.data, b.shape, out);
+      const additive = kind === 'Add' || kind === 'Sub';
+      const [ae, sa] = additive ? [a.data, 1] : operand(a, out);
+      const [be, sb] = additive ? [b.data, 1] : operand(b, out);
+      // One loop per kind and operand, so each stays a tight loop.
       if (needs[0] === true) {
-        if (kind === 'Add' || kind === 'Sub') ga = gd;
+        if (additive) ga = gd;
         else {
           ga = allocFloat(size);
-          for (let i = 0; i < size; i++) {
-            const gi = gd[i] as number;
-            const bi = be[i] as number;
-            ga[i] =
-              kind === 'Mul'
-                ? gi * bi
-                : kind === 'Div'
-                  ? gi / bi
-                  : gi * bi * Math.pow(ae[i] as number, bi - 1);
+          if (kind === 'Mul')
+            for (let i = 0; i < size; i++) ga[i] = (gd[i] as number) * (be[i * sb] as number);
+          else if (kind === 'Div')
+            for (let i = 0; i < size; i++) ga[i] = (gd[i] as number) / (be[i * sb] as number);
+          else {
+            for (let i = 0; i < size; i++) {
+              const bi = be[i * sb] as number;
+              ga[i] = (gd[i] as number) * bi * Math.pow(ae[i * sa] as number, bi - 1);
+            }
           }
         }
       }
@@ -113,16 +126,15 @@ function binary(kind: Kind): DiffOp {
         if (kind === 'Add') gb = gd;
         else {
           gb = allocFloat(size);
-          for (let i = 0; i < size; i++) {
-            const gi = gd[i] as number;
-            gb[i] =
-              kind === 'Sub'
-                ? -gi
-                : kind === 'Mul'
-                  ? gi * (ae[i] as number)
-                  : kind === 'Div'
-                    ? (-gi * (y[i] as number)) / (be[i] as number)
-                    : gi * (y[i] as number) * Math.log(ae[i] as number);
+          if (kind === 'Sub') for (let i = 0; i < size; i++) gb[i] = -(gd[i] as number);
+          else if (kind === 'Mul')
+            for (let i = 0; i < size; i++) gb[i] = (gd[i] as number) * (ae[i * sa] as number);
+          else if (kind === 'Div') {
+            for (let i = 0; i < size; i++)
+              gb[i] = (-(gd[i] as number) * (y[i] as number)) / (be[i * sb] as number);
+          } else {
+            for (let i = 0; i < size; i++)
+              gb[i] = (gd[i] as number) * (y[i] as number) * Math.log(ae[i * sa] as number);
           }
         }
       }

@@ -17,6 +17,7 @@ import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
 import { calibrateMode } from './weight-calibration.js';
+import { formatQat, QAT_OPTIONS, runQatQuantize, wantsQat, type QatFlags } from './qat.js';
 import { FLOAT16_OPTIONS, runFloat16Modes, type Float16Flags } from './float16-variants.js';
 import {
   formatRewrites,
@@ -241,7 +242,10 @@ export function registerQuantize(program: Command): void {
     .option('--include <names...>', 'quantize only these node names or op types')
     .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')
     .option('--cache <file>', 'calibration statistics: reused when present, written when not')
-    .option('--batch-size <n>', 'calibration samples per run')
+    .option(
+      '--batch-size <n>',
+      'calibration samples per run (with --qat: samples per training step, default 8)',
+    )
     .option('--threads <n>', 'onnxruntime threads for calibration (default 1)')
     .option('--json', 'print one JSON object instead of the table');
   for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
@@ -250,8 +254,24 @@ export function registerQuantize(program: Command): void {
   for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
   for (const [flag, description] of FLOAT16_OPTIONS) quantizeCommand.option(flag, description);
-  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags;
+  for (const [flag, description] of QAT_OPTIONS) quantizeCommand.option(flag, description);
+  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags & QatFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
+    if (wantsQat(flags)) {
+      if (parseModeFlags(flags) !== undefined || wantsAdvice(flags) || wantsRewrites(flags)) {
+        fail(
+          'bad-argument',
+          '--qat fine-tunes plain static quantization: drop the other mode flags',
+        );
+      }
+      const r = await runQatQuantize(model, flags);
+      console.log(
+        flags.json === true
+          ? JSON.stringify(r, null, 2)
+          : [formatQuantize(r), '', ...formatQat(r)].join('\n'),
+      );
+      return;
+    }
     const float = await runFloat16Modes(model, flags);
     if (float !== undefined) {
       console.log(flags.json === true ? JSON.stringify(float.report, null, 2) : float.text);

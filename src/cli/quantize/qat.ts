@@ -1,0 +1,130 @@
+// `zeropoint quantize MODEL --calib PATH -o OUT --qat [--steps N] [--lr X] [--batch-size B]
+// [--learn weights|scales|both] [--holdout N]`: static INT8, then quantization-aware fine-tuning
+// by distillation from the fp32 model (api/'s quantizeQat), with a progress line of step, loss
+// and held-out SQNR on stderr. Flags in, one library call, the file written atomically.
+// Not the training (qat/) and not the other modes.
+import { quantizeQat, type QuantizeQatResult } from '../../api/index.js';
+import { fail } from '../../core/errors.js';
+import { modelInputs } from '../../ptq/index.js';
+import type { LearnMode } from '../../qat/qat-recipe.js';
+import { progressBar } from '../common/progress.js';
+import { openCalibrationData } from '../io/calib-data.js';
+import { readModelFile } from '../io/read-inputs.js';
+import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
+import { imageFromFlags, planFromFlags, type QuantizeFlags } from './flags.js';
+
+/** The --qat flags as commander hands them over. */
+export interface QatFlags {
+  readonly qat?: boolean;
+  readonly steps?: string;
+  readonly lr?: string;
+  readonly learn?: string;
+}
+
+/** [flags, description] of each option, for the command to register. */
+export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
+  [
+    '--qat',
+    'after static quantization, fine-tune weights, biases and scales on --calib by distillation ' +
+      'from the fp32 outputs (quantization-aware training; the last --holdout batches judge it, ' +
+      'and the PTQ model is kept when it does not improve their output SQNR)',
+  ],
+  ['--steps <n>', 'with --qat: optimizer steps (default 200)'],
+  [
+    '--lr <x>',
+    'with --qat: Adam learning rate of weights and biases (default 1e-5; scales follow)',
+  ],
+  ['--learn <what>', 'with --qat: weights|scales|both (default both)'],
+];
+
+/** True when the flags ask for --qat (and its own flags are not given without it). */
+export function wantsQat(flags: QatFlags): boolean {
+  const stray = (['steps', 'lr', 'learn'] as const).filter((k) => flags[k] !== undefined);
+  if (flags.qat !== true && stray.length > 0) {
+    fail('bad-argument', `${stray.map((k) => `--${k}`).join(', ')} need --qat`);
+  }
+  return flags.qat === true;
+}
+
+function number(text: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) {
+    fail(
+      'bad-argument',
+      `${flag} takes a positive ${integer ? 'integer' : 'number'}, not '${text}'`,
+    );
+  }
+  return n;
+}
+
+/** Runs --qat and writes the model; returns the report (printing is the caller's). */
+export async function runQatQuantize(
+  modelPath: string,
+  flags: QuantizeFlags & QatFlags,
+): Promise<QuantizeQatResult['report']> {
+  checkOutputPaths(modelPath, flags.output, flags.cache);
+  if (flags.calib === undefined) fail('bad-argument', '--qat needs calibration data: --calib PATH');
+  if (flags.cache !== undefined)
+    fail('bad-argument', '--qat calibrates on its training split; drop --cache');
+  const learn = flags.learn ?? 'both';
+  if (!['weights', 'scales', 'both'].includes(learn)) {
+    fail('bad-argument', `--learn takes weights|scales|both, not '${learn}'`);
+  }
+  const { bytes, model } = readModelFile(modelPath);
+  checkWritable(flags.output);
+  const { plan, method, observerOptions } = planFromFlags(flags);
+  const threads = number(flags.threads, '--threads', true);
+  const data = await openCalibrationData(flags.calib, modelInputs(model), {
+    ...(threads === undefined ? {} : { threads }),
+    image: imageFromFlags(flags),
+  });
+  const steps = number(flags.steps, '--steps', true);
+  const lr = number(flags.lr, '--lr', false);
+  const batchSize = number(flags.batchSize, '--batch-size', true);
+  const holdout = number(flags.holdout, '--holdout', true);
+  const quiet = flags.json === true;
+  const bar = progressBar(data.samples, 'calibrating', { quiet });
+  const tty = !quiet && process.stderr.isTTY;
+  try {
+    const { model: out, report } = await quantizeQat(bytes, data.batches, {
+      ...plan,
+      method,
+      observerOptions,
+      learn: learn as LearnMode,
+      ...(steps === undefined ? {} : { steps }),
+      ...(lr === undefined ? {} : { lr }),
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(holdout === undefined ? {} : { holdout }),
+      ...(threads === undefined ? {} : { threads }),
+      files: { input: modelPath, output: flags.output },
+      onProgress: (_stage, done, total) => bar.update(done, total),
+      onStep: (s) => {
+        bar.stop();
+        if (!tty) return;
+        const sqnr =
+          s.heldOutSqnr === undefined ? '' : `, held-out SQNR ${s.heldOutSqnr.toFixed(2)} dB`;
+        process.stderr.write(
+          `\rtraining: step ${s.step}/${s.steps}, loss ${s.loss.toExponential(3)}${sqnr}   `,
+        );
+        if (s.step === s.steps) process.stderr.write('\n');
+      },
+    });
+    writeAtomic(flags.output, out);
+    return report;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The lines `--qat` adds under the static table. */
+export function formatQat(report: QuantizeQatResult['report']): string[] {
+  const q = report.qat;
+  const s = q.settings;
+  return [
+    `qat: ${s.steps} steps of ${s.batchSize} on ${s.trainSamples} samples (${s.heldOutSamples} held out), ` +
+      `lr ${s.lr}, learn ${s.learn}, loss ${s.loss}, ${(q.trainMs / 1000).toFixed(1)} s`,
+    `held-out output SQNR: PTQ ${q.before.toFixed(2)} dB -> QAT ${q.after === undefined ? 'n/a' : `${q.after.toFixed(2)} dB`}; ` +
+      (q.kept === 'qat' ? 'wrote the fine-tuned model' : (q.reason ?? 'kept the PTQ model')),
+  ];
+}

@@ -3,6 +3,7 @@
 // fp32 model bytes and its calibration samples to the quantized model bytes.
 // Not scoring (models.ts) and not the table (index.ts).
 import {
+  convertFloat16,
   quantizeDynamic,
   quantizeStatic,
   quantizeWeights,
@@ -27,6 +28,9 @@ const calibrated =
   (o: QuantizeWeightsOptions): QuantMode['quantize'] =>
   (m, c) =>
     model(quantizeWeights(m, { ...o, calibration: c }));
+
+/** The model converted to float16 (float32 I/O, as transformers.js's model_fp16.onnx). */
+const fp16 = (m: Uint8Array): Promise<Uint8Array> => model(convertFloat16(m));
 
 /** The modes, in table order: one line each. */
 export const MODES: readonly QuantMode[] = [
@@ -63,4 +67,11 @@ export const MODES: readonly QuantMode[] = [
   },
   { name: 'int4 b32 asym awq', quantize: calibrated({ bits: 4, algorithm: 'awq' }) },
   { name: 'int4 b32 default with calib', quantize: calibrated({ bits: 4 }) },
+  { name: 'fp16', quantize: fp16 },
+  { name: 'fp16 static int8', quantize: async (m, c) => model(quantizeStatic(await fp16(m), c)) },
+  { name: 'fp16 dynamic int8', quantize: async (m) => model(quantizeDynamic(await fp16(m))) },
+  {
+    name: 'q4f16 (MatMulNBits b32, then fp16)',
+    quantize: async (m) => fp16(await weights({ bits: 4, format: 'matmulnbits' })(m, [])),
+  },
 ];

@@ -3,9 +3,9 @@
 
   /usr/bin/python3 scripts/train-transformers.py [bert] [gpt] [vit]      (all when none named)
 
-bert: a BERT-style pair classifier (are two snippets from the same Debian package's docs?),
-gpt: a character-level GPT on Debian copyright/changelog text (held out: Python's stdlib
-docstrings), vit: a ViT classifying rendered characters (images written beforehand by
+bert: a BERT-style pair classifier (are two snippets in the same language? Debian's translated
+man pages; held out: other commands' pages), gpt: a character-level GPT on Debian package docs
+(held out: Python's stdlib docstrings), vit: a ViT classifying rendered characters (images by
 `npx tsx scripts/render-transformer-images.ts`; held out: other fonts). Each model is exported
 to ONNX opset 17 with its calibration samples (.npz, one per file, one array per input), its
 held-out set and metrics.json (the fp32 metric the TypeScript scorer must reproduce).
@@ -22,6 +22,7 @@ import random
 import re
 import sys
 import time
+import zlib
 
 import numpy as np
 import torch
@@ -30,7 +31,7 @@ import torch.nn.functional as F
 
 torch.set_num_threads(1)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "data", "transformers")
+OUT = os.environ.get("TRANSFORMERS_OUT", os.path.join(ROOT, "data", "transformers"))
 OPSET = 17
 CALIB_SAMPLES = 32
 
@@ -257,7 +258,7 @@ def train_gpt():
     log(f"  {params(model)} parameters")
 
     def batch(_step):
-        s = rng.integers(0, len(train_ids) - GPT_CTX - 1, 32)
+        s = rng.integers(0, len(train_ids) - GPT_CTX - 1, 16)
         w = torch.from_numpy(np.stack([train_ids[i : i + GPT_CTX + 1] for i in s]))
         return w[:, :-1], w[:, 1:]
 
@@ -307,15 +308,72 @@ def train_gpt():
 
 
 # ---------------------------------------------------------------------------------------------
-# BERT: pair classifier, "are snippet A and snippet B from the same package's documentation?"
+# BERT: pair classifier, "are snippets A and B in the same language?", on Debian's translated
+# man pages. Half the negatives pair related languages (Romance, Germanic, Slavic), the hard part.
 
 BERT_SEQ = 64
 BERT_SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
-WORD = re.compile(r"[a-z]+|[0-9]+|[^\sa-z0-9]")
+WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
+BERT_WORDS, BERT_HASHES = 2048, 512
+LANGUAGES = ["en", "de", "fr", "nl", "sv", "da", "es", "pt", "it", "ro", "pl", "ru", "uk", "tr"]
+RELATED = [{"es", "pt", "it", "fr", "ro"}, {"de", "nl", "sv", "da", "en"}, {"ru", "uk", "pl"}]
+MAN_PAGES_PER_LANGUAGE = 120
+BERT_TASK = os.environ.get("BERT_TASK", "same-language")
+
+
+def hashed(word):
+    """Words outside the vocabulary share BERT_HASHES ids by a stable hash (the hashing trick),
+    so a rare word still carries its spelling's identity: [UNK] (1) is never produced."""
+    return BERT_WORDS + zlib.crc32(word.encode()) % BERT_HASHES
 
 
 def words(text):
     return WORD.findall(text.lower())
+
+
+def man_text(path):
+    """The running text of a roff man page: macros' arguments kept, escapes dropped."""
+    with gzip.open(path, "rt", errors="replace") as f:
+        lines = f.read().splitlines()
+    out = []
+    for line in lines:
+        if line.startswith(('.\\"', "'\\\"", ".TH", ".so")):
+            continue
+        if line.startswith((".", "'")):
+            line = line.split(" ", 1)[1] if " " in line else ""
+        line = re.sub(r"\\f(\[[^]]*\]|\(..|.)|\\\(..|\\\*.|\\[&e|^]", "", line)
+        out.append(line.replace("\\-", "-").replace('"', ""))
+    return " ".join(out)
+
+
+def man_pages():
+    """{language: {page name: text}} from /usr/share/man/<lang>/ (en: /usr/share/man/man*)."""
+    pages = {}
+    for lang in LANGUAGES:
+        folder = "/usr/share/man" if lang == "en" else f"/usr/share/man/{lang}*"
+        paths = sorted(glob.glob(f"{folder}/man[1-8]/*.gz"))
+        if lang == "en":  # thousands: take a spread, not the alphabet's start
+            paths = paths[:: max(1, len(paths) // (4 * MAN_PAGES_PER_LANGUAGE))]
+        texts = {}
+        for path in paths:
+            text = man_text(path)
+            if len(text) > 400:
+                texts[os.path.basename(path)] = text
+        pages[lang] = texts
+    return pages
+
+
+def split_pages(pages):
+    """Training pages and held-out pages per language, split by a hash of the page name (so
+    the held-out set is other commands' pages), at most MAN_PAGES_PER_LANGUAGE for training."""
+    train, held = {}, {}
+    for lang, texts in pages.items():
+        names = sorted(texts)
+        held_names = [n for n in names if zlib.crc32(n.encode()) % 4 == 0]
+        train_names = [n for n in names if zlib.crc32(n.encode()) % 4 != 0]
+        train[lang] = "\n".join(texts[n] for n in train_names[:MAN_PAGES_PER_LANGUAGE])
+        held[lang] = "\n".join(texts[n] for n in held_names[: MAN_PAGES_PER_LANGUAGE // 3])
+    return train, held
 
 
 class Bert(nn.Module):
@@ -336,71 +394,67 @@ class Bert(nn.Module):
         return self.cls(torch.tanh(self.pool(x[:, 0])))
 
 
-def bert_pairs(doc_ids, count, rng):
-    """count pairs of snippets (8-29 tokens each); half from one document, half from two."""
-    names = sorted(doc_ids)
-    long = [n for n in names if len(doc_ids[n]) >= 200]
+def bert_pairs(lang_ids, count, rng):
+    """count pairs of snippets (8-29 tokens each): half in one language (from different places),
+    a quarter in related languages, a quarter in unrelated ones."""
+    langs = sorted(lang_ids)
     ids = np.zeros((count, BERT_SEQ), np.int64)
     mask = np.zeros((count, BERT_SEQ), np.int64)
     types = np.zeros((count, BERT_SEQ), np.int64)
     labels = np.zeros(count, np.int64)
 
-    def snippet(doc, avoid=None):
-        n = int(rng.integers(8, 30))
-        for _ in range(20):
-            s = int(rng.integers(0, len(doc) - n))
-            if avoid is None or abs(s - avoid) > 60:
-                return doc[s : s + n], s
-        return doc[s : s + n], s
+    def snippet(lang):
+        doc, n = lang_ids[lang], int(rng.integers(8, 30))
+        s = int(rng.integers(0, len(doc) - n))
+        return list(doc[s : s + n])
 
     for i in range(count):
-        same = i % 2 == 0
-        da = long[int(rng.integers(len(long)))]
-        a, at = snippet(doc_ids[da])
-        if same:
-            b, _ = snippet(doc_ids[da], at)
+        la = langs[int(rng.integers(len(langs)))]
+        if i % 2 == 0:
+            lb = la
         else:
-            db = da
-            while db == da:
-                db = long[int(rng.integers(len(long)))]
-            b, _ = snippet(doc_ids[db])
-        seq = [2] + list(a) + [3] + list(b) + [3]
+            group = next((g for g in RELATED if la in g), set())
+            pool = sorted(group - {la}) if i % 4 == 1 and len(group) > 1 else [l for l in langs if l != la]
+            lb = pool[int(rng.integers(len(pool)))]
+        a, b = snippet(la), snippet(lb)
+        seq = [2] + a + [3] + b + [3]
         ids[i, : len(seq)] = seq
         mask[i, : len(seq)] = 1
         types[i, len(a) + 2 : len(seq)] = 1
-        labels[i] = 1 if same else 0
+        labels[i] = LANGUAGES.index(lb) if BERT_TASK == "language" else int(la == lb)
     return ids, mask, types, labels
 
 
 def train_bert():
     seed_all(6)
-    log("bert: reading Debian package docs")
-    docs = package_docs()
-    train_pkgs, held_pkgs = split_packages(sorted(docs))
+    log("bert: reading Debian's translated man pages")
+    train_text, held_text = split_pages(man_pages())
     counts = {}
-    for p in train_pkgs:
-        for w in words(docs[p]):
+    for text in train_text.values():
+        for w in words(text):
             counts[w] = counts.get(w, 0) + 1
-    vocab = BERT_SPECIAL + sorted(counts, key=lambda w: (-counts[w], w))[:2044]
+    frequent = sorted(counts, key=lambda w: (-counts[w], w))[: BERT_WORDS - len(BERT_SPECIAL)]
+    vocab = BERT_SPECIAL + frequent + [f"[HASH{i}]" for i in range(BERT_HASHES)]
     index = {w: i for i, w in enumerate(vocab)}
 
-    def encode(p):
-        return np.array([index.get(w, 1) for w in words(docs[p])], np.int64)
+    def encode(text):
+        return np.array([index.get(w, hashed(w)) for w in words(text)], np.int64)
 
-    train_docs = {p: encode(p) for p in train_pkgs}
-    held_docs = {p: encode(p) for p in held_pkgs}
-    log(f"  vocab {len(vocab)}, {len(train_docs)} train packages, {len(held_docs)} held-out")
+    train_docs = {l: encode(t) for l, t in train_text.items()}
+    held_docs = {l: encode(t) for l, t in held_text.items()}
+    sizes = {l: (len(train_docs[l]), len(held_docs[l])) for l in LANGUAGES}
+    log(f"  vocab {len(vocab)}; tokens per language (train, held-out): {sizes}")
     rng = np.random.default_rng(7)
-    model = Bert(len(vocab))
+    model = Bert(len(vocab), labels=len(LANGUAGES) if BERT_TASK == "language" else 2)
     log(f"  {params(model)} parameters")
 
     def batch(_step):
-        return [torch.from_numpy(a) for a in bert_pairs(train_docs, 32, rng)]
+        return [torch.from_numpy(a) for a in bert_pairs(train_docs, 16, rng)]
 
     def loss_of(m, b):
         return F.cross_entropy(m(b[0], b[1], b[2]), b[3])
 
-    train_loop(model, batch, int(os.environ.get("BERT_STEPS", 1000)), 2e-3, loss_of, "bert")
+    train_loop(model, batch, int(os.environ.get("BERT_STEPS", 800)), float(os.environ.get("BERT_LR", 2e-3)), loss_of, "bert")
     held = bert_pairs(held_docs, 800, np.random.default_rng(8))
     calib = bert_pairs(train_docs, CALIB_SAMPLES, np.random.default_rng(9))
     with torch.no_grad():
@@ -440,8 +494,11 @@ def train_bert():
             "vocab_size": len(vocab),
             "max_position_embeddings": BERT_SEQ,
             "type_vocab_size": 2,
-            "id2label": {"0": "different-package", "1": "same-package"},
-            "task": "[CLS] A [SEP] B [SEP]: are snippets A and B from the same package's docs?",
+            "id2label": dict(enumerate(LANGUAGES))
+            if BERT_TASK == "language"
+            else {"0": "different-language", "1": "same-language"},
+            "languages": LANGUAGES,
+            "task": "[CLS] A [SEP] B [SEP]: are snippets A and B in the same language?",
         },
     )
     write_json(
@@ -459,6 +516,7 @@ def train_bert():
 # ViT: character classification on images rendered by scripts/render-transformer-images.ts.
 
 VIT_RAW = os.path.join(ROOT, "out", "transformers-images")
+VIT_PATCH = int(os.environ.get("VIT_PATCH", 4))
 
 
 class Vit(nn.Module):
@@ -494,12 +552,12 @@ def train_vit():
     x_train = torch.from_numpy(vit_pixels(sets["train"][0]))
     y_train = torch.from_numpy(sets["train"][1].astype(np.int64))
     classes = meta["classes"]
-    model = Vit(len(classes))
+    model = Vit(len(classes), patch=VIT_PATCH)
     log(f"vit: {len(x_train)} training images, {len(classes)} classes, {params(model)} parameters")
     rng = np.random.default_rng(11)
 
     def batch(_step):
-        i = torch.from_numpy(rng.integers(0, len(x_train), 64))
+        i = torch.from_numpy(rng.integers(0, len(x_train), 32))
         return x_train[i], y_train[i]
 
     def loss_of(m, b):
@@ -528,7 +586,7 @@ def train_vit():
         {
             "model_type": "vit",
             "image_size": 28,
-            "patch_size": 4,
+            "patch_size": VIT_PATCH,
             "num_channels": 1,
             "id2label": {str(i): c for i, c in enumerate(classes)},
             "preprocessing": "grayscale uint8 -> (x / 255 - 0.5) / 0.5",

@@ -1,5 +1,5 @@
 // Calibration data held in memory, as a page or a caller with bytes has it: .npy files (name and
-// bytes), one .npz archive, JSON / JSONL text, or images to decode, each checked against the
+// bytes), one .npz archive, JSON / JSONL text, text lines and a tokenizer, or images to decode, each checked against the
 // model's inputs (any element type they declare) before the first batch and returned with its
 // sample count. The CLI's folder and file handling
 // (cli/io/calib-data.ts) ends in the same checks. Not reading files or decoding images.
@@ -7,6 +7,7 @@ import { fail } from '../core/errors.js';
 import { rebatch, samplesOf, type Feeds } from '../ptq/batches.js';
 import type { ModelInput } from '../ptq/model-inputs.js';
 import { parseJsonSamples } from './json-samples.js';
+import { tokenizeSamples, type TokenizerFiles } from './text-samples.js';
 import { imageBatches, planImageInput, type ImageOptions, type ImageSource } from './image.js';
 import {
   checkNpyHeader,
@@ -19,7 +20,7 @@ import { npzBatches, planNpz } from './npz.js';
 
 /** Checked calibration samples and their batches. */
 export interface CalibrationSamples {
-  readonly kind: 'npy' | 'npz' | 'json' | 'images';
+  readonly kind: 'npy' | 'npz' | 'json' | 'text' | 'images';
   /** Samples in all (for progress and ETA). */
   readonly samples: number;
   readonly batches: AsyncIterable<Feeds>;
@@ -126,6 +127,19 @@ export function readJsonCalibration(
   const count = samples.reduce((n, feeds) => n + samplesOf(feeds), 0);
   if (count === 0) noSamples(files.map((f) => f.name).join(', ') || 'no files', 'no samples');
   return { kind: 'json', samples: count, batches: rebatch(samples, batchSize) };
+}
+
+/** The lines of `text` tokenized by `tokenizer` (tokenizeSamples), regrouped into `batchSize`. */
+export function readTextCalibration(
+  text: NamedText,
+  tokenizer: TokenizerFiles,
+  inputs: readonly ModelInput[],
+  batchSize = defaultBatchSize(inputs),
+): CalibrationSamples {
+  checkBatchSize(batchSize);
+  const samples = tokenizeSamples(text.text, text.name, tokenizer, inputs);
+  if (samples.length === 0) noSamples(text.name, 'no non-blank lines');
+  return { kind: 'text', samples: samples.length, batches: rebatch(samples, batchSize) };
 }
 
 /**

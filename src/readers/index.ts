@@ -31,13 +31,15 @@ export {
   type ImageOptions,
   type ImageSource,
 } from './image.js';
-export { parseJsonSamples } from './json-samples.js';
+export { parseJsonSamples, sampleFeeds } from './json-samples.js';
+export { tokenizeSamples, type TokenizerFiles } from './text-samples.js';
 export { NPY_DTYPES, typeOfDescr } from './npy-dtypes.js';
 export {
   readNpyCalibration,
   readNpzCalibration,
   readNpzArchives,
   readJsonCalibration,
+  readTextCalibration,
   readImageCalibration,
   defaultBatchSize,
   type CalibrationSamples,

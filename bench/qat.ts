@@ -1,4 +1,5 @@
-// `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]`:
+// `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]
+// [--batch=B] [--loss=mse|kl] [--eval-every=N]`:
 // --qat on the PP-OCR recognizer with rendered calibration lines (the last --holdout of them
 // held out for SQNR), scored on held-out rendered lines (bench/ocr's scorer) against PTQ and
 // fp32, with the training time and the process's peak RSS. Figures only; asserts nothing.
@@ -28,6 +29,7 @@ export async function run(): Promise<void> {
   const batchSize = flag('batch', 8);
   const learn = text('learn', 'both') as LearnMode;
   const loss = text('loss', 'auto') as 'auto' | 'mse' | 'kl';
+  const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 10)));
   const fp32 = new Uint8Array(readFileSync(recBench.modelPath));
   const feeds: Feeds[] = recBench.calibrationInputs(samples).map(([t]) => ({
     [t!.name]: { type: 'float32', dims: t!.dims, data: t!.data },
@@ -48,6 +50,7 @@ export async function run(): Promise<void> {
       batchSize,
       learn,
       loss,
+      evalEvery,
       onStep: (s) => {
         peak = Math.max(peak, process.memoryUsage().rss);
         const now = performance.now();

@@ -1,6 +1,7 @@
 // End to end: `zeropoint quantize --calib` on a model fed int64 token ids through three inputs
 // (input_ids, attention_mask, token_type_ids), as tokenizer scripts write calibration data: a
-// folder of .npz archives, one sample set each, and a JSONL file. The output must run in
+// folder of .npz archives, one sample set each, a JSONL file, and text lines with a local
+// tokenizer.json. The output must run in
 // onnxruntime on int64 feeds close to the float model; int32 ids are refused naming the input.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,8 @@ import { serializeNpyTensor } from '../src/readers/npy.js';
 import type { QuantizeReport } from '../src/report/quantize-report.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { cliError, runCli, type CliRun } from './helpers/run-cli.js';
-import { tinyBert, tokenSample } from './helpers/token-models.js';
+import { tinyBert, tokenSample, VOCAB } from './helpers/token-models.js';
+import { wordTokenizer } from './helpers/word-tokenizer.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'zeropoint-tokens-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -35,6 +37,7 @@ describe('zeropoint quantize on a model with three int64 token-id inputs', () =>
   let fromNpz: CliRun;
   let fromJsonl: CliRun;
   let int32: CliRun;
+  let fromText: CliRun;
 
   beforeAll(async () => {
     writeFileSync(model, tinyBert());
@@ -52,10 +55,25 @@ describe('zeropoint quantize on a model with three int64 token-id inputs', () =>
       ),
     );
     writeFileSync(jsonl, lines.join('\n'));
-    [fromNpz, fromJsonl, int32] = await Promise.all([
+    const textDir = join(scratch, 'text');
+    mkdirSync(textDir);
+    const words = Array.from({ length: VOCAB - 4 }, (_, i) => `w${i}`);
+    writeFileSync(join(textDir, 'tokenizer.json'), JSON.stringify(wordTokenizer(words)));
+    const text = Array.from({ length: 5 }, (_, k) => `${words.slice(k, k + 4).join(' ')}\tw${k}`);
+    writeFileSync(join(textDir, 'lines.txt'), text.join('\n'));
+    [fromNpz, fromJsonl, int32, fromText] = await Promise.all([
       runCli('quantize', model, '--calib', npzDir, '-o', join(scratch, 'npz.onnx'), '--json'),
       runCli('quantize', model, '--calib', jsonl, '-o', join(scratch, 'jsonl.onnx'), '--json'),
       runCli('quantize', model, '--calib', int32Dir, '-o', join(scratch, 'int32.onnx')),
+      runCli(
+        'quantize',
+        model,
+        '--calib',
+        join(textDir, 'lines.txt'),
+        '-o',
+        join(scratch, 'text.onnx'),
+        '--json',
+      ),
     ]);
   });
 
@@ -65,6 +83,11 @@ describe('zeropoint quantize on a model with three int64 token-id inputs', () =>
     expect(report.samples).toBe(SAMPLES);
     expect(report.plan.byOp.MatMul?.quantized).toBe(2);
     expect(report.plan.byOp.Gather?.float).toBe(2);
+  });
+
+  it('text lines through a tokenizer.json calibrate one sample per line', () => {
+    expect(fromText.status, fromText.stderr).toBe(0);
+    expect((JSON.parse(fromText.stdout) as QuantizeReport).samples).toBe(5);
   });
 
   it('the .npz folder and the JSONL file give the same bytes', () => {

@@ -39,6 +39,8 @@ export {
   type ReportFiles,
   type RunOptions,
   type TensorLike,
+  type WeightCalibrationOptions,
+  weightStatistics,
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
 export type { LearnMode, QatReport, QatSettings, QatStep } from './qat/qat-recipe.js';

@@ -11,3 +11,4 @@ export * from './quantize-qat.js';
 export * from './quantize-static.js';
 export * from './run-options.js';
 export * from './split-feeds.js';
+export * from './weight-statistics.js';

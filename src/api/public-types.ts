@@ -35,6 +35,12 @@ export type { ActivationMode, PlanOptions, PlanSummary, TensorOverride } from '.
 export type { DynamicEntry, DynamicWeightType } from '../passes/dynamic-matmul.js';
 export type { QuantizedWeight } from '../passes/weight-only-matmulnbits.js';
 export type { SkippedNode } from '../passes/weight-only-targets.js';
+export type { WeightAlgorithm } from '../passes/weight-only-algorithms.js';
+export type { AwqGroup } from '../passes/weight-only-awq-fold.js';
+export type { GptqOptions } from '../passes/weight-only-gptq.js';
+export type { ActivationStats } from '../passes/weight-only-hessian.js';
+export type { HqqOptions } from '../passes/weight-only-hqq.js';
+export type { WeightAlgorithmOptions, WeightAlgorithmReport } from '../ptq/weight-algorithm.js';
 export {
   CalibrationResult,
   type CalibrationInit,

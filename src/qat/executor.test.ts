@@ -7,7 +7,7 @@ import { ModelBuilder } from '../onnx/build.js';
 import { attr, buildGraph, makeNode, tensorToProto } from '../onnx/index.js';
 import { compileTrainingGraph } from './executor.js';
 import { randomTensor, randoms } from './grad-check.js';
-import { withFloat64, type QTensor } from './tensor.js';
+import { recycle, withFloat64, type QTensor } from './tensor.js';
 
 /** x [2, 3, 5, 5] -> Conv -> HardSwish -> (+ itself scaled) -> flatten via Shape -> MatMul -> Softmax. */
 function smallGraph() {
@@ -93,6 +93,28 @@ describe('compileTrainingGraph', () => {
     expect(program.backward(pass, g).get('w')?.length).toBe(108);
     expect(() => program.backward(pass, g)).toThrow(/no tape/);
     expect(() => program.backward(program.forward({ x }, { tape: false }), g)).toThrow(/no tape/);
+  });
+
+  it('gives the same outputs and gradients on a second step (recycled buffers start clean)', () => {
+    const { graph, output } = smallGraph();
+    const program = compileTrainingGraph(graph, new Set(['w', 'bias', 'w2']));
+    const x = randomTensor([2, 3, 5, 5], 4);
+    const step = () => {
+      const pass = program.forward({ x });
+      const y = (pass.outputs[output] as QTensor).data;
+      const grads = program.backward(pass, { [output]: randomTensor([2, 5], 5) });
+      program.forward({ x }, { tape: false }); // recycles its own buffers at once
+      return {
+        y: Array.from(y),
+        w: Array.from(grads.get('w') ?? []),
+        w2: Array.from(grads.get('w2') ?? []),
+      };
+    };
+    const first = step();
+    // Fill the pool with NaN buffers of every small length: any unzeroed reuse would show.
+    const dirty = Array.from({ length: 1200 }, (_, i) => new Float32Array(i + 1).fill(NaN));
+    recycle(dirty, new Set());
+    expect(step()).toEqual(first);
   });
 
   it('returns zeros for a parameter no gradient reaches', () => {

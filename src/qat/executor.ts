@@ -16,6 +16,9 @@
 //   name (zeros where no gradient reached it). A pass may be backpropagated once.
 // - Op values: QTensor { shape, data: Float32Array } | IntTensor { shape, ints: Float64Array,
 //   dtype }. DiffOp (diff-op.ts) takes inputs as Value and a third `context` ({ opset }).
+// - Buffers: ops allocate with allocFloat (tensor.ts). When backward finishes (or a forward
+//   without tape returns) every buffer the pass allocated goes back to a pool, except the
+//   pass's outputs and the returned gradients: keep nothing else an op produced across steps.
 // - FakeQuant: add ['FakeQuant', fakeQuantOp] to DIFF_OPS (op-registry.ts); nodes in domain
 //   'zeropoint.qat' are looked up by op type like default-domain ones.
 import { fail } from '../core/index.js';
@@ -23,7 +26,15 @@ import { defaultOpset, nodeLabel, type Graph } from '../onnx/index.js';
 import type { OpContext } from './diff-op.js';
 import { DIFF_OPS } from './op-registry.js';
 import { valueFromProto } from './value-proto.js';
-import { allocFloat, isInt, type GraphNode, type QTensor, type Value } from './tensor.js';
+import {
+  allocFloat,
+  isInt,
+  recycle,
+  trackAllocations,
+  type GraphNode,
+  type QTensor,
+  type Value,
+} from './tensor.js';
 
 /** A compiled graph that runs forward with a tape and backward to its parameters. */
 export interface TrainingProgram {
@@ -66,6 +77,8 @@ interface TapeEntry {
 
 interface Pass extends ForwardPass {
   tape: TapeEntry[] | undefined;
+  /** Float buffers allocated for this pass, recycled when backward is done with them. */
+  allocated: Float32Array[];
   /** Sizes of the fed trainable inputs, for their zero gradients. */
   readonly inputSizes: ReadonlyMap<string, number>;
 }
@@ -144,34 +157,43 @@ export function compileTrainingGraph(
       if (trainable.has(name)) inputSizes.set(name, isInt(value) ? 0 : value.data.length);
     }
     const tape: TapeEntry[] | undefined = opts.tape === false ? undefined : [];
-    live.forEach((node, at) => {
-      const inputs = node.input.map((name) => {
-        if (name === '') return undefined;
-        return (
-          values.get(name) ??
-          fail('bad-model', `value '${name}' is undefined`, { node: nodeLabel(node) })
-        );
+    const allocated: Float32Array[] = [];
+    const outer = trackAllocations(allocated);
+    try {
+      live.forEach((node, at) => {
+        const inputs = node.input.map((name) => {
+          if (name === '') return undefined;
+          return (
+            values.get(name) ??
+            fail('bad-model', `value '${name}' is undefined`, { node: nodeLabel(node) })
+          );
+        });
+        const { outputs, saved } = opOf(node).forward(inputs, node, context);
+        node.output.forEach((name, i) => {
+          const value = outputs[i];
+          if (name !== '' && value !== undefined) values.set(name, value);
+        });
+        const needs = node.input.map((name) => name !== '' && grad.has(name));
+        if (tape !== undefined && needs.some(Boolean)) {
+          const outShapes = outputs.map((v) => v?.shape);
+          tape.push({ node, saved, needs, outShapes });
+        }
+        for (const name of node.input) {
+          if (lastUse.get(name) === at && !fixed.has(name) && !params.has(name))
+            values.delete(name);
+        }
       });
-      const { outputs, saved } = opOf(node).forward(inputs, node, context);
-      node.output.forEach((name, i) => {
-        const value = outputs[i];
-        if (name !== '' && value !== undefined) values.set(name, value);
-      });
-      const needs = node.input.map((name) => name !== '' && grad.has(name));
-      if (tape !== undefined && needs.some(Boolean)) {
-        const outShapes = outputs.map((v) => v?.shape);
-        tape.push({ node, saved, needs, outShapes });
-      }
-      for (const name of node.input) {
-        if (lastUse.get(name) === at && !fixed.has(name) && !params.has(name)) values.delete(name);
-      }
-    });
+    } finally {
+      trackAllocations(outer);
+    }
     const outputs: Record<string, QTensor> = {};
     for (const name of outputNames) {
       const value = values.get(name);
       if (value !== undefined && !isInt(value)) outputs[name] = value;
     }
-    return { outputs, tape, inputSizes };
+    // Without a tape nothing but the outputs outlives this call.
+    if (tape === undefined) recycle(allocated, new Set(Object.values(outputs).map((v) => v.data)));
+    return { outputs, tape, inputSizes, allocated: tape === undefined ? [] : allocated };
   }
 
   function backward(
@@ -182,28 +204,38 @@ export function compileTrainingGraph(
     const tape = run.tape ?? fail('bad-argument', 'this forward pass kept no tape (or was used)');
     run.tape = undefined;
     const grads = new Map<string, Float32Array>();
-    for (const [name, g] of Object.entries(gradOutputs)) accumulate(grads, name, g.data);
-    for (let t = tape.length - 1; t >= 0; t--) {
-      const { node, saved, needs, outShapes } = tape[t] as TapeEntry;
-      tape.length = t; // let saved buffers go as soon as they are used
-      const gradOut = node.output.map((name, i): QTensor | undefined => {
-        const data = grads.get(name);
-        const shape = outShapes[i];
-        return data === undefined || shape === undefined ? undefined : { shape, data };
-      });
-      if (gradOut.every((g) => g === undefined)) continue;
-      const gradIn = opOf(node).backward(gradOut, saved, node, needs, context);
-      node.input.forEach((name, i) => {
-        const g = gradIn[i];
-        if (needs[i] === true && g !== undefined) accumulate(grads, name, g.data);
-      });
-      for (const name of node.output) if (!trainable.has(name)) grads.delete(name);
+    const outer = trackAllocations(run.allocated);
+    try {
+      for (const [name, g] of Object.entries(gradOutputs)) accumulate(grads, name, g.data);
+      for (let t = tape.length - 1; t >= 0; t--) {
+        const { node, saved, needs, outShapes } = tape[t] as TapeEntry;
+        tape.length = t; // let saved buffers go as soon as they are used
+        const gradOut = node.output.map((name, i): QTensor | undefined => {
+          const data = grads.get(name);
+          const shape = outShapes[i];
+          return data === undefined || shape === undefined ? undefined : { shape, data };
+        });
+        if (gradOut.every((g) => g === undefined)) continue;
+        const gradIn = opOf(node).backward(gradOut, saved, node, needs, context);
+        node.input.forEach((name, i) => {
+          const g = gradIn[i];
+          if (needs[i] === true && g !== undefined) accumulate(grads, name, g.data);
+        });
+        for (const name of node.output) if (!trainable.has(name)) grads.delete(name);
+      }
+    } finally {
+      trackAllocations(outer);
     }
     const result = new Map<string, Float32Array>();
     for (const name of trainable) {
       const size = params.get(name)?.data.length ?? run.inputSizes.get(name) ?? 0;
       result.set(name, grads.get(name) ?? allocFloat(size));
     }
+    // The tape is spent: every buffer of the pass but the outputs and the gradients returned
+    // goes back to allocFloat's pool.
+    const keep = new Set([...result.values(), ...Object.values(run.outputs).map((v) => v.data)]);
+    recycle(run.allocated, keep);
+    run.allocated = [];
     return result;
   }
 

@@ -34,12 +34,43 @@ export function isInt(value: Value): value is IntTensor {
 
 let FloatArray: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array;
 
+// Recycled float32 buffers by length. Fresh large arrays cost first-touch page faults (here
+// more than the loops that fill them), so the executor hands back what a finished step
+// allocated (recycle) and allocFloat reuses it, zeroed.
+const pool = new Map<number, Float32Array[]>();
+const POOL_CAP_BYTES = 2 ** 31;
+let pooledBytes = 0;
+let tracked: Float32Array[] | undefined;
+
 /**
  * A zeroed float buffer of `length` values. Float32Array, except inside withFloat64, where it is
  * a Float64Array typed as Float32Array so gradient checks run every op in double precision.
  */
 export function allocFloat(length: number): Float32Array {
-  return new (FloatArray as Float32ArrayConstructor)(length);
+  if (FloatArray !== Float32Array) return new (FloatArray as Float32ArrayConstructor)(length);
+  const reused = pool.get(length)?.pop();
+  if (reused !== undefined) pooledBytes -= reused.byteLength;
+  const array = reused?.fill(0) ?? new Float32Array(length);
+  tracked?.push(array);
+  return array;
+}
+
+/** Makes allocFloat record its buffers into `list` (undefined stops); returns the previous list. */
+export function trackAllocations(list: Float32Array[] | undefined): Float32Array[] | undefined {
+  const before = tracked;
+  tracked = list;
+  return before;
+}
+
+/** Returns the buffers of `arrays` not in `keep` to allocFloat's pool; none may be used again. */
+export function recycle(arrays: readonly Float32Array[], keep: ReadonlySet<Float32Array>): void {
+  for (const array of arrays) {
+    if (keep.has(array) || pooledBytes + array.byteLength > POOL_CAP_BYTES) continue;
+    const list = pool.get(array.length) ?? [];
+    list.push(array);
+    pool.set(array.length, list);
+    pooledBytes += array.byteLength;
+  }
 }
 
 /** Runs `fn` with allocFloat returning float64 buffers (for finite-difference checks only). */

@@ -58,13 +58,15 @@ export function isFloat32Slot(node: NodeProto, index: number): boolean {
 /**
  * The nodes of `graph` that stay float32, with reasons; `types` are the element types
  * (inferElementTypes) and `keepOps` op types or node names the caller adds. Nodes reading a
- * constant beyond float16's range stay float32 unless `clampBeyond` (the constant is clamped).
+ * constant beyond float16's range stay float32 unless `clampBeyond` (the constant is clamped);
+ * `keepNode` keeps the nodes it gives a reason for.
  */
 export function float32Nodes(
   graph: Graph,
   types: ReadonlyMap<string, number>,
   keepOps: readonly string[] = [],
   clampBeyond = false,
+  keepNode: (node: NodeProto) => string | undefined = () => undefined,
 ): Map<NodeProto, KeptNode> {
   const kept = new Map<NodeProto, KeptNode>();
   const keep = (node: NodeProto, reason: string) =>
@@ -75,8 +77,11 @@ export function float32Nodes(
   const seen = new Map<string, boolean>();
   for (const node of graph.nodes) {
     const reason = FLOAT32_OPS.get(node.opType);
+    const asked = keepNode(node);
     if (keepOps.includes(node.opType) || keepOps.includes(node.name)) {
       keep(node, 'asked for');
+    } else if (asked !== undefined) {
+      keep(node, asked);
     } else if (reason !== undefined) {
       keep(node, reason);
       if (node.opType === 'DynamicQuantizeLinear') chain.add(node);

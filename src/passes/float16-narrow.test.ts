@@ -104,8 +104,10 @@ describe('narrowToFloat16', () => {
     ]);
     expect(graph.initializer('ws')!.dataType).toBe(T.FLOAT);
     // x (float16) is cast up for DynamicQuantizeLinear; h (float32) down for Relu.
-    expect(graph.producer(graph.consumers('x')[0]!.output[0]!)?.opType).toBe('Cast');
-    expect(graph.producer(graph.producer('y')!.input[0]!)!.opType).toBe('Cast');
+    const up = graph.consumers('x')[0]!;
+    expect([up.opType, up.attribute[0]!.i]).toEqual(['Cast', BigInt(T.FLOAT)]);
+    const down = graph.producer(graph.producer('y')!.input[0]!)!;
+    expect([down.opType, down.attribute[0]!.i]).toEqual(['Cast', BigInt(T.FLOAT16)]);
   });
 
   it("leaves Resize's scales float32: ONNX types them tensor(float) whatever T is", () => {

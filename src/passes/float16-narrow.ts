@@ -25,6 +25,8 @@ export interface NarrowOptions {
    * (a BatchNorm variance of 1e8 clamped would change its output 38x); 'clamp' saturates them.
    */
   readonly outOfRange?: 'keep-float32' | 'clamp';
+  /** Keeps float32 each node it returns a reason for (the static builder's integer groups). */
+  readonly keepNode?: (node: NodeProto) => string | undefined;
 }
 
 /** What narrowToFloat16 did. */
@@ -53,7 +55,8 @@ export function narrowToFloat16(graph: Graph, options: NarrowOptions = {}): Narr
     }
   }
   const types = inferElementTypes(graph);
-  const kept = float32Nodes(graph, types, options.keepOps, options.outOfRange === 'clamp');
+  const clamp = options.outOfRange === 'clamp';
+  const kept = float32Nodes(graph, types, options.keepOps, clamp, options.keepNode);
   const isFloat = (name: string) => name !== '' && types.get(name) === T.FLOAT;
   const wants32 = (use: Use) => kept.has(use.node) || isFloat32Slot(use.node, use.index);
   const float32Io = (name: string) =>
@@ -64,6 +67,7 @@ export function narrowToFloat16(graph: Graph, options: NarrowOptions = {}): Narr
   let tensors = 0;
   let keptTensors = 0;
   let casts = 0;
+  const added = new Set<NodeProto>();
   const noteLost = (l: NarrowedValues) => {
     tensors++;
     if (l.clamped > 0 || l.flushed > 0) lost.push(l);
@@ -74,15 +78,14 @@ export function narrowToFloat16(graph: Graph, options: NarrowOptions = {}): Narr
     if (uses.length === 0) return;
     const suffix = to === T.FLOAT16 ? 'fp16' : 'fp32';
     const output = graph.uniqueName(`${from}_${suffix}`);
-    graph.addNode(
-      makeNode({
-        opType: 'Cast',
-        name: graph.uniqueName(`${from}_Cast_${suffix}`),
-        inputs: [from],
-        outputs: [output],
-        attributes: [attr.int('to', to)],
-      }),
-    );
+    const cast = makeNode({
+      opType: 'Cast',
+      name: graph.uniqueName(`${from}_Cast_${suffix}`),
+      inputs: [from],
+      outputs: [output],
+      attributes: [attr.int('to', to)],
+    });
+    added.add(graph.addNode(cast));
     graph.replaceUses(from, output, (u) => uses.some(sameUse(u)));
     if (to === T.FLOAT16) half.add(output);
     casts++;
@@ -120,6 +123,7 @@ export function narrowToFloat16(graph: Graph, options: NarrowOptions = {}): Narr
   }
 
   for (const node of [...graph.nodes]) {
+    if (added.has(node)) continue;
     let keep = kept.has(node);
     if (node.opType === 'Constant' && !keep) {
       // A Constant read only by float32 slots stays float32, like such an initializer.

@@ -13,7 +13,7 @@ import {
   writeModel,
   type Graph,
 } from '../onnx/index.js';
-import type { ModelProto } from '../onnx/gen/onnx_pb.js';
+import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
   insertQdq,
@@ -115,6 +115,23 @@ function replaceValues(graph: Graph, values: ReadonlyMap<string, Float32Array>):
 }
 
 /**
+ * For an fp16 model: Q/DQ and the nodes between them stay float32. onnxruntime CPU fuses QDQ
+ * groups whatever their float type into kernels that take float32 scales only (a float16
+ * QLinearConcat fails to load) and runs unfused float16 Q/DQ 50-70x slower (bench transformers).
+ */
+function integerGroups(graph: Graph, plan: QuantPlan): (node: NodeProto) => string | undefined {
+  const integer = new Set(
+    plan.nodes
+      .filter((d) => d.status === 'quantized' || d.status === 'shares-scale')
+      .map((d) => graph.producer(d.node)),
+  );
+  return (node) =>
+    node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear' || integer.has(node)
+      ? 'in a QDQ group: onnxruntime fuses float32 QDQ groups only'
+      : undefined;
+}
+
+/**
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
@@ -138,7 +155,7 @@ export function buildQuantized(
   });
   const insert = insertQdq(graph, plan, ranges, calibration.channelMeans(), learned);
   readFloatInputs(graph, options.exclude ?? []);
-  const float16 = restoreFloat16(graph);
+  const float16 = restoreFloat16(graph, integerGroups(graph, plan));
   verifyGraph(graph);
   const narrowed = float16 === undefined ? {} : { float16 };
   return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads, ...narrowed };

@@ -60,15 +60,22 @@ describe('float16 models through the recipes', () => {
     expect(agreement!.cosine).toBeGreaterThan(reference!.cosine - 0.002);
   });
 
-  it('static: calibrates the widened model, QDQ with float16 scales at opset 19+', async () => {
+  it('static: calibrates the widened model; QDQ groups float32 inside, fp16 around', async () => {
     const result = await runStaticRecipe(fp16, tinyTransformerFeeds(4, 2), {});
     expect(result.prepare.float16?.outputs).toEqual([readModel(fp16).graph!.output[0]!.name]);
     const model = readModel(result.bytes);
     expect(Number(model.opsetImport.find((o) => o.domain === '')!.version)).toBeGreaterThanOrEqual(
       19,
     );
-    const dq = buildGraph(model).nodes.filter((n) => n.opType === 'DequantizeLinear');
+    const graph = buildGraph(model);
+    const dq = graph.nodes.filter((n) => n.opType === 'DequantizeLinear');
     expect(dq.length).toBeGreaterThan(0);
+    // onnxruntime fuses QDQ groups with float32 scales only; float ops between them are fp16.
+    expect(new Set(dq.map((n) => graph.initializer(n.input[1]!)?.dataType))).toEqual(
+      new Set([T.FLOAT]),
+    );
+    expect(result.plan.nodes.some((d) => d.status === 'float')).toBe(true);
+    expect(graph.nodes.some((n) => n.opType === 'Cast')).toBe(true);
     expect(outputType(result.bytes)).toBe(T.FLOAT16);
     const [agreement] = await compareOutputs(fp16, result.bytes, feeds);
     expect(agreement!.cosine).toBeGreaterThan(0.99);

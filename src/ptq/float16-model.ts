@@ -54,7 +54,10 @@ export function widenForQuantization(model: ModelProto): WidenReport | undefined
  * Narrows a quantized graph back to float16 when its model was widened by widenForQuantization
  * (the metadata record says so), float16 I/O where the original had it; undefined otherwise.
  */
-export function restoreFloat16(graph: Graph): NarrowReport | undefined {
+export function restoreFloat16(
+  graph: Graph,
+  keepNode?: NarrowOptions['keepNode'],
+): NarrowReport | undefined {
   const { model } = graph;
   const at = model.metadataProps.findIndex((p) => p.key === KEY);
   if (at < 0) return undefined;
@@ -73,7 +76,7 @@ export function restoreFloat16(graph: Graph): NarrowReport | undefined {
   if (hasQdq && defaultOpset(model) < FLOAT16_QDQ_OPSET) {
     fail('unsupported-op', `float16 Q/DQ scales need opset ${FLOAT16_QDQ_OPSET}`);
   }
-  return narrowToFloat16(graph, { float32Io });
+  return narrowToFloat16(graph, { float32Io, ...(keepNode === undefined ? {} : { keepNode }) });
 }
 
 /** Feeds with every float16 tensor as float32 (exact), for a widened model. */

@@ -17,6 +17,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
   ['transformers', () => import('./transformers/index.js')],
+  ['float16', () => import('./float16.js')],
   ['equalize', () => import('./equalize.js')],
   ['qat-step', () => import('./qat-step.js')],
   ['qat', () => import('./qat.js')],

@@ -3,8 +3,8 @@
 // every mode in modes.ts through the library API, scored on its held-out set. One row per
 // (model, mode): metric, % of fp32, size, time to quantize, single-threaded batch-1 latency
 // (all of a model's variants interleaved in one process, median). A mode the API refuses is
-// a row "refused: <message>". ZP_MODELS=bert,gpt and ZP_MODES=int4 (substrings) pick rows;
-// `--json FILE` also writes the rows. Asserts nothing: figures only.
+// a row "refused" with the message below the table. ZP_MODELS=bert,gpt and ZP_MODES=int4
+// (substrings) pick rows; `--json=FILE` also writes the rows. Asserts nothing: figures only.
 import { writeFileSync } from 'node:fs';
 import type { FeedsLike } from '../../src/api/index.js';
 import { createSession, type RuntimeTensor } from '../../src/runtime/onnxruntime.js';
@@ -104,7 +104,7 @@ const kb = (n: number): string => `${(n / 1024).toFixed(0)} KB`;
 
 /** The table's cells for one row. */
 function cells(r: TransformerRow, metric: string): string[] {
-  if (r.refused !== undefined) return [r.model, r.mode, `refused: ${r.refused}`];
+  if (r.refused !== undefined) return [r.model, r.mode, 'refused (below)'];
   return [
     r.model,
     r.mode,
@@ -131,8 +131,9 @@ export async function run(): Promise<void> {
     table,
   );
   console.log('latency: onnxruntime-node, 1 thread, batch 1, median of 30 interleaved runs');
-  const json = process.argv.indexOf('--json');
-  if (json >= 0 && process.argv[json + 1] !== undefined) {
-    writeFileSync(process.argv[json + 1]!, JSON.stringify(rows, null, 1) + '\n');
+  for (const r of rows.filter((x) => x.refused !== undefined)) {
+    console.log(`refused: ${r.model} ${r.mode}: ${r.refused}`);
   }
+  const json = process.argv.find((a) => a.startsWith('--json='))?.slice('--json='.length);
+  if (json !== undefined) writeFileSync(json, JSON.stringify(rows, null, 1) + '\n');
 }

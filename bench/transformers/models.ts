@@ -1,4 +1,4 @@
-// The three small transformers under data/transformers/ (BERT-style pair classifier,
+// The three small transformers under data/transformers/ (BERT-style language-pair classifier,
 // character GPT, character ViT; trained by scripts/train-transformers.py) and the scorer of
 // each on its held-out set, run through the runtime adapter. Not quantization (modes.ts) and
 // not the table (index.ts); test/transformers-eval.test.ts checks these scorers against the
@@ -82,11 +82,11 @@ const bertData = lazy(() => {
   };
 });
 
-/** BERT-style encoder: are snippets A and B from the same Debian package's documentation? */
+/** BERT-style encoder: which of 14 languages is snippet B in (A, often a related language, beside it)? */
 export const bert: TransformerModel = {
   name: 'bert',
   dir: join(ROOT, 'bert'),
-  metric: 'pair accuracy',
+  metric: 'lang-of-B accuracy',
   count: () => bertData().labels.length,
   async evaluate(session) {
     const { inputs, labels } = bertData();
@@ -95,8 +95,9 @@ export const bert: TransformerModel = {
       const end = Math.min(labels.length, start + BATCH);
       const feeds = Object.fromEntries(inputs.map(([n, a]) => [n, rowsInt64(a, start, end)]));
       const logits = await logitsOf(session, feeds);
+      const classes = logits.length / (end - start);
       for (let i = start; i < end; i++) {
-        if (argmax(logits, (i - start) * 2, 2) === Number(labels[i])) correct++;
+        if (argmax(logits, (i - start) * classes, classes) === Number(labels[i])) correct++;
       }
     }
     return correct / labels.length;

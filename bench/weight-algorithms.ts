@@ -4,9 +4,10 @@
 // (2) per variant, character accuracy on held-out rendered lines as a ratio of fp32's, the SQNR
 // of its output probabilities against fp32's on ZP_PROBE (64) other held-out lines, the time
 // to calibrate and quantize, and the peak memory of a child process that does only that (each
-// variant in its own process, so maxRSS is its own); (3) the same variants of data/transformers/
-// gpt, as SQNR of its logits against fp32's on held-out windows (ZP_ONLY=gpt: this part only). ZP_LINES (default 300) sets the held-out
-// size, ZP_CALIB (default 32) the calibration lines. Asserts nothing: figures only.
+// variant in its own process, so maxRSS is its own); (3) the same variants of
+// data/transformers/gpt, as SQNR of its logits against fp32's on held-out windows. ZP_LINES
+// (default 300) held-out lines, ZP_CALIB (32) calibration lines, ZP_VARIANTS (substrings) picks
+// part 2's rows, ZP_SKIP_LAYERS=1 skips part 1, ZP_ONLY=gpt runs part 3 only. Figures only.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,6 +224,8 @@ async function wholeModel(model: Uint8Array): Promise<void> {
   try {
     const base = (await recBench.evaluate(await ortRunner(model), LINES)).value;
     for (const [i, [label]] of VARIANTS.entries()) {
+      const only = process.env.ZP_VARIANTS;
+      if (only !== undefined && !only.split(',').some((v) => label.includes(v))) continue;
       const out = join(dir, `${i}.onnx`);
       const result = spawnSync(
         process.execPath,
@@ -249,6 +252,7 @@ async function wholeModel(model: Uint8Array): Promise<void> {
         (figures.quantizeMs / 1000).toFixed(1),
         figures.maxRss.toFixed(0),
       ]);
+      console.error(rows[rows.length - 1]!.join(' | '));
     }
     console.log(
       `\n2. Whole recognizer, ${LINES} held-out lines (fp32 char acc ${base.toFixed(4)}), ${CALIB} calibration lines:\n`,

@@ -12,6 +12,7 @@ import { channelMeanInput } from './bias-correction.js';
 import { foldClamps, foldScales, type FoldState } from './plan-folds.js';
 import { FLOAT32, inferElementTypes } from './element-types.js';
 import { buildGroups, TensorSets } from './plan-groups.js';
+import { MASK_STAYS_FLOAT, maskReaders } from './plan-masks.js';
 import {
   OUTPUT_STAYS_FLOAT,
   classifyNode,
@@ -39,6 +40,9 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
   };
   const nodes = graph.nodes.filter((n) => n.opType !== 'Constant');
   const kinds = new Map<NodeProto, Classified>(nodes.map((n) => [n, classifyNode(n, env)]));
+  for (const node of maskReaders(graph, kinds)) {
+    kinds.set(node, { kind: 'float', reason: MASK_STAYS_FLOAT });
+  }
   const decisions = new Map<NodeProto, Omit<NodeDecision, 'label' | 'node' | 'opType'>>();
   const kernels = new Map<NodeProto, KernelNode>();
   for (const [node, kind] of kinds) {

@@ -2,6 +2,8 @@
 // QK^T, AV) and Softmax run as integer kernels, and LayerNorm, Erf and the embedding Gather stay
 // float with the reason onnxruntime's CPU provider gives them.
 import { describe, expect, it } from 'vitest';
+import { ModelBuilder } from '../onnx/build.js';
+import { attr } from '../onnx/graph-node.js';
 import { buildGraph, readModel } from '../onnx/index.js';
 import { tinyTransformer } from '../../test/helpers/tiny-transformer.js';
 import { planQuantization } from './plan-quantization.js';
@@ -20,5 +22,19 @@ describe('transformer placement', () => {
     expect(of('LayerNormalization')[0]!.reason).toMatch(/no QDQ fusion in onnxruntime CPU/);
     expect(of('Erf')[0]!.reason).toMatch(/no integer kernel in onnxruntime CPU/);
     expect(of('Gather')[0]!.reason).toMatch(/embedding/);
+  });
+
+  it('keeps the Add of an attention mask and the Softmax after it float', () => {
+    const b = new ModelBuilder();
+    const x = b.input('x', 'float32', [1, 4, 8]);
+    const scores = b.op('MatMul', [x, b.op('Transpose', [x], [attr.ints('perm', [0, 2, 1])])]);
+    const causal = Array.from({ length: 16 }, (_, i) => (i % 4 > Math.floor(i / 4) ? -10000 : 0));
+    const masked = b.op('Add', [scores, b.initializer('mask', 'float32', [4, 4], causal)]);
+    const probs = b.op('Softmax', [masked], [attr.int('axis', -1)]);
+    b.output(b.op('MatMul', [probs, x]), 'float32');
+    const nodes = planQuantization(buildGraph(readModel(b.bytes()))).nodes;
+    const status = Object.fromEntries(nodes.map((n) => [n.opType, n.status]));
+    expect(status).toMatchObject({ Add: 'float', Softmax: 'float', MatMul: 'quantized' });
+    expect(nodes.find((n) => n.opType === 'Softmax')!.reason).toMatch(/attention mask/);
   });
 });

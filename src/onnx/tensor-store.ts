@@ -46,14 +46,14 @@ const COPY_CHUNK = 64 * 2 ** 20;
  * Every stored tensor of a graph: initializers and Constant-style attribute tensors, of the graph
  * and of its subgraphs (If/Loop/Scan bodies).
  */
-export function allInitializers(graph: GraphProto): TensorProto[] {
+export function storedTensors(graph: GraphProto): TensorProto[] {
   const out = [...graph.initializer];
   for (const node of graph.node) {
     for (const a of node.attribute) {
       if (a.t !== undefined) out.push(a.t);
       out.push(...a.tensors);
       for (const g of [...(a.g === undefined ? [] : [a.g]), ...a.graphs]) {
-        out.push(...allInitializers(g));
+        out.push(...storedTensors(g));
       }
     }
   }
@@ -76,7 +76,7 @@ function externalLength(proto: TensorProto): number {
 export function externalByteCount(model: ModelProto): number {
   const graph = model.graph;
   if (graph === undefined) return 0;
-  return allInitializers(graph)
+  return storedTensors(graph)
     .filter(isExternal)
     .reduce((n, t) => n + externalLength(t), 0);
 }
@@ -122,7 +122,7 @@ export class TensorStore {
     const graph = model.graph ?? fail('bad-model', 'the model has no graph');
     const sink = this.options.sink;
     let inline = 0;
-    for (const proto of allInitializers(graph)) {
+    for (const proto of storedTensors(graph)) {
       if (this.written.has(proto)) continue;
       if (sink !== undefined) {
         if (isExternal(proto)) this.point(proto, sink, this.chunks(proto));

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
-import { allInitializers, externalSpan, type ExternalDataResolver } from '../../onnx/index.js';
+import { storedTensors, externalSpan, type ExternalDataResolver } from '../../onnx/index.js';
 import type { ExternalDataSink } from '../../onnx/index.js';
 import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
 import { isSameFile, removeQuietly, tempPath } from './write-atomic.js';
@@ -137,7 +137,7 @@ export function dataFileName(output: string, name: string | undefined): string {
 /** The distinct external files `model` reads (relative to its folder), each with a tensor. */
 function externalLocations(model: ModelProto): Map<string, string> {
   const graph = model.graph;
-  const external = (graph === undefined ? [] : allInitializers(graph)).filter(
+  const external = (graph === undefined ? [] : storedTensors(graph)).filter(
     (t) => t.externalData.length > 0,
   );
   return new Map(external.reverse().map((t) => [externalSpan(t).location, t.name]));

@@ -286,6 +286,7 @@ export async function runQatRecipe(
     return {
       static: ptq,
       bytes: ptq.bytes,
+      tuned: built.bytes,
       report: report(
         after,
         'ptq',

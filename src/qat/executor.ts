@@ -24,6 +24,7 @@
 import { fail } from '../core/index.js';
 import { defaultOpset, nodeLabel, type Graph } from '../onnx/index.js';
 import type { OpContext } from './diff-op.js';
+import { fuseHardSwish } from './fuse.js';
 import { DIFF_OPS } from './op-registry.js';
 import { valueFromProto } from './value-proto.js';
 import {
@@ -66,6 +67,8 @@ export interface ForwardPass {
 export interface CompileOptions {
   /** Values to return from forward (graph outputs by default); any intermediate name works. */
   readonly outputs?: readonly string[];
+  /** Run decomposed HardSwish as one node (default true; fuse.ts). */
+  readonly fuse?: boolean;
 }
 
 interface TapeEntry {
@@ -111,12 +114,12 @@ export function compileTrainingGraph(
     }
   }
   // Constant folding: nodes reading only fixed values run once, here.
-  const live: GraphNode[] = [];
+  const unfused: GraphNode[] = [];
   for (const node of graph.nodes) {
     const op = opOf(node);
     const constant = node.input.every((name) => name === '' || fixed.has(name));
     if (!constant) {
-      live.push(node);
+      unfused.push(node);
       continue;
     }
     const inputs = node.input.map((name) => (name === '' ? undefined : fixed.get(name)));
@@ -132,6 +135,10 @@ export function compileTrainingGraph(
     });
   }
   const outputNames = options.outputs ?? graph.outputs.map((v) => v.name);
+  const live =
+    options.fuse === false
+      ? unfused
+      : fuseHardSwish(unfused, (name) => fixed.get(name), [...outputNames, ...trainable], context);
   // Which values carry a gradient: trainable names and float outputs of nodes reading one.
   const grad = new Set<string>(trainable);
   for (const node of live) {

@@ -5,6 +5,7 @@ import type { DiffOp } from './diff-op.js';
 import { fakeQuantOp } from './fake-quant-op.js';
 import { BINARY_OPS } from './ops-binary.js';
 import { CONST_OPS } from './ops-const.js';
+import { fusedHardSwishOp } from './fuse.js';
 import { convOp } from './ops-conv.js';
 import { convTransposeOp } from './ops-conv-transpose.js';
 import { concatOp, splitOp } from './ops-join.js';
@@ -36,5 +37,6 @@ export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ['Softmax', softmaxOp],
   ['Concat', concatOp],
   ['Split', splitOp],
+  ['FusedHardSwish', fusedHardSwishOp],
   ['FakeQuant', fakeQuantOp],
 ]);

@@ -38,7 +38,7 @@ let FloatArray: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array
 // more than the loops that fill them), so the executor hands back what a finished step
 // allocated (recycle) and allocFloat reuses it, zeroed.
 const pool = new Map<number, Float32Array[]>();
-const POOL_CAP_BYTES = 2 ** 31;
+const POOL_CAP_BYTES = 2 ** 30;
 let pooledBytes = 0;
 let tracked: Float32Array[] | undefined;
 

@@ -1,12 +1,12 @@
 // The proof at scale of streaming external data: generates a transformer-like model past 2 GB
 // (weights in one external data file) and a small twin (its first layers, same per-tensor seeds,
-// inline), runs `zeropoint quantize big.onnx --weights int4 --block 32 -o out.onnx` under
-// /usr/bin/time -v (peak RSS, wall time), quantizes the twin in memory, checks that every
+// inline), runs `zeropoint quantize big.onnx --weights int4 --block 32 -o out.onnx` (or
+// --dynamic) under /usr/bin/time -v (peak RSS, wall and CPU time), quantizes the twin in memory, checks that every
 // tensor of the twin's output equals the big output's tensor of the same name byte for byte, and
 // loads and runs the big output in onnxruntime-node (with --compare-fp32, against the fp32
 // model's outputs). Deletes the big files unless --keep.
 //   npx tsx scripts/gen-large-model.ts [--dir /tmp/zeropoint-large] [--layers 12] [--hidden 2048]
-//     [--ffn 8192] [--twin-layers 2] [--compare-fp32] [--keep]
+//     [--ffn 8192] [--twin-layers 2] [--dynamic] [--compare-fp32] [--keep]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { fileResolver } from '../src/cli/io/external-files.js';
 import { externalSpan, readModel, readSpan, type ExternalDataResolver } from '../src/onnx/index.js';
 import { TensorProto_DataLocation, type TensorProto } from '../src/onnx/gen/onnx_pb.js';
+import { runDynamicRecipe } from '../src/ptq/quantize-dynamic.js';
 import { runWeightsRecipe } from '../src/ptq/quantize-weights.js';
 import { generateLargeModel, type LargeModelSpec } from './large-model.js';
 
@@ -29,6 +30,9 @@ const spec: LargeModelSpec = {
   hidden: Number(flag('hidden', '2048')),
   ffn: Number(flag('ffn', '8192')),
 };
+/** --dynamic: the dynamic recipe instead of --weights int4 --block 32. */
+const dynamic = process.argv.includes('--dynamic');
+const modeArgs = dynamic ? ['--dynamic'] : ['--weights', 'int4', '--block', '32'];
 const twinSpec = { ...spec, layers: Number(flag('twin-layers', '2')) };
 const paths = {
   big: join(dir, 'big.onnx'),
@@ -88,17 +92,11 @@ console.log(`big model: ${(bigBytes / 1e9).toFixed(3)} GB in ${generateSeconds.t
 // The run under test, as a user types it, in a child process measured by /usr/bin/time.
 const run = spawnSync(
   '/usr/bin/time',
-  [
-    '-v',
-    'node',
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'quantize',
-    paths.big,
-    '--weights',
-    'int4',
-  ].concat(['--block', '32', '-o', paths.out, '--json']),
+  ['-v', 'node', '--import', 'tsx', 'src/cli/main.ts', 'quantize', paths.big, ...modeArgs].concat([
+    '-o',
+    paths.out,
+    '--json',
+  ]),
   { encoding: 'utf8', maxBuffer: 1 << 26 },
 );
 if (run.status !== 0) throw new Error(`quantize failed:\n${run.stderr}`);
@@ -113,10 +111,10 @@ const outBytes = fileSize(paths.out) + fileSize(`${paths.out}.data`);
 
 // The twin, inline and quantized in memory by the same recipe.
 writeSync(openSync(paths.twin, 'w'), generateLargeModel(twinSpec));
-const twinQuantized = runWeightsRecipe(new Uint8Array(readFileSync(paths.twin)), {
-  bits: 4,
-  blockSize: 32,
-});
+const twinBytes = new Uint8Array(readFileSync(paths.twin));
+const twinQuantized = dynamic
+  ? runDynamicRecipe(twinBytes)
+  : runWeightsRecipe(twinBytes, { bits: 4, blockSize: 32 });
 const files = fileResolver(paths.out);
 const big = new Map(tensorBytes(new Uint8Array(readFileSync(paths.out)), files.resolve));
 let compared = 0;
@@ -147,7 +145,7 @@ async function runOrt(path: string): Promise<{ seconds: number; y: Float32Array 
 let ortLine: string;
 try {
   const q = await runOrt(paths.out);
-  ortLine = `int4 output loaded in ${q.seconds.toFixed(1)} s, all finite: ${q.y.every(Number.isFinite)}`;
+  ortLine = `quantized output loaded in ${q.seconds.toFixed(1)} s, all finite: ${q.y.every(Number.isFinite)}`;
   if (process.argv.includes('--compare-fp32')) {
     const f = await runOrt(paths.big);
     let diff = 0;
@@ -156,7 +154,7 @@ try {
       diff = Math.max(diff, Math.abs(f.y[i]! - q.y[i]!));
       norm = Math.max(norm, Math.abs(f.y[i]!));
     }
-    ortLine += `; fp32 loaded in ${f.seconds.toFixed(1)} s; max |int4 - fp32| ${diff.toExponential(3)} (max |fp32| ${norm.toFixed(3)})`;
+    ortLine += `; fp32 loaded in ${f.seconds.toFixed(1)} s; max |quantized - fp32| ${diff.toExponential(3)} (max |fp32| ${norm.toFixed(3)})`;
   }
 } catch (error) {
   ortLine = `failed: ${(error as Error).message}`;
@@ -164,6 +162,7 @@ try {
 
 const summary = {
   spec,
+  mode: modeArgs.join(' '),
   modelBytes: bigBytes,
   outputBytes: outBytes,
   sizeRatio: outBytes / bigBytes,

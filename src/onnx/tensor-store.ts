@@ -92,11 +92,6 @@ export class TensorStore {
     this.threshold = options.threshold ?? 1024;
   }
 
-  /** The sink's location, or undefined when the output is one protobuf. */
-  get location(): string | undefined {
-    return this.options.sink?.location;
-  }
-
   /** Decodes `proto`, reading external bytes from the input's files or from the sink. */
   decode(proto: TensorProto): DecodedTensor {
     const { sink, resolve } = this.options;

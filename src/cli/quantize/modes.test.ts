@@ -109,9 +109,9 @@ describe('--algorithm and --act-order', () => {
     expect(badArgument(() => parseModeFlags({ weights: 'int4', algorithm: 'sq' }))).toMatch(
       /--algorithm takes rtn\|gptq\|awq\|hqq, not 'sq'/,
     );
-    expect(badArgument(() => parseModeFlags({ weights: 'int4', actOrder: true }))).toMatch(
-      /--act-order needs --algorithm gptq/,
-    );
+    expect(
+      badArgument(() => parseModeFlags({ weights: 'int4', algorithm: 'hqq', actOrder: false })),
+    ).toMatch(/--no-act-order apply to --algorithm gptq/);
     expect(badArgument(() => parseModeFlags({ dynamic: true, algorithm: 'hqq' }))).toMatch(
       /--algorithm need --weights/,
     );

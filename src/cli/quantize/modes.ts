@@ -57,7 +57,8 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
     'with --weights: how block codes are chosen: rtn|gptq|awq|hqq (default gptq with --calib, ' +
       'else rtn; gptq and awq read --calib)',
   ],
-  ['--act-order', 'with --algorithm gptq: columns in order of descending activation energy'],
+  ['--act-order', 'with gptq: columns by descending activation energy (default)'],
+  ['--no-act-order', 'with gptq: columns in their order'],
   ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
   [
     '--external-data [file]',
@@ -118,7 +119,7 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
     ...(flags.algorithm === undefined
       ? {}
       : { algorithm: oneOf('--algorithm', flags.algorithm, WEIGHT_ALGORITHMS) }),
-    ...(flags.actOrder === true ? { gptq: { actOrder: true } } : {}),
+    ...(flags.actOrder === undefined ? {} : { gptq: { actOrder: flags.actOrder } }),
     ...(flags.accuracyLevel === undefined
       ? {}
       : {
@@ -127,8 +128,8 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
           ),
         }),
   };
-  if (options.gptq !== undefined && options.algorithm !== 'gptq') {
-    fail('bad-argument', '--act-order needs --algorithm gptq');
+  if (options.gptq !== undefined && (options.algorithm ?? 'gptq') !== 'gptq') {
+    fail('bad-argument', '--act-order and --no-act-order apply to --algorithm gptq');
   }
   if (options.accuracyLevel !== undefined && options.format !== 'matmulnbits') {
     fail('bad-argument', '--accuracy-level needs --format matmulnbits');

@@ -121,6 +121,9 @@ function classifyKernel(node: NodeProto, spec: OpSpec, env: PlanEnv): Classified
       const entry = { node: key, input: weight.input, tensor: weightName, role: 'weight' as const };
       constants.push(axis === undefined ? entry : { ...entry, axis });
     } else if (weight.variableIsActivation === true && env.isFloat(weightName)) {
+      if (options.activationMatMul === 'float') {
+        return float('multiplies two activations (QK^T, AV): kept float by activationMatMul');
+      }
       activations.push(weightName);
     } else {
       return float('its weight is not a float constant');

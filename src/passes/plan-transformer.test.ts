@@ -37,4 +37,15 @@ describe('transformer placement', () => {
     expect(status).toMatchObject({ Add: 'float', Softmax: 'float', MatMul: 'quantized' });
     expect(nodes.find((n) => n.opType === 'Softmax')!.reason).toMatch(/attention mask/);
   });
+
+  it('keeps QK^T and AV float with activationMatMul: float, weight MatMuls still quantized', () => {
+    const graph = buildGraph(readModel(tinyTransformer()));
+    const nodes = planQuantization(graph, { activationMatMul: 'float' }).nodes;
+    const matmuls = nodes.filter((n) => n.opType === 'MatMul');
+    expect(matmuls.filter((n) => n.status === 'float').map((n) => n.reason)).toEqual([
+      expect.stringMatching(/QK\^T, AV/),
+      expect.stringMatching(/QK\^T, AV/),
+    ]);
+    expect(matmuls.filter((n) => n.status === 'quantized')).toHaveLength(7);
+  });
 });

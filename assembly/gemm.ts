@@ -4,7 +4,15 @@
 // Not the reference (src/qat/gemm.ts is, and the tests compare against it).
 
 /** c[m, n] = (accumulate ? c : 0) + a[m, k] b[k, n]; pointers are byte offsets. */
-export function sgemm(m: i32, n: i32, k: i32, ap: usize, bp: usize, cp: usize, accumulate: i32): void {
+export function sgemm(
+  m: i32,
+  n: i32,
+  k: i32,
+  ap: usize,
+  bp: usize,
+  cp: usize,
+  accumulate: i32,
+): void {
   const rowB = (<usize>n) << 2;
   const rowA = (<usize>k) << 2;
   const n8 = n & ~7;
@@ -55,9 +63,7 @@ export function sgemm(m: i32, n: i32, k: i32, ap: usize, bp: usize, cp: usize, a
   for (; i < m; i++) tail(i, 0, n, k, ap, bp, cp, accumulate);
 }
 
-/** Stores (or adds) two accumulator vectors at q. */
-// @ts-ignore: decorator
-@inline
+/** Stores (or adds) two accumulator vectors at q (small: -O3 inlines it). */
 function put(q: usize, lo: v128, hi: v128, accumulate: i32): void {
   if (accumulate != 0) {
     lo = f32x4.add(lo, v128.load(q));
@@ -68,7 +74,16 @@ function put(q: usize, lo: v128, hi: v128, accumulate: i32): void {
 }
 
 /** Row i, columns from j to n: four at a time, then one. */
-function tail(i: i32, from: i32, n: i32, k: i32, ap: usize, bp: usize, cp: usize, accumulate: i32): void {
+function tail(
+  i: i32,
+  from: i32,
+  n: i32,
+  k: i32,
+  ap: usize,
+  bp: usize,
+  cp: usize,
+  accumulate: i32,
+): void {
   const rowB = (<usize>n) << 2;
   const a = ap + ((<usize>i * <usize>k) << 2);
   const c = cp + ((<usize>i * <usize>n) << 2);

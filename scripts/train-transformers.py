@@ -516,7 +516,7 @@ def train_bert():
 # ViT: character classification on images rendered by scripts/render-transformer-images.ts.
 
 VIT_RAW = os.path.join(ROOT, "out", "transformers-images")
-VIT_PATCH = int(os.environ.get("VIT_PATCH", 4))
+VIT_PATCH = int(os.environ.get("VIT_PATCH", 7))
 
 
 class Vit(nn.Module):
@@ -563,7 +563,7 @@ def train_vit():
     def loss_of(m, b):
         return F.cross_entropy(m(b[0]), b[1])
 
-    train_loop(model, batch, int(os.environ.get("VIT_STEPS", 800)), 2e-3, loss_of, "vit")
+    train_loop(model, batch, int(os.environ.get("VIT_STEPS", 2000)), 2e-3, loss_of, "vit")
     held_x, held_y = sets["heldout"]
     with torch.no_grad():
         logits = model(torch.from_numpy(vit_pixels(held_x)))

@@ -38,9 +38,9 @@ export interface WeightAlgorithmReport {
  * The defaults, measured by `npm run bench -- weight-algorithms` (int4 blocks of 32, 32
  * calibration samples, scored on held-out data): GPTQ with act-order when there is calibration
  * data (output SQNR over RTN: recognizer MatMuls +6.7 dB asymmetric / +6.6 dB symmetric, the
- * GPT's logits +4.1 / +3.6 dB; act-order adds 0.2-0.6 dB; AWQ and HQQ gained at most 0.6 dB);
- * RTN without: HQQ, the data-free one, gained 0.3-0.6 dB there but lost held-out characters on
- * the whole recognizer (99.71 % of fp32 vs RTN's 99.95 %).
+ * GPT's logits +4.1 / +3.6 dB, the whole recognizer's output +3.1 / +1.8 dB; AWQ and HQQ gained
+ * at most 0.6 dB); RTN without: HQQ, the data-free one, gained 0.3-0.6 dB per layer but lost
+ * 1.0-1.3 dB on the whole recognizer's output (docs/design.md has the table).
  */
 export const ALGORITHM_DEFAULTS: Readonly<{
   withStatistics: WeightAlgorithm;

@@ -12,6 +12,8 @@ to ONNX opset 17 with its calibration samples (.npz, one per file, one array per
 held-out set and metrics.json (the fp32 metric the TypeScript scorer must reproduce).
 Not a benchmark of quantization (bench/transformers does that) and not needed by `npm test`.
 Needs only torch 1.13 and numpy; seeded and single-threaded, so a rerun gives the same weights.
+The defaults made the committed models; for trials, GPT_STEPS, BERT_STEPS, VIT_STEPS, BERT_LR,
+VIT_PATCH change them and TRANSFORMERS_OUT=DIR writes DIR/<name>/ instead of data/transformers/.
 """
 import ast
 import glob

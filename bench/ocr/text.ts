@@ -2,6 +2,7 @@
 // characters (GB2312 level 1, all in PaddleOCR's dictionary), Latin words, numbers, dates,
 // codes. Not rendering (render.ts); lines are plausible document text, not meaningful prose.
 import { readFileSync } from 'node:fs';
+import { seededRandom } from '../../src/core/random.js';
 import { ocrAsset } from './assets.js';
 
 /** A seeded pseudo-random stream (mulberry32): the same seed gives the same values. */
@@ -20,14 +21,7 @@ export interface Rng {
 
 /** A mulberry32 stream for `seed`. */
 export function createRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const rng: Rng = {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),

@@ -10,3 +10,4 @@ export * from './tensor-qparams.js';
 export * from './quantize.js';
 export * from './pack.js';
 export * from './metrics.js';
+export * from './random.js';

@@ -1,18 +1,10 @@
 // Seeded float32 test tensors for the observer tests: gaussian, laplace, student-t and
 // post-ReLU samples, plus the awkward values (NaN, +-Inf, -0). Not a fixture: nothing is read
 // from disk. Lives beside the tests because only they use it.
+import { seededRandom } from '../core/index.js';
 
-/** A deterministic uniform generator in [0, 1) (mulberry32). */
-export function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic uniform generator in [0, 1) (core's mulberry32). */
+export const uniform = seededRandom;
 
 /** n standard normal samples (Box-Muller), as float32. */
 export function gaussian(n: number, seed = 1, sigma = 1): Float32Array {

@@ -2,6 +2,7 @@
 // L = sum over outputs of <r, y> for fixed pseudo-random r, and compares the op's backward
 // against central finite differences of L for every element of every float input asked for.
 // For tests (ops, fake-quant); not used in training. Not PyTorch comparison (fixture tests).
+import { seededRandom } from '../core/index.js';
 import type { DiffOp, OpContext } from './diff-op.js';
 import {
   allocFloat,
@@ -31,16 +32,10 @@ export interface GradReport {
   readonly checks: number;
 }
 
-/** A deterministic pseudo-random stream in [-1, 1) (mulberry32). */
+/** A deterministic pseudo-random stream in [-1, 1) (core's seededRandom, rescaled). */
 export function randoms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = seededRandom(seed);
+  return () => next() * 2 - 1;
 }
 
 /** A float tensor of `shape` with pseudo-random values in [-scale, scale) plus `offset`. */

@@ -52,17 +52,8 @@ export async function collectSamples(
   return samples;
 }
 
-/** A deterministic generator of floats in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic generator of floats in [0, 1) (core's mulberry32, re-exported for the recipe). */
+export { seededRandom } from '../core/index.js';
 
 /** An endless seeded shuffle of sample indices, one permutation per epoch. */
 export function* shuffledIndices(count: number, random: () => number): Generator<number> {

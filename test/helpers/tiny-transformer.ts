@@ -4,19 +4,14 @@
 // -> residual -> LayerNormalization (opset 17) -> MatMul -> GELU (Erf) -> MatMul -> residual ->
 // logits. Seeded random weights, with a few LayerNorm gamma outlier channels as LLMs have.
 // Test-only; not a trained model (data/transformers/ holds those).
+import { seededRandom } from '../../src/core/random.js';
 import { attr } from '../../src/onnx/graph-node.js';
 import { ModelBuilder } from '../../src/onnx/build.js';
 
-/** A seeded uniform generator in [-1, 1) (mulberry32). */
+/** A seeded uniform generator in [-1, 1) (core's mulberry32, rescaled). */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+  const next = seededRandom(seed);
+  return () => next() * 2 - 1;
 }
 
 /** Sizes of the tiny transformer. */

@@ -4,10 +4,8 @@
 // The one "scale a channel across a pair of ops, fold exactly" edit that cross-layer
 // equalization and SmoothQuant share. Not the choice of s.
 import { fail } from '../core/index.js';
-import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
-import { tensorToProto } from '../onnx/tensor.js';
-import { dropIfUnused, floatConstant } from './conv-affine.js';
+import { floatConstant, setConstant } from './conv-affine.js';
 import type { ChannelSite, ConstantEdit } from './channel-site.js';
 
 /** The channel of each entry of a constant of `shape` under `edit`. */
@@ -79,27 +77,6 @@ export function scaleChannels(graph: Graph, site: ChannelSite, s: ArrayLike<numb
       const f = s[of(e)]!;
       out[e] = edit.power > 0 ? data[e]! * f : data[e]! / f;
     }
-    writeConstant(graph, edit.node, edit.input, out, shape);
+    setConstant(graph, edit.node, edit.input, out, shape, '_scaled');
   }
-}
-
-/** Writes `data` as input `index` of `node`: in place when the node is its only reader. */
-function writeConstant(
-  graph: Graph,
-  node: NodeProto,
-  index: number,
-  data: Float32Array,
-  shape: readonly number[],
-): void {
-  const old = node.input[index] ?? '';
-  const own = graph.initializer(old) !== undefined && graph.uses(old).length === 1;
-  if (own && !graph.isGraphInput(old)) {
-    graph.removeInitializer(old);
-    graph.addInitializer(tensorToProto({ name: old, dtype: 'float32', shape, data }));
-    return;
-  }
-  const name = graph.uniqueName(`${old}_scaled`);
-  graph.addInitializer(tensorToProto({ name, dtype: 'float32', shape, data }));
-  graph.setInput(node, index, name);
-  dropIfUnused(graph, old);
 }

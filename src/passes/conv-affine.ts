@@ -105,13 +105,17 @@ function foldNext(graph: Graph, conv: NodeProto, readers: readonly AffineReader[
   return { into: conv.name || out, opType: next.opType, node: next.name || y };
 }
 
-/** Writes `data` as input `index` of `node`: in place when the node is its only reader. */
-function setConstant(
+/**
+ * Writes `data` as input `index` of `node`: in place when the node is its only reader, else as a
+ * new initializer named after the old one plus `suffix`.
+ */
+export function setConstant(
   graph: Graph,
   node: NodeProto,
   index: number,
   data: Float32Array,
   shape: readonly number[],
+  suffix = '_folded',
 ): void {
   const old = node.input[index] ?? '';
   const own = old !== '' && graph.initializer(old) !== undefined && graph.uses(old).length === 1;
@@ -121,7 +125,7 @@ function setConstant(
     return;
   }
   const base = old !== '' ? old : `${node.input[1] ?? node.name}_bias`;
-  const name = graph.uniqueName(`${base}_folded`);
+  const name = graph.uniqueName(`${base}${suffix}`);
   graph.addInitializer(tensorToProto({ name, dtype: 'float32', shape, data }));
   graph.setInput(node, index, name);
   dropIfUnused(graph, old);

@@ -3,7 +3,7 @@
 // on the way), else the reference loops of gemm.ts. Float64 check runs always take the
 // reference. Not the kernels themselves.
 import { wasmKernels } from '../kernels/wasm/instance.js';
-import { gemm, type MatrixRef } from './gemm.js';
+import { gemm, type Gemm, type MatrixRef } from './gemm.js';
 import { isFloat32 } from './tensor.js';
 
 /** Below this many multiply-adds the copies cost more than the SIMD saves. */
@@ -33,17 +33,7 @@ function pack(dst: Float32Array, src: MatrixRef, rows: number, cols: number, tra
 }
 
 /** As gemm (same arguments and result), through WebAssembly SIMD where that pays. */
-export function gemmFast(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: MatrixRef,
-  b: MatrixRef,
-  c: MatrixRef,
-  accumulate: boolean,
-): void {
+export const gemmFast: Gemm = (transA, transB, m, n, k, a, b, c, accumulate) => {
   const kernels = fastEnabled ? wasmKernels() : undefined;
   if (
     kernels === undefined ||
@@ -67,4 +57,4 @@ export function gemmFast(
   if (accumulate) out.set(c.data.subarray(c.offset, c.offset + m * n));
   kernels.exports.sgemm(m, n, k, ap, bp, cp, accumulate ? 1 : 0);
   c.data.set(out, c.offset);
-}
+};

@@ -12,7 +12,7 @@ export interface MatrixRef {
  * c[M, N] = (accumulate ? c : 0) + op(a) op(b), with op(a) [M, K] (a stored [K, M] when
  * transA) and op(b) [K, N] (b stored [N, K] when transB); all f32 row-major.
  */
-export function gemm(
+export type Gemm = (
   transA: boolean,
   transB: boolean,
   m: number,
@@ -22,7 +22,10 @@ export function gemm(
   b: MatrixRef,
   c: MatrixRef,
   accumulate: boolean,
-): void {
+) => void;
+
+/** The reference Gemm: plain loops, float32 or float64 arrays alike. */
+export const gemm: Gemm = (transA, transB, m, n, k, a, b, c, accumulate) => {
   const A = a.data;
   const B = b.data;
   const C = c.data;
@@ -66,4 +69,4 @@ export function gemm(
       C[co + i * n + j] = (C[co + i * n + j] as number) + sum;
     }
   }
-}
+};

@@ -5,9 +5,9 @@
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions } from '../ptq/index.js';
 import { runQatRecipe, type QatReport, type QatSettings } from '../qat/qat-recipe.js';
-import { quantizeReport, type QuantizeReport } from '../report/index.js';
+import type { QuantizeReport } from '../report/index.js';
 import { toBatches, type CalibrationFeeds } from './feeds.js';
-import type { ReportFiles } from './quantize-static.js';
+import { staticReport, type ReportFiles } from './quantize-static.js';
 import { checkAborted, stageProgress, type RunOptions } from './run-options.js';
 
 /** Options of quantizeQat: the static plan and calibration, the training settings, the split. */
@@ -70,23 +70,13 @@ export async function quantizeQat(
   };
   const result = await runQatRecipe(model, train, heldOut, staticOptions, settings);
   checkAborted(signal);
-  const ptq = result.static;
-  const report = quantizeReport({
-    input: files?.input ?? 'model',
-    output: files?.output,
-    cache: files?.cache,
-    method: plan.method ?? 'percentile',
-    sizeBefore: model.length,
-    built: { ...ptq, bytes: result.bytes },
-    samples: ptq.calibration.samples,
-    calibrationMs: ptq.calibrationMs,
-    notes: [
-      ...ptq.calibration.notes.map((n) => JSON.stringify(n)),
-      ...ptq.keptFloat.map(
-        (k) => `${k.node}: kept float, onnxruntime could not run its quantized form (${k.reason})`,
-      ),
-      ...(result.report.reason === undefined ? [] : [result.report.reason]),
-    ],
-  });
+  const reason = result.report.reason === undefined ? [] : [result.report.reason];
+  const report = staticReport(
+    model,
+    result.static,
+    { files, method: plan.method },
+    result.bytes,
+    reason,
+  );
   return { model: result.bytes, report: { ...report, qat: result.report } };
 }

@@ -3,7 +3,12 @@
 // runStaticRecipe (prepare, plan, calibrate, build, check by running) and report/'s
 // quantizeReport. Not reading or writing files (cli/ and the studio do).
 import type { ObserverKind } from '../observers/index.js';
-import { runStaticRecipe, type CalibrationResult, type StaticOptions } from '../ptq/index.js';
+import {
+  runStaticRecipe,
+  type CalibrationResult,
+  type StaticOptions,
+  type StaticResult,
+} from '../ptq/index.js';
 import { quantizeReport, type QuantizeReport } from '../report/index.js';
 import { toBatches, type CalibrationFeeds } from './feeds.js';
 import { checkAborted, stageProgress, type RunOptions } from './run-options.js';
@@ -56,13 +61,29 @@ export async function quantizeStatic(
     { ...recipe, onProgress: stageProgress(options, 'calibrating') },
   );
   checkAborted(signal);
-  const report = quantizeReport({
+  const report = staticReport(model, result, { files, method: options.method });
+  return { model: result.bytes, report, calibration: result.calibration };
+}
+
+/**
+ * The report of a static recipe's result (`bytes`: the model shipped, by default the recipe's),
+ * with `notes` after the calibration's and the kept-float ones; quantizeQat's PTQ part too.
+ */
+export function staticReport(
+  model: Uint8Array,
+  result: StaticResult,
+  options: { readonly files?: ReportFiles | undefined; readonly method?: ObserverKind | undefined },
+  bytes: Uint8Array = result.bytes,
+  notes: readonly string[] = [],
+): QuantizeReport {
+  const { files } = options;
+  return quantizeReport({
     input: files?.input ?? 'model',
     output: files?.output,
     cache: files?.cache,
     method: options.method ?? 'percentile',
     sizeBefore: model.length,
-    built: result,
+    built: { ...result, bytes },
     samples: result.calibration.samples,
     calibrationMs: result.calibrationMs,
     ...(result.equalize === undefined ? {} : { equalize: result.equalize }),
@@ -72,7 +93,7 @@ export async function quantizeStatic(
       ...result.keptFloat.map(
         (k) => `${k.node}: kept float, onnxruntime could not run its quantized form (${k.reason})`,
       ),
+      ...notes,
     ],
   });
-  return { model: result.bytes, report, calibration: result.calibration };
 }

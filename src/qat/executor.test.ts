@@ -117,6 +117,29 @@ describe('compileTrainingGraph', () => {
     expect(step()).toEqual(first);
   });
 
+  it('returns each gradient as its own array, even where one buffer fed two operands', () => {
+    const b = new ModelBuilder();
+    const x = b.input('x', 'float32', [2, 3]);
+    const p = b.initializer('p', 'float32', [2, 3], randomTensor([2, 3], 1).data);
+    const q = b.initializer('q', 'float32', [2, 3], randomTensor([2, 3], 2).data);
+    const sum = b.op('Add', [p, q]); // Add's backward hands dL/dsum to both operands
+    const y = b.op('Reshape', [
+      b.op('Add', [sum, x]),
+      b.initializer('s', 'int64', [1], BigInt64Array.of(6n)),
+    ]);
+    b.output(y, 'float32', [6]);
+    const program = compileTrainingGraph(buildGraph(b.model(13)), new Set(['p', 'q', 'x']));
+    const dy = randomTensor([6], 3);
+    const want = Array.from(dy.data);
+    const grads = program.backward(program.forward({ x: randomTensor([2, 3], 4) }), { [y]: dy });
+    const arrays = ['p', 'q', 'x'].map((name) => grads.get(name) as Float32Array);
+    expect(new Set([...arrays, dy.data]).size).toBe(4);
+    for (const g of arrays) expect(Array.from(g)).toEqual(want);
+    (arrays[0] as Float32Array).fill(0); // a caller summing into one must not change the others
+    expect(Array.from(arrays[1] as Float32Array)).toEqual(want);
+    expect(Array.from(dy.data)).toEqual(want);
+  });
+
   it('returns zeros for a parameter no gradient reaches', () => {
     const { graph, output } = smallGraph();
     const program = compileTrainingGraph(graph, new Set(['w', 'w2']));

@@ -233,10 +233,20 @@ export function compileTrainingGraph(
     } finally {
       trackAllocations(outer);
     }
+    // Each returned gradient is an array of its own: an Add hands one buffer to both operands
+    // and a Reshape passes the caller's dL/doutput through, yet callers sum into these in place.
     const result = new Map<string, Float32Array>();
+    const taken = new Set(Object.values(gradOutputs).map((g) => g.data));
     for (const name of trainable) {
       const size = params.get(name)?.data.length ?? run.inputSizes.get(name) ?? 0;
-      result.set(name, grads.get(name) ?? allocFloat(size));
+      let g = grads.get(name) ?? allocFloat(size);
+      if (taken.has(g)) {
+        const copy = allocFloat(g.length);
+        copy.set(g);
+        g = copy;
+      }
+      taken.add(g);
+      result.set(name, g);
     }
     // The tape is spent: every buffer of the pass but the outputs and the gradients returned
     // goes back to allocFloat's pool.

@@ -5,18 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { serializeNpy } from '../src/cli/io/npy.js';
 import { convChain, convInputs } from './helpers/conv-chain.js';
 import { cliError, runCli } from './helpers/run-cli.js';
-
-function npy(data: Float32Array, shape: readonly number[]): Buffer {
-  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  const padded = header + ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(padded.length, 8);
-  return Buffer.concat([head, Buffer.from(padded, 'latin1'), Buffer.from(data.buffer)]);
-}
 
 describe('zeropoint quantize --qat', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zeropoint-qat-'));
@@ -27,7 +18,7 @@ describe('zeropoint quantize --qat', () => {
   convInputs(16, 100).forEach((f, i) => {
     writeFileSync(
       join(calib, `${String(i).padStart(2, '0')}.npy`),
-      npy(f.x!.data as Float32Array, [1, 3, 8, 8]),
+      serializeNpy(f.x!.data as Float32Array, [1, 3, 8, 8]),
     );
   });
 

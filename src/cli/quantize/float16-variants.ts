@@ -5,7 +5,7 @@
 // other inputs are never overwritten. Not the recipes (ptq/) and not the other modes.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { convertFloat16, transformersVariants } from '../../api/index.js';
+import { convertFloat16, transformersVariants, type VariantResult } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
 import type { Float16Report } from '../../ptq/float16-model.js';
 import type { OutputAgreement } from '../../ptq/output-agreement.js';
@@ -42,15 +42,10 @@ export const FLOAT16_OPTIONS: readonly (readonly [string, string])[] = [
   ],
 ];
 
-/** One written variant file, for the table and --json. */
-interface VariantRow {
+/** One written variant file, for the table and --json: the result, its model named, its file. */
+interface VariantRow extends Omit<VariantResult, 'model'> {
   readonly model: string;
-  readonly variant: VariantName;
   readonly file: string;
-  readonly bytes: number;
-  readonly ratio: number;
-  readonly agreement: readonly OutputAgreement[];
-  readonly notes: readonly string[];
 }
 
 /** Runs --fp16 or --variants when asked (undefined when neither): the report and its text. */
@@ -116,15 +111,7 @@ async function runVariants(
         const file = join(target, variantFileName(base, r.variant));
         writeAtomic(file, r.model);
         process.stderr.write(`  ${r.variant} -> ${file}\n`);
-        rows.push({
-          model: basename(path),
-          variant: r.variant,
-          file,
-          bytes: r.bytes,
-          ratio: r.ratio,
-          agreement: r.agreement,
-          notes: r.notes,
-        });
+        rows.push({ ...r, model: basename(path), file });
       },
     });
   }

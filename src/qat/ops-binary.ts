@@ -115,9 +115,11 @@ function binary(kind: Kind): DiffOp {
           else if (kind === 'Div')
             for (let i = 0; i < size; i++) ga[i] = (gd[i] as number) / (be[i * sb] as number);
           else {
+            // As torch's pow_backward_self: 0 where the exponent is 0 (not 0 * 0^-1 = NaN).
             for (let i = 0; i < size; i++) {
               const bi = be[i * sb] as number;
-              ga[i] = (gd[i] as number) * bi * Math.pow(ae[i * sa] as number, bi - 1);
+              ga[i] =
+                bi === 0 ? 0 : (gd[i] as number) * bi * Math.pow(ae[i * sa] as number, bi - 1);
             }
           }
         }
@@ -133,8 +135,15 @@ function binary(kind: Kind): DiffOp {
             for (let i = 0; i < size; i++)
               gb[i] = (-(gd[i] as number) * (y[i] as number)) / (be[i * sb] as number);
           } else {
-            for (let i = 0; i < size; i++)
-              gb[i] = (gd[i] as number) * (y[i] as number) * Math.log(ae[i * sa] as number);
+            // As torch's pow_backward_exponent: 0 where the base is 0 and the exponent >= 0
+            // (y = 0 there, and 0 * log 0 would be NaN).
+            for (let i = 0; i < size; i++) {
+              const ai = ae[i * sa] as number;
+              gb[i] =
+                ai === 0 && (be[i * sb] as number) >= 0
+                  ? 0
+                  : (gd[i] as number) * (y[i] as number) * Math.log(ai);
+            }
           }
         }
       }

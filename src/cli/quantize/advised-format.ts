@@ -20,7 +20,8 @@ export const ADVICE_OPTIONS: readonly (readonly [string, string])[] = [
   ],
   [
     '--holdout <n>',
-    'batches held out from calibration to evaluate on (default: a quarter with --target, else 0)',
+    'batches held out from calibration to evaluate on (default: a quarter with --target or ' +
+      '--qat, at least 1 with --qat; else 0)',
   ],
   [
     '--trials <n>',

@@ -38,7 +38,9 @@ function parseByteCount(text: string, key: string, name: string): number {
  */
 export function checkLocation(location: string, tensor: string): void {
   const context = { tensor, file: location };
-  if (location === '') fail('bad-model', `tensor '${tensor}' is external but names no location`);
+  if (location === '') {
+    fail('bad-model', `tensor '${tensor}' is external but names no location`, { tensor });
+  }
   if (/^([/\\]|[A-Za-z]:)/.test(location) || location.includes('\0')) {
     fail(
       'bad-model',

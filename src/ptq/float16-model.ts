@@ -5,7 +5,12 @@
 // `--fp16` mode (runFloat16Recipe): an fp32 model to fp16. Not the passes themselves.
 import { fail, float16ToNumber, numberToFloat16 } from '../core/index.js';
 import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema, type ModelProto } from '../onnx/gen/onnx_pb.js';
+import {
+  StringStringEntryProtoSchema,
+  type ModelProto,
+  type NodeProto,
+} from '../onnx/gen/onnx_pb.js';
+import { nodeLabel } from '../onnx/graph-node.js';
 import {
   buildGraph,
   defaultOpset,
@@ -70,11 +75,14 @@ export function restoreFloat16(
   const float32Io = [...graph.inputs, ...graph.outputs]
     .map((v) => v.name)
     .filter((name) => !half.has(name));
-  const hasQdq = graph.nodes.some(
-    (n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear',
-  );
-  if (hasQdq && defaultOpset(model) < FLOAT16_QDQ_OPSET) {
-    fail('unsupported-op', `float16 Q/DQ scales need opset ${FLOAT16_QDQ_OPSET}`);
+  const qdq = graph.nodes.find(isQdq);
+  const opset = defaultOpset(model);
+  if (qdq !== undefined && opset < FLOAT16_QDQ_OPSET) {
+    fail(
+      'unsupported-op',
+      `float16 Q/DQ scales need opset ${FLOAT16_QDQ_OPSET}; ${qdq.opType} '${nodeLabel(qdq)}' is in an opset ${opset} model`,
+      { node: nodeLabel(qdq) },
+    );
   }
   return narrowToFloat16(graph, { float32Io, ...(keepNode === undefined ? {} : { keepNode }) });
 }
@@ -135,6 +143,10 @@ export interface Float16Report extends NarrowReport {
   readonly bytesOut: number;
 }
 
+function isQdq(node: NodeProto): boolean {
+  return node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear';
+}
+
 /** Converts a float32 model to float16 (`--fp16`): half the weight bytes. */
 export function runFloat16Recipe(
   modelBytes: Uint8Array,
@@ -143,9 +155,7 @@ export function runFloat16Recipe(
   const model = readModel(modelBytes);
   const graph = buildGraph(model);
   if (hasFloat16(graph)) fail('bad-argument', 'the model already holds float16 tensors');
-  const hasQdq = graph.nodes.some(
-    (n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear',
-  );
+  const hasQdq = graph.nodes.some(isQdq);
   const narrow: NarrowOptions = {
     float32Io: (options.io ?? 'float32') === 'float32' ? 'all' : 'none',
     ...(options.keepOps === undefined ? {} : { keepOps: options.keepOps }),

@@ -9,6 +9,7 @@ import { Sqnr } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { tensor } from './tensor.js';
 import { buildTrainingGraph } from './training-graph.js';
+import { buildGraph, readModel } from '../onnx/index.js';
 
 describe('buildTrainingGraph', () => {
   it('agrees with the QDQ model in onnxruntime and lists every learnable value', async () => {
@@ -20,7 +21,8 @@ describe('buildTrainingGraph', () => {
     expect(ops.filter((o) => o === 'QuantizeLinear' || o === 'DequantizeLinear')).toEqual([]);
     expect(training.weights.size).toBe(3);
     expect(training.biases).toHaveLength(3);
-    expect(ops.filter((o) => o === 'FakeQuant').length).toBe(3 + training.activations.length);
+    // A FakeQuant per weight, per bias (int32 at s_in x s_w) and per activation pair.
+    expect(ops.filter((o) => o === 'FakeQuant').length).toBe(6 + training.activations.length);
     const program = compileTrainingGraph(training.graph, new Set());
     const session = await createSession(ptq.bytes);
     const teacher = await createSession(model);
@@ -37,7 +39,35 @@ describe('buildTrainingGraph', () => {
     }
     await session.release();
     await teacher.release();
-    // Only the int32 bias rounding and float summation order differ: 146 dB here against fp32's 35 dB.
+    // Only float summation order differs: 146 dB here against fp32's 35 dB.
     expect(sqnr.db).toBeGreaterThan(fp32.db + 20);
+  });
+
+  it('gives each bias the int32 value the QDQ model stores, at the product of its scales', async () => {
+    // Issue 12: a float bias differed from storeBias's int32 rounding by up to 0.0034 on the
+    // recognizer's depthwise convs, enough to flip one line's output from 50 dB to 10 dB.
+    const ptq = await runStaticRecipe(convChain(), convInputs(8, 100));
+    const { prepared, options } = ptq.build;
+    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const qdq = buildGraph(readModel(ptq.bytes));
+    const stored = ptq.plan.constants
+      .filter((c) => c.role === 'bias')
+      .map((c) => qdq.producer(qdq.producer(c.node)!.input[c.input]!)!);
+    expect(stored).toHaveLength(3);
+    const names = stored.map((dq) => dq.output[0]!);
+    const program = compileTrainingGraph(training.graph, new Set(training.biases), {
+      outputs: names,
+    });
+    const x = convInputs(1, 500)[0]!.x!;
+    const pass = program.forward({ x: tensor(x.dims, x.data as Float32Array) }, { tape: false });
+    for (const dq of stored) {
+      const q = qdq.constantValue(dq.input[0]!)!.data as Int32Array;
+      const s = qdq.constantValue(dq.input[1]!)!.data as Float32Array;
+      const want = Float32Array.from(q, (v, i) => v * s[s.length === 1 ? 0 : i]!);
+      const bias = training.graph.producer(dq.output[0]!)!.input[0]!;
+      expect(Array.from(pass.outputs[dq.output[0]!]!.data)).toEqual(Array.from(want));
+      // The float bias itself is not on that grid, so the rounding is what is tested.
+      expect(Array.from(program.params.get(bias)!.data)).not.toEqual(Array.from(want));
+    }
   });
 });

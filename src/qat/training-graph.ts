@@ -14,6 +14,7 @@ import {
   type Graph,
 } from '../onnx/index.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import { opSpec } from '../onnx/op-specs.js';
 import type { QuantPlan } from '../passes/index.js';
 import { FAKE_QUANT } from './fake-quant-op.js';
 
@@ -66,14 +67,17 @@ function floatZeroPoint(
   return out;
 }
 
+/** storeBias's int32 grid (passes/insert-constants.ts): symmetric, +-(2^31 - 1). */
+const BIAS_GRID = { qmin: -(2 ** 31 - 1), qmax: 2 ** 31 - 1 };
+
 function fakeQuantNode(
   inputs: string[],
   output: string,
-  qtype: QType,
+  qtype: QType | { readonly qmin: number; readonly qmax: number },
   axis: number,
   learnZeroPoint: boolean,
 ): NodeProto {
-  const { qmin, qmax } = QTYPES[qtype];
+  const { qmin, qmax } = typeof qtype === 'string' ? QTYPES[qtype] : qtype;
   return makeNode({
     opType: FAKE_QUANT.opType,
     domain: FAKE_QUANT.domain,
@@ -118,6 +122,32 @@ function inlineDequantized(graph: Graph, dq: NodeProto): void {
 }
 
 /**
+ * The scale a bias is stored at, as a Mul of its node's input scale and weight scale (names in
+ * `graph`, so learned scales move it as the builder will): storeBias rounds biases to int32 at
+ * fround(s_in x s_w), and on the recognizer's depthwise convs that step reaches 0.007, so a
+ * float bias made the training graph differ from the QDQ model (issue 12). Undefined when the
+ * node's input is not dequantized or its weight not fake-quantized.
+ */
+function biasScale(
+  graph: Graph,
+  target: NodeProto,
+  key: string,
+  plan: QuantPlan,
+  weights: ReadonlyMap<string, string>,
+): string | undefined {
+  const spec = opSpec(target)?.bias;
+  const inputDq = graph.producer(target.input[spec?.activation ?? -1] ?? '');
+  const weight = plan.constants.find((c) => c.node === key && c.role === 'weight');
+  const weightScale = weight === undefined ? undefined : weights.get(weight.tensor);
+  if (inputDq?.opType !== 'DequantizeLinear' || weightScale === undefined) return undefined;
+  const output = graph.uniqueName(`${target.input[spec!.input]}_scale`);
+  graph.addNode(
+    makeNode({ opType: 'Mul', inputs: [inputDq.input[1]!, weightScale], outputs: [output] }),
+  );
+  return output;
+}
+
+/**
  * The training graph of `qdqBytes` (the builder's output for `plan`), reading float weights and
  * biases from `floatGraph` (prepareBuild's graph, which the builder quantized).
  */
@@ -157,7 +187,12 @@ export function buildTrainingGraph(
     graph.removeNode(dq);
     if (entry.role === 'bias') {
       biases.push(entry.tensor);
-      graph.replaceUses(output, entry.tensor);
+      const scale = biasScale(graph, target!, entry.node, plan, weights);
+      if (scale === undefined) graph.replaceUses(output, entry.tensor);
+      else {
+        const inputs = [entry.tensor, scale, floatZeroPoint(graph, dq.input[2], zeroPoints)];
+        graph.addNode(fakeQuantNode(inputs, output, BIAS_GRID, 0, false));
+      }
       continue;
     }
     const [, scale, zp] = dq.input;

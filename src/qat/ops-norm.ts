@@ -5,7 +5,7 @@
 import { sizeOf } from '../core/index.js';
 import { attrFloat, attrInt } from '../onnx/index.js';
 import type { DiffOp } from './diff-op.js';
-import { allocFloat, floatInput, resolveAxis, tensor, type QTensor } from './tensor.js';
+import { allocFloat, floatInput, resolveAxis, shapeError, tensor, type QTensor } from './tensor.js';
 
 interface BatchNormSaved {
   readonly x: QTensor;
@@ -98,6 +98,15 @@ export const layerNormOp: DiffOp = {
     const axis = resolveAxis(attrInt(node, 'axis', -1), x.shape.length, node);
     const epsilon = attrFloat(node, 'epsilon', 1e-5);
     const width = sizeOf(x.shape.slice(axis));
+    for (const [label, t] of [
+      ['Scale', scale],
+      ['B', bias],
+    ] as const) {
+      // Read per position of the normalized axes or as one value; anything else would read
+      // past the end (NaN) rather than broadcast.
+      if (t !== undefined && t.data.length !== width && t.data.length !== 1)
+        shapeError(node, `${label} of ${t.data.length} values for ${width} normalized values`);
+    }
     const rows = x.data.length / width;
     const xhat = allocFloat(x.data.length);
     const y = allocFloat(x.data.length);

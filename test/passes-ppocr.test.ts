@@ -19,6 +19,7 @@ import { constantsToInitializers } from '../src/passes/constants-to-initializers
 import { foldBatchNorm } from '../src/passes/fold-batchnorm.js';
 import { foldConvAffine } from '../src/passes/fold-conv-affine.js';
 import { insertQdq } from '../src/passes/insert-qdq.js';
+import { ACTIVATION_MATMUL_REASON } from '../src/passes/plan-nodes.js';
 import { planQuantization } from '../src/passes/plan-quantization.js';
 import { summarizePlan } from '../src/passes/plan-summary.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';
@@ -216,6 +217,16 @@ describe('ch_PP-OCRv4_rec_infer.onnx (recognizer)', () => {
       QLinearSigmoid: 7,
     });
     expect(count(q.ops, ['Conv', 'MatMul', 'HardSigmoid', 'Clip'])).toBe(0);
+    // The plan keeps the SVTR attention's QK^T and AV (two blocks) float by default, but their
+    // neighbours quantize both sides (QK^T feeds the quantized Softmax, AV a projection through
+    // Transpose and Reshape), so the QDQ groups are those of activationMatMul 'quantize' and
+    // onnxruntime still fuses all 13 MatMuls.
+    expect(q.plan.activationMatMul).toBe('float');
+    expect(q.summary.byOp.MatMul?.floatReasons).toEqual({ [ACTIVATION_MATMUL_REASON]: 4 });
+    const asked = planQuantization(prepare(q.bytes).graph, { activationMatMul: 'quantize' });
+    const matmuls = asked.nodes.filter((d) => d.opType === 'MatMul');
+    expect(matmuls.map((d) => d.status)).toEqual(Array<string>(13).fill('quantized'));
+    expect(asked.groups).toEqual(q.plan.groups);
     // LayerNormalization written out (ReduceMean, Sub, Pow, Sqrt, Div) has no integer kernel.
     expect(q.ops).toMatchObject({ ReduceMean: 10, Sub: 5, Pow: 5, Sqrt: 5, Div: 5 });
     expect(q.summary.byOp.ReduceMean?.floatReasons).toEqual({

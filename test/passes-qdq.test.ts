@@ -175,7 +175,7 @@ describe('QDQ on onnxruntime', () => {
     expect(int16.sqnr).toBeGreaterThan(45); // int8 weights bound it
   });
 
-  it('fuses Gemm to QGemm, MatMul with a weight and MatMul of two activations to QLinearMatMul', async () => {
+  it('fuses Gemm to QGemm, MatMul with a weight to QLinearMatMul, and MatMul of two activations when asked', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', [4, 16]);
     const g = b.op(
@@ -186,9 +186,16 @@ describe('QDQ on onnxruntime', () => {
     const m = b.op('MatMul', [b.op('Sigmoid', [g]), init(b, 'wm', [8, 8], 2)]);
     const t = b.op('Transpose', [m]);
     b.output(b.op('Neg', [b.op('MatMul', [m, t])]));
-    const { ops, sqnr: db } = await quantizeTiny(b.model(), {}, [4, 16]);
-    expect(ops).toMatchObject({ QGemm: 1, QLinearMatMul: 2, QLinearSigmoid: 1 });
-    expect([ops.Gemm, ops.MatMul]).toEqual([undefined, undefined]);
+    const bytes = b.bytes();
+    const asked = await quantizeTiny(readModel(bytes), { activationMatMul: 'quantize' }, [4, 16]);
+    expect(asked.ops).toMatchObject({ QGemm: 1, QLinearMatMul: 2, QLinearSigmoid: 1 });
+    expect([asked.ops.Gemm, asked.ops.MatMul]).toEqual([undefined, undefined]);
+    expect(asked.sqnr).toBeGreaterThan(35);
+    // By default the MatMul of two activations gets no QDQ of its output; its inputs are
+    // dequantized ones, so onnxruntime runs it as MatMulIntegerToFloat (float output).
+    const { ops, sqnr: db } = await quantizeTiny(readModel(bytes), {}, [4, 16]);
+    expect(ops).toMatchObject({ QGemm: 1, QLinearMatMul: 1, MatMulIntegerToFloat: 1 });
+    expect(ops.MatMul).toBeUndefined();
     expect(db).toBeGreaterThan(35);
   });
 

@@ -40,8 +40,8 @@ export const MODES: readonly QuantMode[] = [
     quantize: (m, c) => model(quantizeStatic(m, c, { smoothQuant: {} })),
   },
   {
-    name: 'static int8 QK^T/AV float',
-    quantize: (m, c) => model(quantizeStatic(m, c, { activationMatMul: 'float' })),
+    name: 'static int8 QK^T/AV quantized',
+    quantize: (m, c) => model(quantizeStatic(m, c, { activationMatMul: 'quantize' })),
   },
   {
     name: 'static int8 smooth-quant 0.5',

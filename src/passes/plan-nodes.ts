@@ -7,7 +7,12 @@ import { tensorRank } from '../onnx/rank.js';
 import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import { activationInputs, opSpec, type Bounds, type OpSpec } from '../onnx/op-specs.js';
-import type { ConstantInput, PlanOptions } from './plan-types.js';
+import { DEFAULT_ACTIVATION_MATMUL, type ConstantInput, type PlanOptions } from './plan-types.js';
+
+/** The plan table's reason for a MatMul of two activations kept float (PlanOptions). */
+export const ACTIVATION_MATMUL_REASON =
+  'activation x activation MatMul (QK^T, AV) kept float: measured more accurate ' +
+  '(BERT 96.9 -> 99.2 % of fp32) and as fast (bench activation-matmul)';
 
 /** What the planner knows about values while classifying nodes. */
 export interface PlanEnv {
@@ -121,8 +126,8 @@ function classifyKernel(node: NodeProto, spec: OpSpec, env: PlanEnv): Classified
       const entry = { node: key, input: weight.input, tensor: weightName, role: 'weight' as const };
       constants.push(axis === undefined ? entry : { ...entry, axis });
     } else if (weight.variableIsActivation === true && env.isFloat(weightName)) {
-      if (options.activationMatMul === 'float') {
-        return float('multiplies two activations (QK^T, AV): kept float by activationMatMul');
+      if ((options.activationMatMul ?? DEFAULT_ACTIVATION_MATMUL) === 'float') {
+        return float(ACTIVATION_MATMUL_REASON);
       }
       activations.push(weightName);
     } else {

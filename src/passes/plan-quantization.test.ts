@@ -3,6 +3,7 @@ import { GraphBuilder } from '../../test/helpers/graph-builder.js';
 import { isZeropointError } from '../core/index.js';
 import { attr } from '../onnx/graph-node.js';
 import { buildGraph } from '../onnx/graph.js';
+import { ACTIVATION_MATMUL_REASON } from './plan-nodes.js';
 import { planQuantization } from './plan-quantization.js';
 import { summarizePlan } from './plan-summary.js';
 import type { PlanOptions } from './plan-types.js';
@@ -133,7 +134,7 @@ describe('planQuantization', () => {
     expect(p.groups.map((g) => g.id)).toEqual(['x', 'conv_0', 'conv_3']);
   });
 
-  it('quantizes both inputs of MatMul between activations, and never int64 shape arithmetic', () => {
+  it('quantizes both inputs of MatMul between activations when asked, and never int64 shape arithmetic', () => {
     const b = new GraphBuilder();
     const q = b.input('q', 'float32', [2, 3]);
     const k = b.input('k', 'float32', [3, 2]);
@@ -144,7 +145,7 @@ describe('planQuantization', () => {
     );
     const r = b.op('Reshape', [b.op('MatMul', [q, k]), shape]);
     b.output(b.op('Tanh', [r]));
-    const { p, status, reason } = plan(buildGraph(b.model()));
+    const { p, status, reason } = plan(buildGraph(b.model()), { activationMatMul: 'quantize' });
     expect(status).toMatchObject({
       MatMul_2: 'quantized',
       Concat_1: 'float',
@@ -153,6 +154,13 @@ describe('planQuantization', () => {
     expect(reason.Concat_1).toBe('reads no float activation');
     expect(p.groups.map((g) => g.tensors)).toEqual([['q'], ['k'], ['matmul_2', 'reshape_3']]);
     expect(p.constants).toEqual([]);
+    expect(p.activationMatMul).toBe('quantize');
+    // The default keeps it float, with the measured reason, and nothing around it gets QDQ.
+    const byDefault = plan(buildGraph(b.model()));
+    expect(byDefault.status).toMatchObject({ MatMul_2: 'float', Reshape_3: 'float' });
+    expect(byDefault.reason.MatMul_2).toBe(ACTIVATION_MATMUL_REASON);
+    expect(byDefault.p.activationMatMul).toBe('float');
+    expect(byDefault.p.groups).toEqual([]);
   });
 
   it('gives a reason for ops without an integer kernel and for unknown ops', () => {

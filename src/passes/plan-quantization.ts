@@ -22,6 +22,7 @@ import {
 } from './plan-nodes.js';
 import {
   activationQuant,
+  DEFAULT_ACTIVATION_MATMUL,
   requiredOpset,
   type NodeDecision,
   type PlanOptions,
@@ -138,6 +139,7 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
   return {
     opset: requiredOpset(options),
     activation: activationQuant(options),
+    activationMatMul: options.activationMatMul ?? DEFAULT_ACTIVATION_MATMUL,
     groups,
     constants: nodes.flatMap((node) => kernels.get(node)?.constants ?? []),
     nodes: nodes.map((node) => ({

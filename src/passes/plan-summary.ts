@@ -17,6 +17,8 @@ export interface OpSummary {
 export interface PlanSummary {
   readonly opset: number;
   readonly activation: QuantPlan['activation'];
+  /** MatMuls of two activations: 'quantize' (QLinearMatMul) or 'float'. */
+  readonly activationMatMul: QuantPlan['activationMatMul'];
   readonly nodes: number;
   /** Nodes that run on integers (quantized or sharing a scale) or fold away. */
   readonly integer: number;
@@ -58,6 +60,7 @@ export function summarizePlan(plan: QuantPlan): PlanSummary {
   return {
     opset: plan.opset,
     activation: plan.activation,
+    activationMatMul: plan.activationMatMul,
     nodes: plan.nodes.length,
     integer: plan.nodes.length - float,
     float,

@@ -1,6 +1,7 @@
-// The static plan of a transformer block (the tiny one built in code): every MatMul (weights and
-// QK^T, AV) and Softmax run as integer kernels, and LayerNorm, Erf and the embedding Gather stay
-// float with the reason onnxruntime's CPU provider gives them.
+// The static plan of a transformer block (the tiny one built in code): weight MatMuls and Softmax
+// run as integer kernels, QK^T and AV stay float by default (quantized when asked), and
+// LayerNorm, Erf and the embedding Gather stay float with the reason onnxruntime's CPU provider
+// gives them.
 import { describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../onnx/build.js';
 import { attr } from '../onnx/graph-node.js';
@@ -12,10 +13,14 @@ describe('transformer placement', () => {
   const plan = planQuantization(buildGraph(readModel(tinyTransformer())));
   const of = (op: string) => plan.nodes.filter((n) => n.opType === op);
 
-  it('quantizes every MatMul, weight x activation and activation x activation, and Softmax', () => {
-    expect(of('MatMul')).toHaveLength(9);
-    expect(of('MatMul').every((n) => n.status === 'quantized')).toBe(true);
-    expect(of('Softmax')[0]!.status).toBe('quantized');
+  it('quantizes every MatMul, weight x activation and activation x activation, and Softmax when asked', () => {
+    const asked = planQuantization(buildGraph(readModel(tinyTransformer())), {
+      activationMatMul: 'quantize',
+    });
+    const matmuls = asked.nodes.filter((n) => n.opType === 'MatMul');
+    expect(matmuls).toHaveLength(9);
+    expect(matmuls.every((n) => n.status === 'quantized')).toBe(true);
+    expect(asked.nodes.find((n) => n.opType === 'Softmax')!.status).toBe('quantized');
   });
 
   it('keeps LayerNormalization, Erf and the embedding Gather float, saying why', () => {
@@ -32,16 +37,16 @@ describe('transformer placement', () => {
     const masked = b.op('Add', [scores, b.initializer('mask', 'float32', [4, 4], causal)]);
     const probs = b.op('Softmax', [masked], [attr.int('axis', -1)]);
     b.output(b.op('MatMul', [probs, x]), 'float32');
-    const nodes = planQuantization(buildGraph(readModel(b.bytes()))).nodes;
+    const options = { activationMatMul: 'quantize' } as const;
+    const nodes = planQuantization(buildGraph(readModel(b.bytes())), options).nodes;
     const status = Object.fromEntries(nodes.map((n) => [n.opType, n.status]));
     expect(status).toMatchObject({ Add: 'float', Softmax: 'float', MatMul: 'quantized' });
     expect(nodes.find((n) => n.opType === 'Softmax')!.reason).toMatch(/attention mask/);
   });
 
-  it('keeps QK^T and AV float with activationMatMul: float, weight MatMuls still quantized', () => {
-    const graph = buildGraph(readModel(tinyTransformer()));
-    const nodes = planQuantization(graph, { activationMatMul: 'float' }).nodes;
-    const matmuls = nodes.filter((n) => n.opType === 'MatMul');
+  it('keeps QK^T and AV float by default (activationMatMul: float), weight MatMuls still quantized', () => {
+    const matmuls = of('MatMul');
+    expect(plan.activationMatMul).toBe('float');
     expect(matmuls.filter((n) => n.status === 'float').map((n) => n.reason)).toEqual([
       expect.stringMatching(/QK\^T, AV/),
       expect.stringMatching(/QK\^T, AV/),

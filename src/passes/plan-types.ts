@@ -41,9 +41,10 @@ export interface PlanOptions {
    */
   readonly opsWithoutKernel?: 'float' | 'quantize';
   /**
-   * MatMul of two activations (attention's QK^T and AV): 'quantize' (default, QLinearMatMul) or
-   * 'float'. Measured on data/transformers: float kept BERT at 99.2 % of fp32 (96.9 % quantized),
-   * GPT 99.8 % (99.6 %), ViT 100 % (100 %).
+   * MatMul of two activations (attention's QK^T and AV): 'float' (default) or 'quantize'
+   * (QLinearMatMul). Measured on data/transformers: float kept BERT at 99.2 % of fp32 (96.9 %
+   * quantized), GPT 99.8 % (99.6 %), ViT 100 % (100 %), the PP-OCR recognizer 99.52 % both
+   * ways, at the same latency within 5 % (`npm run bench -- activation-matmul`).
    */
   readonly activationMatMul?: 'quantize' | 'float';
   /** Concat inputs and output share one scale ('share'), or the kernel requantizes (default). */
@@ -122,6 +123,8 @@ export interface QuantPlan {
   readonly opset: number;
   /** Activation qtype and scheme without overrides (constant inputs are stored this way). */
   readonly activation: { readonly qtype: QType; readonly scheme: Scheme };
+  /** What MatMuls of two activations got: integer kernels or float (PlanOptions'). */
+  readonly activationMatMul: 'quantize' | 'float';
   readonly groups: readonly ActivationGroup[];
   readonly constants: readonly ConstantInput[];
   readonly nodes: readonly NodeDecision[];
@@ -131,6 +134,9 @@ export interface QuantPlan {
   /** Inputs whose per-channel means bias correction reads (empty when it is off). */
   readonly channelMeans: readonly ChannelMeanInput[];
 }
+
+/** PlanOptions.activationMatMul when not given (docs/design.md, bench activation-matmul). */
+export const DEFAULT_ACTIVATION_MATMUL: 'quantize' | 'float' = 'float';
 
 /** The qtype and scheme activations get under `options`. */
 export function activationQuant(options: PlanOptions): { qtype: QType; scheme: Scheme } {

@@ -10,6 +10,7 @@ import { quantizeReport } from '../../report/quantize-report.js';
 const plan: QuantPlan = {
   opset: 13,
   activation: { qtype: 'uint8', scheme: 'asymmetric' },
+  activationMatMul: 'float',
   groups: [],
   constants: [],
   nodes: [],

@@ -52,6 +52,9 @@ function refused(run: CliRun, code: string): string {
 /** Output files left in `dir`, temporary ones included. */
 const entries = (dir: string): string[] => readdirSync(dir).sort();
 
+const ASK = ['--activation-matmul', 'quantize'];
+const BAD = ['--activation-matmul', 'int8'];
+
 describe('zeropoint quantize on the PP-OCR classifier', () => {
   const out = folder('happy');
   const before = { sha: sha(MODEL), mtime: statSync(MODEL).mtimeMs };
@@ -152,6 +155,18 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
     expect(report.sizeAfter).toBeLessThan(report.sizeBefore / 2);
     expect(report.plan.integer + report.plan.float).toBe(report.plan.nodes);
     expect(report.plan.byOp.Conv).toMatchObject({ quantized: 53, float: 0 });
+    expect(report.plan.activationMatMul).toBe('float');
+  });
+
+  it('--activation-matmul quantize is carried into the plan and --json; other values are refused', async () => {
+    const cache = join(out, 'cls.calib.json');
+    const [asked, bad] = await Promise.all([
+      runCli('quantize', MODEL, '-o', join(out, 'd.onnx'), '--cache', cache, '--json', ...ASK),
+      runCli('quantize', MODEL, '-o', join(out, 'e.onnx'), '--cache', cache, ...BAD),
+    ]);
+    expect(asked.status, asked.stderr).toBe(0);
+    expect((JSON.parse(asked.stdout) as QuantizeReport).plan.activationMatMul).toBe('quantize');
+    expect(refused(bad, 'bad-argument')).toMatch(/--activation-matmul must be quantize or float/);
   });
 
   it('the table names the calibration, the op counts, the nodes and the size', () => {

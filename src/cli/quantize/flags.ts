@@ -30,6 +30,7 @@ export interface QuantizeFlags extends ImageFlags {
   readonly actType?: string;
   readonly perTensor?: boolean;
   readonly biasCorrection?: boolean;
+  readonly activationMatmul?: string;
   readonly exclude?: string[];
   readonly include?: string[];
   readonly config?: string;
@@ -118,6 +119,10 @@ export function planFromFlags(flags: QuantizeFlags): {
         '(the advisor reads mse ranges with the exhaustive search)',
     );
   }
+  const matmul = flags.activationMatmul;
+  if (matmul !== undefined && matmul !== 'quantize' && matmul !== 'float') {
+    fail('bad-argument', `--activation-matmul must be quantize or float; got "${matmul}"`);
+  }
   const exclude = flags.exclude ?? config.exclude;
   const include = flags.include ?? config.include;
   const plan: PlanOptions = {
@@ -125,6 +130,7 @@ export function planFromFlags(flags: QuantizeFlags): {
     symmetricType: actType,
     weightGranularity: flags.perTensor === true ? 'per-tensor' : 'per-channel',
     biasCorrection: flags.biasCorrection === true,
+    ...(matmul === undefined ? {} : { activationMatMul: matmul }),
     ...(exclude === undefined ? {} : { exclude }),
     ...(include === undefined ? {} : { include }),
     ...(config.tensors === undefined ? {} : { tensors: config.tensors }),

@@ -238,6 +238,11 @@ export function registerQuantize(program: Command): void {
       '--bias-correction',
       "subtract each Conv weight's rounding shift at the calibrated input means from its bias",
     )
+    .option(
+      '--activation-matmul <mode>',
+      'MatMuls of two activations (attention QK^T, AV): float (default: measured more accurate, ' +
+        'as fast) | quantize (QLinearMatMul)',
+    )
     .option('--exclude <names...>', 'node names or op types to leave in float')
     .option('--include <names...>', 'quantize only these node names or op types')
     .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')

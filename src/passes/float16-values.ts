@@ -2,7 +2,7 @@
 // core's numberToFloat16) and counts what it clamped and what it flushed to zero; widening is
 // exact. TensorProtos are edited in place (name kept), so graph indexes stay valid.
 // Not a pass: float16-narrow.ts and float16-widen.ts call these.
-import { TensorProto_DataType as T, type TensorProto } from '../onnx/gen/onnx_pb.js';
+import type { TensorProto } from '../onnx/gen/onnx_pb.js';
 import { tensorFromProto, tensorToProto } from '../onnx/tensor.js';
 
 /** float16's largest finite value. */
@@ -24,7 +24,7 @@ export interface NarrowedValues {
  * Float32 values saturated to float16's range (infinities and NaN kept), with what was lost;
  * the result is still float32 numbers, for tensorToProto's float16 encoding.
  */
-export function saturateToFloat16(
+function saturateToFloat16(
   data: ArrayLike<number>,
   tensor: string,
 ): { values: Float32Array; lost: NarrowedValues } {
@@ -93,9 +93,4 @@ function replaceData(proto: TensorProto, encoded: TensorProto): void {
   proto.int32Data = [];
   proto.externalData = [];
   proto.dataLocation = encoded.dataLocation;
-}
-
-/** True for float32 tensors, the ones narrowing converts. */
-export function isFloat32Tensor(proto: TensorProto | undefined): proto is TensorProto {
-  return proto?.dataType === T.FLOAT;
 }

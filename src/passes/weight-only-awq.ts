@@ -17,7 +17,7 @@ export interface AwqWeight {
 }
 
 /** The alpha grid: 0, 0.05, ..., 1 (AWQ's 20 steps plus 1). alpha 0 is RTN. */
-export const AWQ_GRID: readonly number[] = Array.from({ length: 21 }, (_, i) => i / 20);
+const AWQ_GRID: readonly number[] = Array.from({ length: 21 }, (_, i) => i / 20);
 
 /** What the search chose for one group. */
 export interface AwqChoice {

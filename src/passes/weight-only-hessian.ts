@@ -54,7 +54,7 @@ export class ActivationAccumulator {
 }
 
 /** Lower Cholesky factor L of a [k, k] symmetric matrix (A = L L^T), or undefined if not SPD. */
-export function cholesky(a: Float64Array, k: number): Float64Array | undefined {
+function cholesky(a: Float64Array, k: number): Float64Array | undefined {
   const l = new Float64Array(k * k);
   for (let j = 0; j < k; j++) {
     let d = a[j * k + j]!;

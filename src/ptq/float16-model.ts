@@ -39,7 +39,7 @@ function setMetadata(model: ModelProto, key: string, value: string): void {
 }
 
 /** The first opset whose QuantizeLinear/DequantizeLinear take float16 scales. */
-export const FLOAT16_QDQ_OPSET = 19;
+const FLOAT16_QDQ_OPSET = 19;
 
 /**
  * Widens `model` in place when it computes in float16, upgrading it to opset 19 (float16 Q/DQ
@@ -88,7 +88,7 @@ export function restoreFloat16(
 }
 
 /** Feeds with every float16 tensor as float32 (exact), for a widened model. */
-export function widenFeeds(feeds: Feeds): Feeds {
+function widenFeeds(feeds: Feeds): Feeds {
   const out: Record<string, RuntimeTensor> = {};
   for (const [name, t] of Object.entries(feeds)) {
     out[name] =

@@ -28,7 +28,7 @@ export interface SmoothReport {
 }
 
 /** The alpha grid SmoothQuant tries by default (the paper uses 0.5 to 0.85). */
-export const DEFAULT_ALPHA_GRID: readonly number[] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+const DEFAULT_ALPHA_GRID: readonly number[] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
 
 /** Reads every batch of a stream into memory (SmoothQuant reads the data more than once). */
 export async function collectBatches(batches: Batches): Promise<Feeds[]> {

@@ -61,7 +61,7 @@ export const ALGORITHM_DEFAULTS: Readonly<{
 const NEEDS_DATA: readonly WeightAlgorithm[] = ['gptq', 'awq'];
 
 /** The algorithm to run and the reason, failing when GPTQ/AWQ are asked for without data. */
-export function chooseWeightAlgorithm(options: WeightAlgorithmOptions): {
+function chooseWeightAlgorithm(options: WeightAlgorithmOptions): {
   name: WeightAlgorithm;
   reason: string;
 } {

@@ -65,3 +65,15 @@ export const fakeQuantOp: DiffOp = {
     ];
   },
 };
+
+/** The op type and domain of the training graph's stop-gradient (identity forward). */
+export const STOP_GRADIENT = Object.freeze({ opType: 'StopGradient', domain: 'zeropoint.qat' });
+
+/**
+ * Identity forward, no gradient back: a bias's int32 grid follows the learned scales
+ * (s_in x s_w) without LSQ's bias-grid term reaching them (training-graph.ts).
+ */
+export const stopGradientOp: DiffOp = {
+  forward: (inputs) => ({ outputs: inputs[0] === undefined ? [] : [inputs[0]] }),
+  backward: (_gradOutputs, _saved, _node, needs) => needs.map(() => undefined),
+};

@@ -2,7 +2,7 @@
 // type (onnxruntime-web's op-resolve-rules pattern): greppable, no registration side effects.
 // An op type missing here fails with unsupported-op naming the node. Not the ops themselves.
 import type { DiffOp } from './diff-op.js';
-import { fakeQuantOp } from './fake-quant-op.js';
+import { fakeQuantOp, stopGradientOp } from './fake-quant-op.js';
 import { BINARY_OPS } from './ops-binary.js';
 import { CONST_OPS } from './ops-const.js';
 import { fusedHardSwishOp } from './fuse.js';
@@ -39,4 +39,5 @@ export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ['Split', splitOp],
   ['FusedHardSwish', fusedHardSwishOp],
   ['FakeQuant', fakeQuantOp],
+  ['StopGradient', stopGradientOp],
 ]);

@@ -16,7 +16,7 @@ import {
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { opSpec } from '../onnx/op-specs.js';
 import type { QuantPlan } from '../passes/index.js';
-import { FAKE_QUANT } from './fake-quant-op.js';
+import { FAKE_QUANT, STOP_GRADIENT } from './fake-quant-op.js';
 
 /** A learned activation grid: one scale initializer and the groups whose Q/DQ pairs use it. */
 export interface ActivationSite {
@@ -126,7 +126,8 @@ function inlineDequantized(graph: Graph, dq: NodeProto): void {
  * `graph`, so learned scales move it as the builder will): storeBias rounds biases to int32 at
  * fround(s_in x s_w), and on the recognizer's depthwise convs that step reaches 0.007, so a
  * float bias made the training graph differ from the QDQ model (issue 12). Undefined when the
- * node's input is not dequantized or its weight not fake-quantized.
+ * node's input is not dequantized or its weight not fake-quantized. The grid takes no gradient
+ * (StopGradient): with LSQ's term through it, learned scales ran off in one step on the test chain.
  */
 function biasScale(
   graph: Graph,
@@ -141,9 +142,11 @@ function biasScale(
   const weightScale = weight === undefined ? undefined : weights.get(weight.tensor);
   if (inputDq?.opType !== 'DequantizeLinear' || weightScale === undefined) return undefined;
   const output = graph.uniqueName(`${target.input[spec!.input]}_scale`);
+  const product = graph.uniqueName(`${output}_product`);
   graph.addNode(
-    makeNode({ opType: 'Mul', inputs: [inputDq.input[1]!, weightScale], outputs: [output] }),
+    makeNode({ opType: 'Mul', inputs: [inputDq.input[1]!, weightScale], outputs: [product] }),
   );
+  graph.addNode(makeNode({ ...STOP_GRADIENT, inputs: [product], outputs: [output] }));
   return output;
 }
 

@@ -31,9 +31,23 @@ export async function collectSamples(
   outputs: readonly string[],
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
-  for (const batch of batches) {
+  for (const [index, batch] of batches.entries()) {
     const first = Object.values(batch)[0];
     const count = first === undefined || first.dims.length === 0 ? 1 : first.dims[0]!;
+    for (const [name, t] of Object.entries(batch)) {
+      // Every input is split along its first axis: one without that batch axis would be cut
+      // short (or emptied) without a word.
+      if (t.dims[0] !== count || t.type === 'float16') {
+        const why =
+          t.type === 'float16'
+            ? 'is float16 (QAT trains float32 inputs)'
+            : `has dims [${t.dims.join(', ')}], not a leading batch axis of ${count}`;
+        fail('bad-calibration-data', `input '${name}' of calibration batch ${index} ${why}`, {
+          input: name,
+          sample: index,
+        });
+      }
+    }
     for (let i = 0; i < count; i++) {
       const feeds = Object.fromEntries(
         Object.entries(batch).map(([k, t]) => [k, sliceTensor(t, i)]),

@@ -1,8 +1,9 @@
 // Turns the PTQ QDQ model into the float graph QAT trains: every weight `int W -> DQ` becomes
 // `float W (the fp32 weight the builder quantized) -> FakeQuant`, every activation `Q -> DQ`
 // pair one FakeQuant (a DQ at a multiple of the scale: FakeQuant then Mul by the ratio), biases
-// float, other stored constants their dequantized floats. Same nodes otherwise, so the graph
-// computes what the QDQ model computes. Not training (qat-recipe.ts), not writing back.
+// float through an int32 FakeQuant at s_in x s_w (storeBias's grid), other stored constants
+// their dequantized floats. Same nodes otherwise, so the graph computes what the QDQ model
+// computes. Not training (qat-recipe.ts), not writing back.
 import { dequantize, fail, QTYPES, qtypeFromOnnx, type QType } from '../core/index.js';
 import {
   attr,

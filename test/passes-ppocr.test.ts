@@ -19,7 +19,7 @@ import { constantsToInitializers } from '../src/passes/constants-to-initializers
 import { foldBatchNorm } from '../src/passes/fold-batchnorm.js';
 import { foldConvAffine } from '../src/passes/fold-conv-affine.js';
 import { insertQdq } from '../src/passes/insert-qdq.js';
-import { ACTIVATION_MATMUL_REASON } from '../src/passes/plan-nodes.js';
+import { ACTIVATION_MATMUL_FUSED_REASON } from '../src/passes/plan-nodes.js';
 import { planQuantization } from '../src/passes/plan-quantization.js';
 import { summarizePlan } from '../src/passes/plan-summary.js';
 import { createSession, type RuntimeTensor } from '../src/runtime/onnxruntime.js';
@@ -222,7 +222,7 @@ describe('ch_PP-OCRv4_rec_infer.onnx (recognizer)', () => {
     // Transpose and Reshape), so the QDQ groups are those of activationMatMul 'quantize' and
     // onnxruntime still fuses all 13 MatMuls.
     expect(q.plan.activationMatMul).toBe('float');
-    expect(q.summary.byOp.MatMul?.floatReasons).toEqual({ [ACTIVATION_MATMUL_REASON]: 4 });
+    expect(q.summary.byOp.MatMul?.floatReasons).toEqual({ [ACTIVATION_MATMUL_FUSED_REASON]: 4 });
     const asked = planQuantization(prepare(q.bytes).graph, { activationMatMul: 'quantize' });
     const matmuls = asked.nodes.filter((d) => d.opType === 'MatMul');
     expect(matmuls.map((d) => d.status)).toEqual(Array<string>(13).fill('quantized'));

@@ -14,6 +14,8 @@ import { FLOAT32, inferElementTypes } from './element-types.js';
 import { buildGroups, TensorSets } from './plan-groups.js';
 import { MASK_STAYS_FLOAT, maskReaders } from './plan-masks.js';
 import {
+  ACTIVATION_MATMUL_FUSED_REASON,
+  ACTIVATION_MATMUL_REASON,
   OUTPUT_STAYS_FLOAT,
   classifyNode,
   nodeKey,
@@ -28,6 +30,24 @@ import {
   type PlanOptions,
   type QuantPlan,
 } from './plan-types.js';
+
+/**
+ * A node's decision ('not planned' when none); an activation x activation MatMul kept float whose
+ * inputs and output all get QDQ from their neighbours says that onnxruntime fuses it anyway.
+ */
+function withNeighbourQdq(
+  node: NodeProto,
+  decision: Omit<NodeDecision, 'label' | 'node' | 'opType'> | undefined,
+  groups: readonly { readonly tensors: readonly string[] }[],
+): Omit<NodeDecision, 'label' | 'node' | 'opType'> {
+  if (decision === undefined) return { status: 'float', reason: 'not planned' };
+  if (decision.reason !== ACTIVATION_MATMUL_REASON) return decision;
+  const quantized = new Set(groups.flatMap((g) => g.tensors));
+  const all = [...node.input, ...node.output].filter((t) => t !== '');
+  return all.every((t) => quantized.has(t))
+    ? { ...decision, reason: ACTIVATION_MATMUL_FUSED_REASON }
+    : decision;
+}
 
 /** Decides what of `graph` is quantized under `options`; the graph is not modified. */
 export function planQuantization(graph: Graph, options: PlanOptions = {}): QuantPlan {
@@ -146,7 +166,7 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
       label: nodeLabel(node),
       node: nodeKey(node),
       opType: node.opType,
-      ...(decisions.get(node) ?? { status: 'float', reason: 'not planned' }),
+      ...withNeighbourQdq(node, decisions.get(node), groups),
     })),
     calibrate,
     scaled: [...derived].map(([tensor, d]) => ({ tensor, ...d })),

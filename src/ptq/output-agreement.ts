@@ -95,6 +95,13 @@ export async function compareOutputs(
         fail('bad-model', `the candidate model has no output '${output}'`, { tensor: output });
       const ref = floats(refTensor);
       const out = floats(outTensor);
+      if (out.length !== ref.length) {
+        fail(
+          'bad-model',
+          `output '${output}' holds ${out.length} values in the candidate model, ${ref.length} in the reference (feed ${i})`,
+          { tensor: output, sample: i },
+        );
+      }
       for (let j = 0; j < ref.length; j++) {
         const r = ref[j]!;
         const o = out[j]!;

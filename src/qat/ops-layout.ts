@@ -184,6 +184,7 @@ const slice: MapResolve = (inputs, node, context) => {
   axes.forEach((axis, i) => {
     const dim = from[axis] as number;
     const s = steps[i] as number;
+    if (s === 0 || !Number.isFinite(s)) shapeError(node, `Slice step ${s} on axis ${axis}`);
     const clamp = (v: number, lo: number, hi: number) =>
       Math.min(hi, Math.max(lo, v < 0 ? v + dim : v));
     const b = s > 0 ? clamp(starts[i] as number, 0, dim) : clamp(starts[i] as number, 0, dim - 1);

@@ -11,7 +11,7 @@ import { convertFloat16, quantizeDynamic } from '../src/index.js';
 import { parseNpy } from '../src/cli/io/npy.js';
 import { compareOutputs } from '../src/ptq/output-agreement.js';
 import { webRuntime } from '../src/runtime/web-runtime.js';
-import { runCli } from './helpers/run-cli.js';
+import { cliError, runCli } from './helpers/run-cli.js';
 import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zeropoint-variants-'));
@@ -76,5 +76,16 @@ describe('convertFloat16 on the PP-OCR classifier', () => {
     expect(dynamic.report.float16?.io.map((v) => v.type)).toEqual(['float32', 'float32']);
     const [quantized] = await compareOutputs(fp32, dynamic.model, feeds);
     expect(quantized!.top1).toBe(1);
+  });
+});
+
+describe('quantize --fp16 beside another mode', () => {
+  it('refuses --dynamic (it would write fp16 only), naming the flag, and writes nothing', async () => {
+    const out = join(dir, 'fp16-dynamic.onnx');
+    writeFileSync(join(dir, 'tiny.onnx'), tinyTransformer());
+    const run = await runCli('quantize', join(dir, 'tiny.onnx'), '--fp16', '--dynamic', '-o', out);
+    expect(cliError(run)?.code).toBe('bad-argument');
+    expect(run.stderr).toContain('--dynamic');
+    expect(readdirSync(dir)).not.toContain('fp16-dynamic.onnx');
   });
 });

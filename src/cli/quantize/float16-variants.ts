@@ -25,6 +25,24 @@ export interface Float16Flags {
   readonly fp16Io?: boolean;
   readonly variants?: string | boolean;
   readonly output?: string;
+  /** Flags of the other modes, refused beside --fp16 and --variants. */
+  readonly dynamic?: boolean;
+  readonly weights?: string;
+  readonly calib?: string;
+  readonly cache?: string;
+  readonly externalData?: string | boolean;
+}
+
+/** The other modes' flags that are set: --fp16 and --variants would silently drop them. */
+function strayFlags(flags: Float16Flags): string[] {
+  const set: [string, unknown][] = [
+    ['--dynamic', flags.dynamic],
+    ['--weights', flags.weights],
+    ['--calib', flags.calib],
+    ['--cache', flags.cache],
+    ['--external-data', flags.externalData],
+  ];
+  return set.filter(([, v]) => v !== undefined && v !== false).map(([name]) => name);
 }
 
 /** [flags, description] of each option, for the quantize command to register. */
@@ -53,7 +71,13 @@ export async function runFloat16Modes(
   model: string,
   flags: Float16Flags,
 ): Promise<{ report: object; text: string } | undefined> {
-  if (flags.variants !== undefined && flags.variants !== false) {
+  const variants = flags.variants !== undefined && flags.variants !== false;
+  const stray = strayFlags(flags);
+  if ((variants || flags.fp16 === true) && stray.length > 0) {
+    const mode = variants ? '--variants' : '--fp16';
+    fail('bad-argument', `${mode} is a mode of its own; drop ${stray.join(', ')}`);
+  }
+  if (variants) {
     if (flags.fp16 === true) fail('bad-argument', '--variants writes fp16 itself; drop --fp16');
     const list = parseVariants(typeof flags.variants === 'string' ? flags.variants : undefined);
     const rows = await runVariants(model, list, flags.output);

@@ -70,4 +70,10 @@ describe('zeropoint quantize --qat', () => {
     );
     expect(cliError(run)?.code).toBe('bad-argument');
   });
+
+  it('refuses --qat with --fp16 (it trained and ignored --fp16)', async () => {
+    const out = join(dir, 'fp16.onnx');
+    const run = await runCli('quantize', model, '--calib', calib, '-o', out, '--qat', '--fp16');
+    expect(cliError(run)?.code).toBe('bad-argument');
+  });
 });

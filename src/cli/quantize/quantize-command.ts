@@ -263,7 +263,13 @@ export function registerQuantize(program: Command): void {
   type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags & QatFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
     if (wantsQat(flags)) {
-      if (parseModeFlags(flags) !== undefined || wantsAdvice(flags) || wantsRewrites(flags)) {
+      const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
+      if (
+        parseModeFlags(flags) !== undefined ||
+        wantsAdvice(flags) ||
+        wantsRewrites(flags) ||
+        float16
+      ) {
         fail(
           'bad-argument',
           '--qat fine-tunes plain static quantization: drop the other mode flags',

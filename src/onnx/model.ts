@@ -4,7 +4,12 @@
 // Not the graph IR (graph.ts) and no file system: callers pass bytes in and get bytes out.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { fail } from '../core/index.js';
-import { ModelProtoSchema, OperatorSetIdProtoSchema, type ModelProto } from './gen/onnx_pb.js';
+import {
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  StringStringEntryProtoSchema,
+  type ModelProto,
+} from './gen/onnx_pb.js';
 import { findWireTypeMismatch } from './wire-check.js';
 
 /** Lowest default-domain opset readModel accepts. */
@@ -117,4 +122,11 @@ export function modelInfo(model: ModelProto): ModelInfo {
     producer: [model.producerName, model.producerVersion].filter((s) => s !== '').join(' '),
     nodeCount: model.graph?.node.length ?? 0,
   };
+}
+
+/** Sets (or replaces) a metadata_props entry of the model. */
+export function setMetadata(model: ModelProto, key: string, value: string): void {
+  const found = model.metadataProps.find((p) => p.key === key);
+  if (found !== undefined) found.value = value;
+  else model.metadataProps.push(create(StringStringEntryProtoSchema, { key, value }));
 }

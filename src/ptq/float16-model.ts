@@ -4,17 +4,13 @@
 // fp16 I/O kept) and drops the record. Feeds are widened and narrowed alongside. Also the
 // `--fp16` mode (runFloat16Recipe): an fp32 model to fp16. Not the passes themselves.
 import { fail, float16ToNumber, numberToFloat16 } from '../core/index.js';
-import { create } from '@bufbuild/protobuf';
-import {
-  StringStringEntryProtoSchema,
-  type ModelProto,
-  type NodeProto,
-} from '../onnx/gen/onnx_pb.js';
+import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import {
   buildGraph,
   defaultOpset,
   readModel,
+  setMetadata,
   upgradeOpset,
   verifyGraph,
   writeModel,
@@ -30,13 +26,6 @@ import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import type { Batches, Feeds } from './batches.js';
 
 const KEY = 'zeropoint.float16';
-
-/** Sets a metadata_props entry (quantize-weights.ts has the same; importing it would cycle). */
-function setMetadata(model: ModelProto, key: string, value: string): void {
-  const found = model.metadataProps.find((p) => p.key === key);
-  if (found !== undefined) found.value = value;
-  else model.metadataProps.push(create(StringStringEntryProtoSchema, { key, value }));
-}
 
 /** The first opset whose QuantizeLinear/DequantizeLinear take float16 scales. */
 const FLOAT16_QDQ_OPSET = 19;

@@ -11,6 +11,7 @@ import {
   defaultOpset,
   externalByteCount,
   readModel,
+  setMetadata,
   type Graph,
   type TensorStore,
   upgradeOpset,
@@ -28,7 +29,6 @@ import {
 } from '../passes/dynamic-matmul.js';
 import type { DynamicCache } from '../passes/dynamic-steps.js';
 import { findWeightTargets, type SkippedNode } from '../passes/weight-only-targets.js';
-import { setMetadata } from './quantize-weights.js';
 
 /**
  * What becomes of Conv: int8 weights per output channel read by the float Conv through

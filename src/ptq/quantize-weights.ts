@@ -4,14 +4,14 @@
 // model bytes in, model bytes and a report out. Activations stay float32.
 import type { NarrowReport } from '../passes/float16-narrow.js';
 import { restoreFloat16, widenForQuantization } from './float16-model.js';
-import { create } from '@bufbuild/protobuf';
 import { fail, isZeropointError, type Scheme } from '../core/index.js';
-import { StringStringEntryProtoSchema, type ModelProto } from '../onnx/gen/onnx_pb.js';
+import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
   buildGraph,
   defaultOpset,
   externalByteCount,
   readModel,
+  setMetadata,
   upgradeOpset,
   verifyGraph,
   writeModel,
@@ -102,13 +102,6 @@ export interface WeightsReport {
   readonly bytesOut: number;
   /** For a float16 model: how the quantized graph was narrowed back to float16. */
   readonly float16?: NarrowReport;
-}
-
-/** Sets (or replaces) a metadata_props entry of the model. */
-export function setMetadata(model: ModelProto, key: string, value: string): void {
-  const found = model.metadataProps.find((p) => p.key === key);
-  if (found !== undefined) found.value = value;
-  else model.metadataProps.push(create(StringStringEntryProtoSchema, { key, value }));
 }
 
 const BLOCK_SIZES = [16, 32, 64, 128, 256];

@@ -6,36 +6,27 @@
 import type { Command } from 'commander';
 import { quantizeStatic, type QuantizeStaticResult } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
-import { OBSERVERS, RANGE_GUARD_DB } from '../../observers/index.js';
+import { RANGE_GUARD_DB } from '../../observers/index.js';
 import { modelInputs, type DynamicReport, type WeightsReport } from '../../ptq/index.js';
 import { num, table } from '../common/format.js';
 import { progressBar } from '../common/progress.js';
-import { SEARCH_OPTION } from '../common/search-flag.js';
-import { CALIB_HELP, openCalibrationData } from '../io/calib-data.js';
+import { openCalibrationData } from '../io/calib-data.js';
 import { loadCache, readModelFile, readModelProto } from '../io/read-inputs.js';
 import { runExternalMode, wantsExternalData } from './external-mode.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
 import { calibrateMode } from './weight-calibration.js';
-import { formatQat, QAT_OPTIONS, runQatQuantize, wantsQat, type QatFlags } from './qat.js';
-import { FLOAT16_OPTIONS, runFloat16Modes, type Float16Flags } from './float16-variants.js';
+import { formatQat, runQatQuantize, wantsQat, type QatFlags } from './qat.js';
+import { runFloat16Modes, type Float16Flags } from './float16-variants.js';
 import {
   formatRewrites,
-  REWRITE_OPTIONS,
   rewritesFromFlags,
   wantsRewrites,
   type RewriteFlags,
 } from './rewrite-flags.js';
-import { ADVICE_OPTIONS, formatAdvice } from './advised-format.js';
+import { formatAdvice } from './advised-format.js';
+import { imageFromFlags, planFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
 import {
-  IMAGE_OPTIONS,
-  imageFromFlags,
-  planFromFlags,
-  runFromFlags,
-  type QuantizeFlags,
-} from './flags.js';
-import {
-  MODE_OPTIONS,
   formatModeReport,
   parseModeFlags,
   runQuantizeMode,
@@ -51,7 +42,6 @@ import {
 } from '../../advise/index.js';
 import type { Feeds } from '../../ptq/index.js';
 import {
-  VERDICT_OPTIONS,
   checkMaxLatency,
   formatVerdict,
   modeVerdict,
@@ -61,6 +51,7 @@ import {
   type VerdictFlags,
 } from './verdict.js';
 import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
+import { addQuantizeOptions } from './options.js';
 
 /**
  * `--dynamic` / `--weights`: no calibration data; writes the output (the verdict's choice when
@@ -218,48 +209,8 @@ export function registerQuantize(program: Command): void {
   const quantizeCommand = program
     .command('quantize')
     .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
-    .argument('<model>', 'float32 ONNX model (never modified), or a folder with --variants')
-    .option(
-      '-o, --output <file>',
-      'where to write the quantized model (required but for --variants)',
-    )
-    .option('--calib <path>', CALIB_HELP)
-    .option('--method <method>', `${[...OBSERVERS.keys()].join('|')} (default percentile)`)
-    .option('--percentile <p>', 'percentile method: the percentile kept (default 99.99)')
-    .option('--bins <n>', 'histogram methods: number of bins (default 2048)')
-    .option(...SEARCH_OPTION)
-    .option(
-      '--activations <mode>',
-      'asymmetric (uint8, default) | symmetric | asymmetric-int8 | int16 | auto (per tensor, advised)',
-    )
-    .option('--act-type <type>', 'storage of symmetric activations: uint8 (zp 128, default) | int8')
-    .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
-    .option(
-      '--bias-correction',
-      "subtract each Conv weight's rounding shift at the calibrated input means from its bias",
-    )
-    .option(
-      '--activation-matmul <mode>',
-      'MatMuls of two activations (attention QK^T, AV): float (default: measured more accurate, ' +
-        'as fast) | quantize (QLinearMatMul)',
-    )
-    .option('--exclude <names...>', 'node names or op types to leave in float')
-    .option('--include <names...>', 'quantize only these node names or op types')
-    .option('--config <file>', 'JSON config: exclude, include, per-tensor overrides')
-    .option('--cache <file>', 'calibration statistics: reused when present, written when not')
-    .option(
-      '--batch-size <n>',
-      'calibration samples per run (with --qat: samples per training step, default 8)',
-    )
-    .option('--threads <n>', 'onnxruntime threads for calibration (default 1)')
-    .option('--json', 'print one JSON object instead of the table');
-  for (const [flag, description] of IMAGE_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of MODE_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of REWRITE_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of ADVICE_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of VERDICT_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of FLOAT16_OPTIONS) quantizeCommand.option(flag, description);
-  for (const [flag, description] of QAT_OPTIONS) quantizeCommand.option(flag, description);
+    .argument('<model>', 'float32 ONNX model (never modified), or a folder with --variants');
+  addQuantizeOptions(quantizeCommand);
   type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags & QatFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
     if (wantsQat(flags)) {

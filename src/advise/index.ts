@@ -6,6 +6,7 @@ export * from './candidates.js';
 export * from './display-histogram.js';
 export * from './held-out.js';
 export * from './latency-placement.js';
+export * from './mode-candidates.js';
 export * from './measured-error.js';
 export * from './profile-measure.js';
 export * from './profile-model.js';

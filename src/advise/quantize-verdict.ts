@@ -1,7 +1,8 @@
 // The end of every quantize run: the variants worth timing for its mode, timed against the fp32
 // input and one chosen by --prefer and --max-latency (verdict.ts). Static: the default build,
 // the build with integer ops that do not pay off kept float (op-payoff.ts) and, when speed is
-// asked for or nothing is fast enough, the latency-aware placement (latency-placement.ts).
+// asked for or nothing is fast enough, the other recipes' outputs that follow fp32 at least as
+// closely (mode-candidates.ts), then the latency-aware placement (latency-placement.ts).
 // Weight-only: the run's form and the measured form per MatMul shape (weight-formats.ts).
 // Dynamic: its one output. Not the recipes, not reading files or printing.
 import { requiredOpset } from '../passes/index.js';
@@ -15,6 +16,7 @@ import {
 } from '../ptq/index.js';
 import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import { latencyPlacement } from './latency-placement.js';
+import { otherModeCandidates, type ModeCandidates } from './mode-candidates.js';
 import { weighIntegerOps, type OpPayoffResult } from './op-payoff.js';
 import {
   judgeLatency,
@@ -38,6 +40,12 @@ export interface StaticJudged extends JudgedModel {
   readonly payoff: OpPayoffResult;
   /** Nodes the latency-aware placement kept float, when it ran. */
   readonly placementFloat?: readonly string[];
+  readonly verdict: StaticVerdict;
+}
+
+/** A static run's verdict: with the other recipes weighed, when the static variants were slow. */
+export interface StaticVerdict extends Verdict {
+  readonly modes?: ModeCandidates;
 }
 
 /**
@@ -49,7 +57,8 @@ const TIMING = { runs: 200, budgetMs: 4000 } as const;
 
 /**
  * Times the static variants of `result` (built by runStaticRecipe from `fp32` with `options`
- * and alsoCalibrate: weighedExcludes()) on `feeds` and chooses one.
+ * and alsoCalibrate: weighedExcludes()) on `feeds` and chooses one; `samples` (calibration
+ * batches, default `feeds` alone) are what other recipes' outputs must follow fp32 on.
  */
 export async function judgeStatic(
   fp32: Uint8Array,
@@ -57,6 +66,7 @@ export async function judgeStatic(
   options: StaticOptions,
   feeds: Feeds,
   verdict: VerdictOptions = {},
+  samples: readonly Feeds[] = [feeds],
 ): Promise<StaticJudged> {
   const threads = verdict.threads ?? 1;
   const timing = {
@@ -71,14 +81,25 @@ export async function judgeStatic(
     candidates.push({ label: `int8, ${payoff.exclude.join('/')} float`, bytes: payoff.bytes });
   }
   let judged = await judgeLatency(fp32, candidates, feeds, { ...TIMING, ...verdict });
-  const chosen = judged.candidates.find((c) => c.label === judged.chosen);
   const tolerance = 1 + (verdict.tolerance ?? 0.05);
-  const wantFaster =
-    verdict.prefer === 'speed' ||
-    chosen === undefined ||
-    (verdict.prefer !== 'size' && chosen.latency > tolerance);
+  const wantFaster = () => {
+    const chosen = judged.candidates.find((c) => c.label === judged.chosen);
+    return (
+      verdict.prefer === 'speed' ||
+      chosen === undefined ||
+      (verdict.prefer !== 'size' && chosen.latency > tolerance)
+    );
+  };
+  let modes: ModeCandidates | undefined;
+  if (wantFaster()) {
+    modes = await otherModeCandidates(fp32, result.bytes, samples, threads);
+    if (modes.admitted.length > 0) {
+      candidates.push(...modes.admitted);
+      judged = await judgeLatency(fp32, candidates, feeds, { ...TIMING, ...verdict });
+    }
+  }
   let placementFloat: readonly string[] | undefined;
-  if (wantFaster) {
+  if (wantFaster()) {
     const { model } = prepareModel(fp32, requiredOpset(options));
     const placed = await latencyPlacement({
       prepared: writeModel(model),
@@ -98,7 +119,7 @@ export async function judgeStatic(
   }
   return {
     bytes: pick(candidates, judged),
-    verdict: judged,
+    verdict: modes === undefined ? judged : { ...judged, modes },
     payoff,
     ...(placementFloat === undefined ? {} : { placementFloat }),
   };

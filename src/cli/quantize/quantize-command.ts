@@ -35,6 +35,7 @@ import {
 } from './modes.js';
 import type { QuantizeReport } from '../../report/quantize-report.js';
 import {
+  AGREEMENT_SAMPLES,
   judgeStatic,
   weighedExcludes,
   type Verdict,
@@ -45,7 +46,7 @@ import {
   checkMaxLatency,
   formatVerdict,
   modeVerdict,
-  tapFirst,
+  tapSamples,
   verdictFeeds,
   verdictFromFlags,
   type VerdictFlags,
@@ -98,7 +99,7 @@ export async function runQuantize(
   const cache = loadCache(flags.cache);
   if (cache === undefined) prestartObserveWorker();
   const verdict = verdictFromFlags(flags);
-  let first: Feeds | undefined;
+  const samples: Feeds[] = [];
   let result: QuantizeStaticResult;
   const bar = progressBar(undefined, 'calibrating', { quiet: flags.json === true });
   try {
@@ -113,7 +114,7 @@ export async function runQuantize(
       });
     }
     const batches =
-      data === undefined ? undefined : tapFirst(data.batches, (feeds) => (first = feeds));
+      data === undefined ? undefined : tapSamples(data.batches, AGREEMENT_SAMPLES, samples);
     result = await quantizeStatic(bytes, batches, {
       ...plan,
       ...rewritesFromFlags(flags),
@@ -139,13 +140,14 @@ export async function runQuantize(
   if (verdict !== undefined) {
     const options = { ...plan, method, observerOptions };
     const quantized = { bytes: result.model, calibration: result.calibration };
-    const feeds = verdictFeeds(model, first);
+    const feeds = verdictFeeds(model, samples[0]);
     ({ bytes: written, verdict: judged } = await judgeStatic(
       bytes,
       quantized,
       options,
       feeds,
       verdict,
+      samples.length > 0 ? samples : [feeds],
     ));
   }
   writeAtomic(flags.output, written);

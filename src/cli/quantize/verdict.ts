@@ -1,12 +1,14 @@
 // The quantize command's verdict flags and line: --no-verdict, --prefer size|speed|balanced,
 // --max-latency 0.8x (with --threads for the timing), the inputs the timing runs on (the first
-// calibration batch, else generated inputs sized as `zeropoint bench` sizes them), the variants
+// calibration batch, else generated inputs sized as `zeropoint bench` sizes them; the first few
+// batches for the other recipes' agreement check), the variants
 // judged per mode (advise/quantize-verdict.ts) and the line a person reads. Not the recipes.
 import {
   judgeOne,
   judgeWeights,
   PREFERENCES,
   type Preference,
+  type StaticVerdict,
   type Verdict,
   type VerdictOptions,
 } from '../../advise/index.js';
@@ -67,12 +69,13 @@ export function verdictFromFlags(flags: VerdictFlags): VerdictOptions | undefine
   };
 }
 
-/** `batches` unchanged, handing the first batch to `onFirst` (the verdict's timing input). */
-export async function* tapFirst(batches: Batches, onFirst: (feeds: Feeds) => void) {
-  let seen = false;
+/**
+ * `batches` unchanged, keeping the first `count` in `kept`: the first is the verdict's timing
+ * input, all of them the samples other recipes' outputs are checked on (mode-candidates.ts).
+ */
+export async function* tapSamples(batches: Batches, count: number, kept: Feeds[]) {
   for await (const feeds of batches) {
-    if (!seen) onFirst(feeds);
-    seen = true;
+    if (kept.length < count) kept.push(feeds);
     yield feeds;
   }
 }
@@ -115,14 +118,30 @@ export async function modeVerdict(
   return { bytes: judged.bytes, verdict: judged.verdict };
 }
 
-/** The verdict as the command prints it: the sentence, and the other variants timed. */
-export function formatVerdict(v: Verdict): string {
+/**
+ * The verdict as the command prints it: the sentence, the variant written, the other variants
+ * timed, and (static runs) how closely the other recipes' outputs followed fp32.
+ */
+export function formatVerdict(v: StaticVerdict): string {
   const others = v.candidates
     .filter((c) => c.label !== v.chosen)
     .map((c) => `${c.label} ${c.latency.toFixed(2)}x`);
+  const db = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(1)} dB`);
+  const modes =
+    v.modes === undefined
+      ? []
+      : [
+          `  other recipes, output SQNR vs fp32 on ${v.modes.samples} calibration batch(es) ` +
+            `(static int8 ${db(v.modes.staticSqnrDb)}): ` +
+            v.modes.checks
+              .map((c) => `${c.label} ${db(c.sqnrDb)}${c.admitted ? '' : ' (not admitted)'}`)
+              .join(', '),
+        ];
   return [
     `verdict: ${v.words}`,
+    ...(v.chosen === undefined || v.candidates.length < 2 ? [] : [`  written: ${v.chosen}`]),
     ...(others.length === 0 ? [] : [`  also timed (vs fp32): ${others.join(', ')}`]),
+    ...modes,
   ].join('\n');
 }
 

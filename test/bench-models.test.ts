@@ -50,7 +50,13 @@ interface Report {
     throughput: number;
     relativeLatency: number;
     peakMemoryBytes: number | null;
-    agreement: { name: string; sqnrDb: number | string; maxAbsDiff: number; top1: number | null }[];
+    agreement: {
+      output: string;
+      cosine: number;
+      sqnrDb: number | string;
+      maxAbsError: number;
+      top1: number | null;
+    }[];
   }[];
 }
 
@@ -108,7 +114,7 @@ describe('zeropoint bench MODEL...', () => {
     // a model agrees with itself, and with an identical copy, exactly
     for (const m of report.models.slice(0, 2)) {
       expect(m.agreement).toEqual([
-        { name: 'softmax_1', sqnrDb: 'Infinity', maxAbsDiff: 0, top1: 1 },
+        { output: 'softmax_1', cosine: 1, sqnrDb: 'Infinity', maxAbsError: 0, top1: 1 },
       ]);
     }
     // scaling the logits sharpens the softmax but never moves its argmax
@@ -116,7 +122,7 @@ describe('zeropoint bench MODEL...', () => {
     expect(scaledAgreement!.top1).toBe(1);
     expect(scaledAgreement!.sqnrDb).toBeGreaterThan(0);
     expect(scaledAgreement!.sqnrDb).toBeLessThan(60);
-    expect(scaledAgreement!.maxAbsDiff).toBeGreaterThan(0);
+    expect(scaledAgreement!.maxAbsError).toBeGreaterThan(0);
   });
 
   it('feeds calibration .npy samples and prints a table', () => {

@@ -25,7 +25,7 @@ export function formatModelBench(report: ModelBenchReport): string {
   const rows = report.models.map((m) => {
     const a = m.agreement;
     const sqnr = a.length === 0 ? NaN : Math.min(...a.map((o) => o.sqnrDb));
-    const diff = a.length === 0 ? NaN : Math.max(...a.map((o) => o.maxAbsDiff));
+    const diff = a.length === 0 ? NaN : Math.max(...a.map((o) => o.maxAbsError));
     const top1 = a.flatMap((o) => (o.top1 === null ? [] : [o.top1]));
     return [
       m.file,

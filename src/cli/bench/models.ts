@@ -7,7 +7,7 @@ import { fail } from '../../core/errors.js';
 import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
 import { readModel } from '../../onnx/model.js';
 import { createSession, runtimeVersion, type Session } from '../../runtime/onnxruntime.js';
-import { AgreementTally, type OutputAgreement } from './agreement.js';
+import { AgreementTally, type OutputAgreement } from '../../ptq/agreement-tally.js';
 import { modelInputs } from '../../ptq/model-inputs.js';
 import { feedsOfShapes, inputSpecs, resolveShapes, type Feeds, type InputSpec } from './inputs.js';
 import { measurePeakMemory } from './memory.js';

@@ -159,7 +159,7 @@ function formatVariants(rows: readonly VariantRow[]): string {
       `${r.ratio.toFixed(2)}x`,
       w === undefined ? '-' : num(w.cosine, 6),
       w === undefined ? '-' : num(w.sqnrDb, 3),
-      w?.top1 === undefined ? '-' : `${(100 * w.top1).toFixed(1)}%`,
+      w === undefined || w.top1 === null ? '-' : `${(100 * w.top1).toFixed(1)}%`,
       r.notes.join('; '),
     ];
   });

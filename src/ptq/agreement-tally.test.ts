@@ -1,16 +1,9 @@
-// Agreement and timing statistics of `zeropoint bench`, on numbers small enough to check by hand:
-// SQNR, max |diff| and top-1 summed over samples; which outputs count as distributions; medians,
-// percentiles, paired ratios and the per-round order.
+// The tally behind `zeropoint bench` and `quantize --variants`, on numbers small enough to check
+// by hand: SQNR, cosine, max |diff| and top-1 summed over samples; which outputs count as
+// distributions; the two top-1 rules and the strict mode's coded error.
 import { describe, expect, it } from 'vitest';
-import { AgreementTally, isDistribution } from '../src/cli/bench/agreement.js';
-import {
-  median,
-  pairedRatio,
-  quantile,
-  repetitionsFor,
-  roundOrder,
-} from '../src/hardware/timing-stats.js';
-import type { RuntimeTensor } from '../src/runtime/onnxruntime.js';
+import type { RuntimeTensor } from '../runtime/onnxruntime.js';
+import { AgreementTally, isDistribution } from './agreement-tally.js';
 
 const t = (dims: number[], values: number[]): RuntimeTensor => ({
   type: 'float32',
@@ -26,7 +19,9 @@ describe('AgreementTally', () => {
   it('a model compared with itself: infinite SQNR, no difference, full top-1', () => {
     const tally = new AgreementTally();
     tally.add(ref, ref);
-    expect(tally.result()).toEqual([{ name: 'y', sqnrDb: Infinity, maxAbsDiff: 0, top1: 1 }]);
+    expect(tally.result()).toEqual([
+      { output: 'y', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, top1: 1 },
+    ]);
   });
 
   it('SQNR = 10 log10(signal / noise), top-1 counts rows whose argmax matches', () => {
@@ -34,7 +29,7 @@ describe('AgreementTally', () => {
     tally.add(ref, out);
     const [a] = tally.result();
     expect(a!.sqnrDb).toBeCloseTo(10 * Math.log10(0.9375 / 0.4375), 12);
-    expect(a!.maxAbsDiff).toBe(0.5);
+    expect(a!.maxAbsError).toBe(0.5);
     expect(a!.top1).toBe(0.5);
   });
 
@@ -50,7 +45,9 @@ describe('AgreementTally', () => {
   it('matches outputs by position when names differ, and leaves out mismatched sizes', () => {
     const tally = new AgreementTally();
     tally.add({ y: ref.y, z: t([3], [1, 2, 3]) }, { renamed: ref.y, other: t([2], [1, 2]) });
-    expect(tally.result()).toEqual([{ name: 'y', sqnrDb: Infinity, maxAbsDiff: 0, top1: 1 }]);
+    expect(tally.result()).toEqual([
+      { output: 'y', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, top1: 1 },
+    ]);
   });
 });
 
@@ -68,23 +65,32 @@ describe('isDistribution', () => {
   });
 });
 
-describe('timing statistics', () => {
-  it('median and p90 interpolate between order statistics', () => {
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9)).toBe(10);
+describe('AgreementTally options', () => {
+  const logits = { y: t([1, 2, 3], [4, -1, 2, 0.5, 3, -2]) };
+  const flipped = { y: t([1, 2, 3], [4, -1, 2, 0.5, -3, 2]) };
+
+  it('top-1 of logits per position only under the last-axis rule', () => {
+    const loose = new AgreementTally();
+    loose.add(logits, flipped);
+    expect(loose.result()[0]!.top1).toBeNull();
+    const lastAxis = new AgreementTally({ top1: 'last-axis' });
+    lastAxis.add(logits, flipped);
+    expect(lastAxis.result()[0]!.top1).toBe(0.5);
   });
-  it('paired ratio is the median of per-round ratios, immune to one slow round', () => {
-    expect(pairedRatio([2, 20, 2.2], [1, 1, 1.1])).toBe(2);
+
+  it('cosine of opposite outputs is -1', () => {
+    const tally = new AgreementTally();
+    tally.add({ y: t([3], [1, 2, 3]) }, { y: t([3], [-1, -2, -3]) });
+    expect(tally.result()[0]!.cosine).toBeCloseTo(-1, 12);
   });
-  it('repetitions fill the target time, at least one', () => {
-    expect(repetitionsFor(0.001, 0.004)).toBe(4);
-    expect(repetitionsFor(0.5, 0.004)).toBe(1);
-  });
-  it('each round is a permutation, and rounds differ', () => {
-    const orders = [0, 1, 2, 3].map((r) => roundOrder(10, r));
-    for (const o of orders)
-      expect([...o].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(new Set(orders.map((o) => o.join(','))).size).toBe(4);
+
+  it('strict mode names the output whose size differs, and the one missing', () => {
+    const strict = new AgreementTally({ strict: true });
+    const short = () => strict.add(logits, { y: t([1, 3], [1, 2, 3]) });
+    expect(short).toThrow(expect.objectContaining({ code: 'bad-model' }));
+    expect(short).toThrow(/output 'y' holds 3 values in the candidate model, 6 in the reference/);
+    expect(() => new AgreementTally({ strict: true }).add(logits, {})).toThrow(
+      expect.objectContaining({ code: 'bad-model' }),
+    );
   });
 });

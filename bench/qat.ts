@@ -1,13 +1,15 @@
 // `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]
-// [--batch=B] [--loss=mse|kl] [--eval-every=N]`:
+// [--batch=B] [--loss=mse|kl] [--eval-every=N] [--hard=N]`:
 // --qat on the PP-OCR recognizer with rendered calibration lines (the last --holdout of them
-// held out for SQNR), scored on held-out rendered lines (bench/ocr's scorer) against PTQ and
-// fp32, with the training time and the process's peak RSS. Figures only; asserts nothing.
+// held out for SQNR), scored against PTQ and fp32 on --hard lines from other sources (text and
+// fonts calibration never saw, ocr/other-sources.ts) and --eval look-alike lines (bench/ocr's
+// renderer), with the training time and the process's peak RSS. Figures only; asserts nothing.
 import { readFileSync } from 'node:fs';
 import type { Feeds } from '../src/ptq/index.js';
 import { runQatRecipe, type LearnMode } from '../src/qat/qat-recipe.js';
 import { printTable } from './harness.js';
-import { recBench } from './ocr/index.js';
+import { recBench, type OcrMetric, type RunSession } from './ocr/index.js';
+import { evaluateOtherSources } from './ocr/other-sources.js';
 import { ortRunner } from './ocr/ort.js';
 
 function flag(name: string, fallback: number): number {
@@ -25,6 +27,7 @@ export async function run(): Promise<void> {
   const samples = flag('samples', 128);
   const holdout = flag('holdout', 16);
   const evalCount = flag('eval', 400);
+  const hardCount = flag('hard', 400);
   const lr = flag('lr', 1e-5);
   const batchSize = flag('batch', 8);
   const learn = text('learn', 'both') as LearnMode;
@@ -66,36 +69,40 @@ export async function run(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss);
   const { report } = result;
-  const base = await recBench.evaluate(await ortRunner(fp32), evalCount);
-  const ptq = await recBench.evaluate(await ortRunner(result.static.bytes), evalCount);
-  const rows = [
-    ['fp32', base.value.toFixed(4), '100.0%', '', ''],
-    [
-      'PTQ (static int8)',
-      ptq.value.toFixed(4),
-      pct(ptq.value, base.value),
-      report.before.toFixed(2),
-      '',
-    ],
+  const models: [string, Uint8Array, string, string][] = [
+    ['fp32', fp32, '', ''],
+    ['PTQ (static int8)', result.static.bytes, report.before.toFixed(2), ''],
   ];
-  if (result.tuned !== undefined) {
-    const qat = await recBench.evaluate(await ortRunner(result.tuned), evalCount);
-    rows.push([
-      '--qat',
-      qat.value.toFixed(4),
-      pct(qat.value, base.value),
-      report.after!.toFixed(2),
-      report.kept,
-    ]);
-  }
+  if (result.tuned !== undefined)
+    models.push(['--qat', result.tuned, report.after!.toFixed(2), report.kept]);
   console.log(
-    `\nppocr-rec: ${base.metric} on ${base.count} held-out lines; QAT on ${report.settings.trainSamples} ` +
-      `lines (${report.settings.heldOutSamples} held out), ${steps} steps of ${batchSize}, lr ${lr}, ` +
+    `\nppocr-rec: QAT on ${report.settings.trainSamples} rendered lines ` +
+      `(${report.settings.heldOutSamples} held out for SQNR), ${steps} steps of ${batchSize}, lr ${lr}, ` +
       `learn ${learn}, loss ${report.settings.loss}, ${report.settings.trainable} trainable tensors; ` +
       `total ${seconds.toFixed(0)} s (training ${(report.trainMs / 1000).toFixed(0)} s), ` +
       `peak RSS ${(peak / 2 ** 30).toFixed(2)} GiB`,
   );
-  printTable([' model', base.metric, '% of fp32', 'held-out SQNR dB', 'kept'], rows);
+  const sets: [string, (run: RunSession) => Promise<OcrMetric>][] = [
+    [`other sources (${hardCount} lines)`, (run) => evaluateOtherSources(run, hardCount)],
+    [`look-alike (${evalCount} lines)`, (run) => recBench.evaluate(run, evalCount)],
+  ];
+  for (const [set, evaluate] of sets) {
+    const scores: OcrMetric[] = [];
+    for (const [, bytes] of models) scores.push(await evaluate(await ortRunner(bytes)));
+    const base = scores[0]!;
+    console.log(`\n${set}:`);
+    printTable(
+      [' model', 'char acc', '% of fp32', 'line acc', 'held-out SQNR dB', 'kept'],
+      models.map(([name, , sqnr, kept], i) => [
+        name,
+        scores[i]!.value.toFixed(4),
+        pct(scores[i]!.value, base.value),
+        scores[i]!.details.lineAccuracy!.toFixed(4),
+        sqnr,
+        kept,
+      ]),
+    );
+  }
   if (report.reason !== undefined) console.log(report.reason);
 }
 

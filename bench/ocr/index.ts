@@ -88,29 +88,35 @@ export const recBench: OcrBench = {
   modelPath: ocrAsset('ch_PP-OCRv4_rec_infer.onnx'),
   calibrationInputs: (count, seed = CALIBRATION_SEED) =>
     renderLines(count, seed).map((l) => [recInput([l.image])]),
-  async evaluate(run, count, seed = EVALUATION_SEED) {
-    const data = renderLines(count, heldOut(seed));
-    const classes = recClasses();
-    const predictions: string[] = new Array<string>(count).fill('');
-    for (const batch of batchByWidth(
-      data.map((l) => l.image),
-      BATCH,
-    )) {
-      const out = await firstOutput(run, recInput(batch.map((i) => data[i]!.image)));
-      ctcDecode(out.data, out.dims, classes).forEach((p, k) => (predictions[batch[k]!] = p.text));
-    }
-    const score = scoreRec(
-      predictions,
-      data.map((l) => l.text),
-    );
-    return {
-      metric: 'char accuracy',
-      value: score.charAccuracy,
-      count,
-      details: { charAccuracy: score.charAccuracy, lineAccuracy: score.lineAccuracy },
-    };
-  },
+  evaluate: (run, count, seed = EVALUATION_SEED) =>
+    evaluateLines(run, renderLines(count, heldOut(seed))),
 };
+
+/** Character and line accuracy of the recognizer behind `run` on `data`, batched as predict_rec. */
+export async function evaluateLines(
+  run: RunSession,
+  data: readonly TextLine[],
+): Promise<OcrMetric> {
+  const classes = recClasses();
+  const predictions: string[] = new Array<string>(data.length).fill('');
+  for (const batch of batchByWidth(
+    data.map((l) => l.image),
+    BATCH,
+  )) {
+    const out = await firstOutput(run, recInput(batch.map((i) => data[i]!.image)));
+    ctcDecode(out.data, out.dims, classes).forEach((p, k) => (predictions[batch[k]!] = p.text));
+  }
+  const score = scoreRec(
+    predictions,
+    data.map((l) => l.text),
+  );
+  return {
+    metric: 'char accuracy',
+    value: score.charAccuracy,
+    count: data.length,
+    details: { charAccuracy: score.charAccuracy, lineAccuracy: score.lineAccuracy },
+  };
+}
 
 /** PP-OCR mobile v2.0 orientation classifier: accuracy on lines rendered upright or turned 180°. */
 export const clsBench: OcrBench = {

@@ -59,10 +59,18 @@ function chooseFont(rng: Rng, text: string): FontFace {
   return hasCjk(text) || rng.chance(0.25) ? rng.pick(cjk) : rng.pick(latin);
 }
 
+/** Where a line's text and font come from (default: text.ts's lines and assets.ts's fonts). */
+export interface LineSource {
+  text(rng: Rng): string;
+  font(rng: Rng, text: string): FontFace;
+}
+
+const PROJECT_SOURCE: LineSource = { text: randomText, font: chooseFont };
+
 /** Renders one text line as a tight-ish crop, like a detector's box handed to the recognizer. */
-export function renderLine(rng: Rng): TextLine {
-  const text = randomText(rng);
-  const face = chooseFont(rng, text);
+export function renderLine(rng: Rng, source: LineSource = PROJECT_SOURCE): TextLine {
+  const text = source.text(rng);
+  const face = source.font(rng, text);
   const size = rng.int(20, 44);
   const font = `${size}px ${face.family}`;
   const probe = createCanvas(8, 8).getContext('2d');

@@ -1,0 +1,196 @@
+// AdaRound from zeropoint's own PTQ result: the static recipe (same plan, grids and activation
+// ranges), then layer by layer in graph order the rounding of each Conv/MatMul/Gemm weight is
+// learned against the float layer's output on the calibration data, with inputs from the
+// quantized model whose earlier layers are already rounded (the paper's asymmetric
+// reconstruction, refreshed every `layersPerPass` layers). The codes are written through the
+// one builder as grid values at the PTQ scales, so the model holds exactly the learned codes.
+// Keeps the PTQ model when held-out output SQNR does not improve. Not the per-layer arithmetic.
+import { fail } from '../core/index.js';
+import { buildGraph, readModel, writeModel } from '../onnx/index.js';
+import {
+  buildQuantized,
+  prepareBuild,
+  runStaticRecipe,
+  type Feeds,
+  type StaticOptions,
+  type StaticResult,
+} from '../ptq/index.js';
+import { compareOutputs } from '../ptq/output-agreement.js';
+import { adaroundLayer, type AdaroundOptions } from './adaround.js';
+import {
+  adaroundSites,
+  gridWeights,
+  rowScales,
+  weightRows,
+  type AdaroundSkip,
+} from './adaround-sites.js';
+import { collectMoments, type MomentOptions } from './adaround-stats.js';
+
+/** Settings of runAdaroundRecipe (every field has a default). */
+export interface AdaroundSettings extends AdaroundOptions, MomentOptions {
+  /** Layers per statistics pass; the QDQ model is rebuilt with the codes learned so far between passes (default 8). */
+  readonly layersPerPass?: number;
+  /** Called after each layer with the layers done, their number and the node's name. */
+  readonly onLayer?: (done: number, total: number, node: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** One layer's outcome: relative output error with nearest rounding and with the written codes. */
+export interface AdaroundLayerReport {
+  readonly node: string;
+  readonly weight: string;
+  readonly rows: number;
+  readonly k: number;
+  readonly nearest: number;
+  readonly error: number;
+  readonly flipped: number;
+  readonly learned: boolean;
+}
+
+/** What AdaRound did, for the report and `--json`. */
+export interface AdaroundReport {
+  readonly settings: Required<
+    Pick<AdaroundSettings, 'iterations' | 'lambda' | 'lr' | 'maxRows' | 'layersPerPass' | 'seed'>
+  > & {
+    readonly trainSamples: number;
+    readonly heldOutSamples: number;
+  };
+  readonly layers: readonly AdaroundLayerReport[];
+  readonly skipped: readonly AdaroundSkip[];
+  /** Held-out output SQNR (dB, the lowest over outputs) of the PTQ model and the rounded one. */
+  readonly before: number;
+  readonly after: number;
+  readonly kept: 'adaround' | 'ptq';
+  readonly reason?: string;
+  readonly ms: number;
+}
+
+/** The returned model, the PTQ run, the rounded model and its codes by weight ([rows, k]). */
+export interface AdaroundResult {
+  readonly bytes: Uint8Array;
+  readonly static: StaticResult;
+  readonly tuned: Uint8Array;
+  readonly codes: ReadonlyMap<string, Int32Array>;
+  readonly report: AdaroundReport;
+}
+
+function samples(feeds: readonly Feeds[]): number {
+  return feeds.reduce((n, f) => n + (Object.values(f)[0]?.dims[0] ?? 1), 0);
+}
+
+async function heldOutSqnr(
+  reference: Uint8Array,
+  bytes: Uint8Array,
+  feeds: readonly Feeds[],
+  threads: number,
+) {
+  const agreement = await compareOutputs(reference, bytes, feeds, { threads });
+  return Math.min(...agreement.map((a) => a.sqnrDb));
+}
+
+/**
+ * Statically quantizes `modelBytes` on `train`, learns each weight's rounding on `train` and
+ * judges on `heldOut` (both whole batches).
+ */
+export async function runAdaroundRecipe(
+  modelBytes: Uint8Array,
+  train: readonly Feeds[],
+  heldOut: readonly Feeds[],
+  options: StaticOptions = {},
+  settings: AdaroundSettings = {},
+): Promise<AdaroundResult> {
+  const layersPerPass = settings.layersPerPass ?? 8;
+  const iterations = settings.iterations ?? 500;
+  if (
+    !(Number.isInteger(layersPerPass) && layersPerPass >= 1) ||
+    !(Number.isInteger(iterations) && iterations >= 0)
+  ) {
+    fail(
+      'bad-argument',
+      `AdaRound needs whole iterations >= 0 and layers per pass >= 1 (got ${iterations}, ${layersPerPass})`,
+    );
+  }
+  if (heldOut.length === 0)
+    fail('bad-calibration-data', 'AdaRound needs held-out data to judge the rounding');
+  const threads = settings.threads ?? options.threads ?? 1;
+  const started = Date.now();
+  const ptq = await runStaticRecipe(modelBytes, train, options);
+  const { prepared, options: buildOptions, source } = ptq.build;
+  const { model, graph } = prepareBuild(prepared, buildOptions);
+  const floatBytes = writeModel(model);
+  const { sites, skipped } = adaroundSites(graph, buildGraph(readModel(ptq.bytes)), ptq.plan);
+  const values = new Map<string, Float32Array>();
+  const weightScales = new Map<string, Float32Array>();
+  const codes = new Map<string, Int32Array>();
+  const layers: AdaroundLayerReport[] = [];
+  let current = ptq.bytes;
+  for (let at = 0; at < sites.length; at += layersPerPass) {
+    const chunk = sites.slice(at, at + layersPerPass);
+    const moments = await collectMoments(floatBytes, current, chunk, train, {
+      threads,
+      ...(settings.maxRows === undefined ? {} : { maxRows: settings.maxRows }),
+      seed: (settings.seed ?? 0) + at,
+    });
+    for (const site of chunk) {
+      if (settings.signal?.aborted === true) fail('aborted', 'AdaRound was aborted');
+      const m = moments.get(site.weight)!;
+      const weight = weightRows(site, graph.constantValue(site.weight)!.data as Float32Array);
+      const result = adaroundLayer(
+        {
+          weight,
+          rows: site.rows,
+          k: site.k,
+          scale: rowScales(site),
+          qmin: site.qmin,
+          qmax: site.qmax,
+          groups: site.groups,
+          ...m,
+        },
+        { ...settings, iterations },
+      );
+      codes.set(site.weight, result.codes);
+      values.set(site.weight, gridWeights(site, result.codes));
+      weightScales.set(site.weight, site.scale);
+      const { nearest, error, flipped, learned } = result;
+      layers.push({
+        node: site.node,
+        weight: site.weight,
+        rows: site.rows,
+        k: site.k,
+        nearest,
+        error,
+        flipped,
+        learned,
+      });
+      settings.onLayer?.(layers.length, sites.length, site.node);
+    }
+    current = buildQuantized(prepared, buildOptions, source, { values, weightScales }).bytes;
+  }
+  const before = await heldOutSqnr(modelBytes, ptq.bytes, heldOut, threads);
+  const after = await heldOutSqnr(modelBytes, current, heldOut, threads);
+  const keep = !(after > before);
+  const report: AdaroundReport = {
+    settings: {
+      iterations,
+      lambda: settings.lambda ?? 0.01,
+      lr: settings.lr ?? 0.01,
+      maxRows: settings.maxRows ?? 512,
+      layersPerPass,
+      seed: settings.seed ?? 0,
+      trainSamples: samples(train),
+      heldOutSamples: samples(heldOut),
+    },
+    layers,
+    skipped,
+    before,
+    after,
+    kept: keep ? 'ptq' : 'adaround',
+    ...(keep
+      ? {
+          reason: `held-out SQNR did not improve (${after.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB); the PTQ model is kept`,
+        }
+      : {}),
+    ms: Date.now() - started,
+  };
+  return { bytes: keep ? ptq.bytes : current, static: ptq, tuned: current, codes, report };
+}

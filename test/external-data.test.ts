@@ -2,15 +2,25 @@
 // data file is quantized by the CLI (--weights int4 streaming, --dynamic with --external-data
 // NAME from an inline model), the outputs load in onnxruntime-node from their paths, the
 // streamed tensors equal the in-memory quantization's byte for byte, the API takes the data as
-// bytes by file name, and truncated files and overwrites are refused naming the file.
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+// bytes by file name, and truncated files and overwrites are refused naming the file. GPTQ
+// (--weights int4 --calib) reads the external data too, and refuses models past 2 GB.
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeWeights } from '../src/api/index.js';
 import { TensorProto_DataLocation } from '../src/onnx/gen/onnx_pb.js';
-import { externalSpan, readModel, resolverFromFiles } from '../src/onnx/index.js';
+import { externalSpan, readModel, resolverFromFiles, writeModel } from '../src/onnx/index.js';
+import { serializeNpyTensor } from '../src/readers/npy.js';
 import { generateLargeModel } from '../scripts/large-model.js';
 import { cliError, runCli } from './helpers/run-cli.js';
 
@@ -41,6 +51,17 @@ beforeAll(() => {
   writeExternal('short');
   truncateSync(at('short.onnx.data'), 1000);
   writeFileSync(at('inline.onnx'), generateLargeModel(spec));
+  mkdirSync(at('calib'));
+  for (let k = 0; k < 4; k++) {
+    const data = Float32Array.from({ length: 5 * spec.hidden }, (_, i) => Math.sin(0.37 * i + k));
+    const npy = serializeNpyTensor({ type: 'float32', shape: [5, spec.hidden], data });
+    writeFileSync(at(`calib/x${k}.npy`), npy);
+  }
+  // A model whose external data add up past 2 GB (one tensor's recorded length; no such file).
+  const huge = readModel(new Uint8Array(readFileSync(at('m.onnx'))));
+  const tensor = huge.graph!.initializer.find((t) => t.externalData.length > 0)!;
+  tensor.externalData.find((e) => e.key === 'length')!.value = String(3e9);
+  writeFileSync(at('huge.onnx'), writeModel(huge));
 });
 
 /** Every initializer's raw bytes by name (external ones read from the files beside `path`). */
@@ -143,5 +164,36 @@ describe.concurrent('external data', () => {
     expect(cliError(overwrite)?.code).toBe('bad-argument');
     expect(cliError(overwrite)?.message).toMatch(/m\.onnx\.data/);
     expect(statSync(at('m.onnx.data')).size).toBeGreaterThan(1000);
+  });
+
+  it('--weights int4 --calib (GPTQ) reads external data: the same tensors as the inline twin', async () => {
+    const gptq = (input: string, out: string) =>
+      runCli('quantize', at(input), '--weights', 'int4', '--calib', at('calib'), '-o', at(out));
+    const [external, inline] = await Promise.all([
+      gptq('m.onnx', 'g.onnx'),
+      gptq('inline.onnx', 'g-inline.onnx'),
+    ]);
+    expect(external.stderr).toBe('');
+    expect(inline.stderr).toBe('');
+    expect(external.stdout).toMatch(/algorithm: gptq/);
+    const [streamed, expected] = [tensorBytes(at('g.onnx')), tensorBytes(at('g-inline.onnx'))];
+    expect([...streamed.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [name, bytes] of expected) expect(streamed.get(name), name).toEqual(bytes);
+    expect(maxDiff(await run(at('g.onnx')), await run(at('g-inline.onnx')))).toBe(0);
+  });
+
+  it('--weights --calib on a model past 2 GB is refused naming the data-free algorithms', async () => {
+    const cli = await runCli(
+      'quantize',
+      at('huge.onnx'),
+      '--weights',
+      'int4',
+      '--calib',
+      at('calib'),
+      '-o',
+      at('h.onnx'),
+    );
+    expect(cliError(cli)?.code).toBe('bad-argument');
+    expect(cliError(cli)?.message).toMatch(/huge\.onnx \(3\.00 GB.*--algorithm hqq or rtn/);
   });
 });

@@ -2,11 +2,15 @@
 // flags as static quantization) and adds the statistics GPTQ and AWQ need (api/'s
 // weightStatistics: X^T X of each MatMul/Gemm input) to the weight-only options, with a
 // progress bar. Without --calib the options are returned as they were. Not the recipe.
+// The statistics session holds the whole model (external data read inline): models past
+// protobuf's 2 GB are refused before anything is read, naming the data-free algorithms.
 import { weightStatistics } from '../../api/weight-statistics.js';
+import { fail } from '../../core/errors.js';
+import { externalByteCount, PROTOBUF_LIMIT } from '../../onnx/index.js';
 import { modelInputs, type WeightsOptions } from '../../ptq/index.js';
 import { progressBar } from '../common/progress.js';
 import { openCalibrationData } from '../io/calib-data.js';
-import { readModelFile } from '../io/read-inputs.js';
+import { readModelFile, readModelProto } from '../io/read-inputs.js';
 import { imageFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
 import type { ModeOptions } from './modes.js';
 
@@ -28,6 +32,7 @@ async function withWeightStatistics(
   options: WeightsOptions,
   flags: QuantizeFlags & { readonly calib: string },
 ): Promise<WeightsOptions> {
+  checkStatisticsSize(modelPath);
   const { bytes, model } = readModelFile(modelPath);
   const run = runFromFlags(flags);
   const data = await openCalibrationData(flags.calib, modelInputs(model), {
@@ -44,4 +49,21 @@ async function withWeightStatistics(
   } finally {
     bar.stop();
   }
+}
+
+/**
+ * Refuses a model whose tensors, external data included, exceed what one onnxruntime session
+ * from bytes takes (protobuf's 2 GB): GPTQ and AWQ statistics run the float model whole.
+ */
+function checkStatisticsSize(modelPath: string): void {
+  const { bytes, model } = readModelProto(modelPath);
+  const total = bytes.length + externalByteCount(model);
+  if (total <= PROTOBUF_LIMIT) return;
+  fail(
+    'bad-argument',
+    `--calib with --weights runs ${modelPath} (${(total / 1e9).toFixed(2)} GB with its external ` +
+      "data) in one onnxruntime session for GPTQ/AWQ statistics, past protobuf's 2 GB limit; " +
+      'drop --calib and use --algorithm hqq or rtn, which need no data and stream the weights',
+    { file: modelPath },
+  );
 }

@@ -21,6 +21,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['equalize', () => import('./equalize.js')],
   ['qat-step', () => import('./qat-step.js')],
   ['qat', () => import('./qat.js')],
+  ['qat-table', () => import('./qat-table.js')],
   ['activation-matmul', () => import('./activation-matmul.js')],
 ]);
 

@@ -1,0 +1,141 @@
+// `npm run bench -- qat-table [--samples=N] [--holdout=N] [--steps=N] [--batch=B]
+// [--iterations=N] [--eval=N]` (ZP_MODELS=cls,rec,det,wakeword picks models): issue 12's one
+// table. Each real model: fp32, PTQ (static int8), --equalize, --adaround, --qat, scored with
+// its own metric on held-out data (bench/ocr, bench/wakeword; the recognizer also on lines from
+// other sources), with held-out output SQNR and wall time. And the symmetric-vs-asymmetric
+// question under QAT: symmetric activations (scale learned, zero point fixed) against
+// asymmetric ones (scale and zero point learned), each beside its own PTQ. Figures only.
+import { readFileSync } from 'node:fs';
+import type { Feeds, StaticOptions } from '../src/ptq/index.js';
+import { runStaticRecipe } from '../src/ptq/index.js';
+import { compareOutputs } from '../src/ptq/output-agreement.js';
+import { runAdaroundRecipe } from '../src/qat/adaround-recipe.js';
+import { runQatRecipe } from '../src/qat/qat-recipe.js';
+import { CASES, type ModelCase } from './accuracy.js';
+import { printTable } from './harness.js';
+import { evaluateOtherSources } from './ocr/other-sources.js';
+import { ortRunner } from './ocr/ort.js';
+
+function flag(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+}
+
+/** Per model: calibration samples, held out of them, QAT batch, scored held-out samples. */
+const SIZES: Record<string, { samples: number; holdout: number; batch: number; eval: number }> = {
+  'ppocr-cls': { samples: 48, holdout: 8, batch: 8, eval: 400 },
+  'ppocr-rec': { samples: 40, holdout: 8, batch: 4, eval: 200 },
+  'ppocr-det': { samples: 6, holdout: 2, batch: 1, eval: 8 },
+  'openwakeword-embedding': { samples: 3, holdout: 1, batch: 8, eval: 240 },
+};
+
+function feedsOf(c: ModelCase, count: number): Feeds[] {
+  return c.bench
+    .calibrationInputs(count)
+    .map((inputs) =>
+      Object.fromEntries(
+        inputs.map((t) => [t.name, { type: 'float32' as const, dims: t.dims, data: t.data }]),
+      ),
+    );
+}
+
+async function sqnr(fp32: Uint8Array, bytes: Uint8Array, held: readonly Feeds[]) {
+  const agreement = await compareOutputs(fp32, bytes, held);
+  return Math.min(...agreement.map((a) => a.sqnrDb));
+}
+
+export async function run(): Promise<void> {
+  const names = (process.env.ZP_MODELS ?? 'cls,wakeword,rec,det').split(',');
+  const steps = flag('steps', 20);
+  const iterations = flag('iterations', 300);
+  for (const name of names) {
+    const c = CASES.find((k) => k.bench.name.includes(name));
+    if (c === undefined) continue;
+    const size = SIZES[c.bench.name]!;
+    const samples = flag('samples', size.samples);
+    const holdout = flag('holdout', size.holdout);
+    const count = flag('eval', size.eval);
+    const batchSize = flag('batch', size.batch);
+    const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
+    const feeds = feedsOf(c, samples);
+    const train = feeds.slice(0, feeds.length - holdout);
+    const held = feeds.slice(feeds.length - holdout);
+    const score = async (bytes: Uint8Array) => {
+      const runner = await ortRunner(bytes);
+      const main = (await c.bench.evaluate(runner, count)).value;
+      const other =
+        c.bench.name === 'ppocr-rec'
+          ? (await evaluateOtherSources(runner, count)).value
+          : undefined;
+      return { main, other };
+    };
+    const base = await score(fp32);
+    const rows: string[][] = [];
+    const add = async (label: string, bytes: Uint8Array, seconds: number, note = '') => {
+      const s = await score(bytes);
+      const other = s.other === undefined ? [] : [pct(s.other, base.other!)];
+      rows.push([
+        label,
+        s.main.toFixed(4),
+        pct(s.main, base.main),
+        ...other,
+        (await sqnr(fp32, bytes, held)).toFixed(2),
+        seconds.toFixed(0),
+        note,
+      ]);
+      console.error(`  ${c.bench.name}: ${label} done (${seconds.toFixed(0)} s)`);
+    };
+    const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+      const t0 = performance.now();
+      const out = await f();
+      return [out, (performance.now() - t0) / 1000];
+    };
+    for (const activations of ['asymmetric', 'symmetric'] as const) {
+      const options: StaticOptions = { activations };
+      const tag = activations === 'asymmetric' ? 'asym' : 'sym';
+      const [ptq, ptqS] = await timed(() => runStaticRecipe(fp32, train, options));
+      await add(`PTQ ${tag}`, ptq.bytes, ptqS);
+      if (activations === 'asymmetric') {
+        const [eq, eqS] = await timed(() =>
+          runStaticRecipe(fp32, train, { ...options, equalize: true }),
+        );
+        await add(`--equalize ${tag}`, eq.bytes, eqS);
+        const [ada, adaS] = await timed(() =>
+          runAdaroundRecipe(fp32, train, held, options, { iterations }),
+        );
+        const r = ada.report;
+        const flipped = r.layers.reduce((n, l) => n + l.flipped, 0);
+        await add(
+          `--adaround ${tag}`,
+          ada.tuned,
+          adaS,
+          `${r.layers.filter((l) => l.learned).length}/${r.layers.length} layers, ${flipped} flips, kept ${r.kept}`,
+        );
+      }
+      const [qat, qatS] = await timed(() =>
+        runQatRecipe(fp32, train, held, options, { steps, batchSize }),
+      );
+      await add(
+        `--qat ${tag} (${activations === 'asymmetric' ? 'scale + zero point' : 'scale only'})`,
+        qat.tuned ?? qat.bytes,
+        qatS,
+        `kept ${qat.report.kept}`,
+      );
+    }
+    console.log(
+      `\n${c.bench.name}: ${samples} calibration samples (${holdout} held out for SQNR), ` +
+        `scored on ${count} held-out samples; AdaRound ${iterations} iterations per layer; ` +
+        `QAT ${steps} steps of ${batchSize}. Rows show the model each method built (also when its ` +
+        `recipe would keep PTQ's).`,
+    );
+    const other = base.other === undefined ? [] : ['other sources'];
+    printTable(
+      [' method', 'metric', '% of fp32', ...other, 'held-out SQNR dB', 'time s', 'notes'],
+      [['fp32', base.main.toFixed(4), '100.0%', ...other.map(() => '100.0%'), '', '', ''], ...rows],
+    );
+  }
+}
+
+function pct(value: number, base: number): string {
+  return `${((value / base) * 100).toFixed(2)}%`;
+}

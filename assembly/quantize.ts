@@ -20,13 +20,30 @@ function sizeOf(kind: i32): u32 {
   return kind == F32 ? 4 : kind >= I16 ? 2 : 1;
 }
 
-/** round_half_even(clamp(x / s, lo, hi)) with NaN -> 0, as quantize.ts's quantizeRun. */
+// Rounding by the float32 magic number 1.5 * 2^23: for |t| <= 2^22, t + MAGIC rounds t half
+// to even onto the integers (the sum's ulp is 1), so (t + MAGIC) - MAGIC is nearest(t) and the
+// sum's bits minus MAGIC's bits are that integer: one add and one integer subtract in place of
+// f32x4.nearest and i32x4.trunc_sat_f32x4_s (a long sequence on x64). The clamp bounds are
+// qmin - zp and qmax - zp, within 2^17 since zero points past 2^16 take the fallback.
+const MAGIC: f32 = 12582912.0;
+const MAGIC_BITS: i32 = 0x4b400000;
+
+/** clamp(x / s, lo, hi) with NaN -> +0, as quantize.ts's quantizeRun before its rounding. */
 function q4(x: v128, s: v128, lo: v128, hi: v128): v128 {
   let t = f32x4.div(x, s);
   t = f32x4.pmin(t, hi); // hi < t ? hi : t (NaN stays)
   t = f32x4.pmax(t, lo); // t < lo ? lo : t (NaN stays)
-  t = v128.and(t, f32x4.eq(t, t)); // NaN -> +0
-  return f32x4.nearest(t);
+  return v128.and(t, f32x4.eq(t, t)); // NaN -> +0
+}
+
+/** The stored level of four clamped quotients: nearest(t) + zp, with c = MAGIC_BITS - zp. */
+function level4(t: v128, magic: v128, c: v128): v128 {
+  return i32x4.sub(f32x4.add(t, magic), c);
+}
+
+/** Fake-quant of four clamped quotients: nearest(t) * s, where nearest(-0.3) is +0. */
+function fake4(t: v128, magic: v128, s: v128): v128 {
+  return f32x4.mul(f32x4.sub(f32x4.add(t, magic), magic), s);
 }
 
 function q1(x: f32, s: f32, lo: f32, hi: f32): f32 {
@@ -58,32 +75,32 @@ function quantizeConst(
   const vs = f32x4.splat(s);
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
-  const vzp = i32x4.splat(zp);
-  const zero = f32x4.splat(0);
+  const magic = f32x4.splat(MAGIC);
+  const c = i32x4.splat(MAGIC_BITS - zp);
   let k: u32 = 0;
   if (kind == F32) {
     for (; k + 8 <= n; k += 8) {
-      const a = q4(v128.load(xp + ((<usize>k) << 2)), vs, vlo, vhi);
-      const b = q4(v128.load(xp + ((<usize>k) << 2), 16), vs, vlo, vhi);
-      v128.store(op + ((<usize>k) << 2), f32x4.mul(f32x4.add(a, zero), vs));
-      v128.store(op + ((<usize>k) << 2), f32x4.mul(f32x4.add(b, zero), vs), 16);
+      const p = xp + ((<usize>k) << 2);
+      const o = op + ((<usize>k) << 2);
+      v128.store(o, fake4(q4(v128.load(p), vs, vlo, vhi), magic, vs));
+      v128.store(o, fake4(q4(v128.load(p, 16), vs, vlo, vhi), magic, vs), 16);
     }
   } else if (kind <= U8) {
     for (; k + 16 <= n; k += 16) {
       const p = xp + ((<usize>k) << 2);
-      const a = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p), vs, vlo, vhi)), vzp);
-      const b = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p, 16), vs, vlo, vhi)), vzp);
-      const c = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p, 32), vs, vlo, vhi)), vzp);
-      const d = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p, 48), vs, vlo, vhi)), vzp);
+      const a = level4(q4(v128.load(p), vs, vlo, vhi), magic, c);
+      const b = level4(q4(v128.load(p, 16), vs, vlo, vhi), magic, c);
+      const d = level4(q4(v128.load(p, 32), vs, vlo, vhi), magic, c);
+      const e = level4(q4(v128.load(p, 48), vs, vlo, vhi), magic, c);
       const ab = i16x8.narrow_i32x4_s(a, b);
-      const cd = i16x8.narrow_i32x4_s(c, d);
-      v128.store(op + k, kind == I8 ? i8x16.narrow_i16x8_s(ab, cd) : i8x16.narrow_i16x8_u(ab, cd));
+      const de = i16x8.narrow_i32x4_s(d, e);
+      v128.store(op + k, kind == I8 ? i8x16.narrow_i16x8_s(ab, de) : i8x16.narrow_i16x8_u(ab, de));
     }
   } else {
     for (; k + 8 <= n; k += 8) {
       const p = xp + ((<usize>k) << 2);
-      const a = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p), vs, vlo, vhi)), vzp);
-      const b = i32x4.add(i32x4.trunc_sat_f32x4_s(q4(v128.load(p, 16), vs, vlo, vhi)), vzp);
+      const a = level4(q4(v128.load(p), vs, vlo, vhi), magic, c);
+      const b = level4(q4(v128.load(p, 16), vs, vlo, vhi), magic, c);
       v128.store(
         op + ((<usize>k) << 1),
         kind == I16 ? i16x8.narrow_i32x4_s(a, b) : i16x8.narrow_i32x4_u(a, b),
@@ -106,26 +123,28 @@ function quantizeVec(
 ): void {
   const vmin = i32x4.splat(qmin);
   const vmax = i32x4.splat(qmax);
-  const zero = f32x4.splat(0);
+  const magic = f32x4.splat(MAGIC);
+  const vbits = i32x4.splat(MAGIC_BITS);
   let k: u32 = 0;
   for (; k + 4 <= n; k += 4) {
     const s = v128.load(sp + ((<usize>k) << 2));
     const z = v128.load(zpp + ((<usize>k) << 2));
     const lo = f32x4.convert_i32x4_s(i32x4.sub(vmin, z));
     const hi = f32x4.convert_i32x4_s(i32x4.sub(vmax, z));
-    const q = q4(v128.load(xp + ((<usize>k) << 2)), s, lo, hi);
+    const t = q4(v128.load(xp + ((<usize>k) << 2)), s, lo, hi);
     if (kind == F32) {
-      v128.store(op + ((<usize>k) << 2), f32x4.mul(f32x4.add(q, zero), s));
+      v128.store(op + ((<usize>k) << 2), fake4(t, magic, s));
       continue;
     }
-    const w = i16x8.narrow_i32x4_s(i32x4.add(i32x4.trunc_sat_f32x4_s(q), z), vmin);
-    if (kind == I8) v128.store32_lane(op + k, i8x16.narrow_i16x8_s(w, w), 0);
-    else if (kind == U8) v128.store32_lane(op + k, i8x16.narrow_i16x8_u(w, w), 0);
-    else if (kind == I16) v128.store64_lane(op + ((<usize>k) << 1), w, 0);
-    else {
-      const u = i16x8.narrow_i32x4_u(i32x4.add(i32x4.trunc_sat_f32x4_s(q), z), vmin);
-      v128.store64_lane(op + ((<usize>k) << 1), u, 0);
+    const level = level4(t, magic, i32x4.sub(vbits, z));
+    if (kind == I16 || kind == U16) {
+      const w = kind == I16 ? i16x8.narrow_i32x4_s(level, vmin) : i16x8.narrow_i32x4_u(level, vmin);
+      v128.store64_lane(op + ((<usize>k) << 1), w, 0);
+      continue;
     }
+    const w = i16x8.narrow_i32x4_s(level, vmin);
+    if (kind == I8) v128.store32_lane(op + k, i8x16.narrow_i16x8_s(w, w), 0);
+    else v128.store32_lane(op + k, i8x16.narrow_i16x8_u(w, w), 0);
   }
   for (; k < n; k++) {
     const s = load<f32>(sp + ((<usize>k) << 2));

@@ -125,6 +125,28 @@ describe('wasm quantize = core quantize, bit for bit', () => {
     }
   });
 
+  it('quotients on half levels round to even, with zero points up to +-2^16', () => {
+    // The kernel rounds by adding 1.5 * 2^23; its clamp bounds qmin - zp, qmax - zp reach 2^17.
+    const centres = [0, 128, 256, 2 ** 15, 2 ** 16, 3 * 2 ** 15, 2 ** 17].flatMap((c) => [c, -c]);
+    const levels = centres.flatMap((c) => Array.from({ length: 81 }, (_, i) => c + i - 40.5));
+    for (const qtype of QTYPE_NAMES) {
+      const { qmin, qmax } = QTYPES[qtype];
+      for (const zeroPoint of [qmin, qmax, 0, 2 ** 16, -(2 ** 16), 2 ** 16 + 1]) {
+        for (const scale of [0.25, 1, 3e-3]) {
+          const x = Float32Array.from(levels, (l) => l * scale);
+          const p: QParams = {
+            qtype,
+            granularity: { kind: 'per-tensor' },
+            scale: Float32Array.of(scale),
+            zeroPoint: Int32Array.of(zeroPoint),
+            grid: { qmin, qmax },
+          };
+          expectSameEverywhere(x, [x.length], p);
+        }
+      }
+    }
+  });
+
   it('writes into a given output as core does', () => {
     const shape = [8, 40];
     const x = Float32Array.from({ length: 320 }, (_, i) => Math.cos(i) * 9);

@@ -1,8 +1,10 @@
-// `npm run bench -- latency [--quick] [--only-weights]`: per model of the accuracy bench (CASES), the default
+// `npm run bench -- latency [--quick] [--only-weights|--only-transformers]`: per model of the
+// accuracy bench (CASES), the default
 // static output's latency against fp32 before and after the rewrites that unlock fast kernels
 // (depthwise channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with
-// size ratio and accuracy, and the verdict line `zeropoint quantize` prints. Latency: one
-// thread, interleaved in one run per model, on the case's latency input. Asserts nothing.
+// size ratio and accuracy, and the verdict line `zeropoint quantize` prints; then the same for
+// the transformers (latency-transformers.ts). Latency: one thread, interleaved in one run per
+// model, on the case's latency input. Asserts nothing.
 import { readFileSync } from 'node:fs';
 import { weighedExcludes } from '../src/advise/op-payoff.js';
 import { judgeStatic, judgeWeights } from '../src/advise/quantize-verdict.js';
@@ -14,6 +16,7 @@ import { readModel } from '../src/onnx/index.js';
 import { modelInputs, runStaticRecipe } from '../src/ptq/index.js';
 import { CASES } from './accuracy.js';
 import { printTable } from './harness.js';
+import { transformerLatency } from './latency-transformers.js';
 import { ortRunner } from './ocr/ort.js';
 
 export async function run(): Promise<void> {
@@ -21,8 +24,11 @@ export async function run(): Promise<void> {
   const runs = quick ? 15 : 40;
   const rows: string[][] = [];
   const verdicts: string[] = [];
-  // --only-weights: the weight-only part alone.
-  for (const c of process.argv.includes('--only-weights') ? [] : CASES) {
+  // --only-weights / --only-transformers: that part alone.
+  const only = process.argv.find((a) => a.startsWith('--only-'));
+  if (only === undefined || only === '--only-transformers') await transformerLatency(runs);
+  if (only === '--only-transformers') return;
+  for (const c of only === '--only-weights' ? [] : CASES) {
     const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
     const inputs = modelInputs(readModel(fp32));
     const batches = readCalibrationData(c.calib, inputs, {});

@@ -1,8 +1,9 @@
 // The end of every quantize run: the variants worth timing for its mode, timed against the fp32
 // input and one chosen by --prefer and --max-latency (verdict.ts). Static: the default build,
 // the build with integer ops that do not pay off kept float (op-payoff.ts) and, when speed is
-// asked for or nothing is fast enough, the other recipes' outputs that follow fp32 at least as
-// closely (mode-candidates.ts), then the latency-aware placement (latency-placement.ts).
+// asked for, nothing is fast enough or the default build is not clearly faster than fp32, the
+// other recipes' outputs that follow fp32 at least as closely (mode-candidates.ts), then, when
+// still nothing is fast enough, the latency-aware placement (latency-placement.ts).
 // Weight-only: the run's form and the measured form per MatMul shape (weight-formats.ts).
 // Dynamic: its one output. Not the recipes, not reading files or printing.
 import { requiredOpset } from '../passes/index.js';
@@ -55,6 +56,9 @@ export interface StaticVerdict extends Verdict {
  */
 const TIMING = { runs: 200, budgetMs: 4000 } as const;
 
+/** The default build's latency (x fp32) above which the other recipes are weighed too. */
+const OTHER_RECIPES_ABOVE = 0.9;
+
 /**
  * Times the static variants of `result` (built by runStaticRecipe from `fp32` with `options`
  * and alsoCalibrate: weighedExcludes()) on `feeds` and chooses one; `samples` (calibration
@@ -90,8 +94,12 @@ export async function judgeStatic(
       (verdict.prefer !== 'size' && chosen.latency > tolerance)
     );
   };
+  // Other recipes when the default build is not clearly faster than fp32 (on batch-1
+  // transformers it measured 1.01-1.27x, while the float-op variant hovered about the 5 %
+  // line), or when size or speed is asked for outright.
+  const int8 = judged.candidates[0]!;
   let modes: ModeCandidates | undefined;
-  if (wantFaster()) {
+  if (wantFaster() || verdict.prefer === 'size' || int8.latency > OTHER_RECIPES_ABOVE) {
     modes = await otherModeCandidates(fp32, result.bytes, samples, threads);
     if (modes.admitted.length > 0) {
       candidates.push(...modes.admitted);

@@ -13,6 +13,7 @@ export {
   type VariantResult,
   type VariantsOptions,
   profileModel,
+  quantizeAdaround,
   quantizeAdvised,
   quantizeDynamic,
   quantizeQat,
@@ -27,6 +28,8 @@ export {
   type ProfileModelResult,
   type ProgressCallback,
   type ProgressStage,
+  type QuantizeAdaroundOptions,
+  type QuantizeAdaroundResult,
   type QuantizeAdvisedOptions,
   type QuantizeAdvisedResult,
   type QuantizeDynamicOptions,
@@ -44,6 +47,11 @@ export {
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
 export type { LearnMode, QatReport, QatSettings, QatStep } from './qat/qat-recipe.js';
+export type {
+  AdaroundLayerReport,
+  AdaroundReport,
+  AdaroundSettings,
+} from './qat/adaround-recipe.js';
 export * from './api/public-types.js';
 // Running models: the runtime adapter interface and the default runtime (onnxruntime-node here,
 // onnxruntime-web in a browser bundle; the adapters themselves are 'zeropoint/runtime/node' and

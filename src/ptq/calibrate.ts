@@ -13,6 +13,7 @@ import { rebatch, samplesOf, type Batches, type Feeds } from './batches.js';
 import { modelFingerprint } from './calibration-cache.js';
 import { CalibrationResult } from './calibration-result.js';
 import { checkFeeds } from './check-feeds.js';
+import type { DerivedTensor } from './derived-tensors.js';
 import { exposeTensors, type CalibrationNote } from './expose-tensors.js';
 import {
   inThreadObserveHost,
@@ -40,6 +41,12 @@ export interface CalibrateOptions {
   readonly means?: readonly { readonly tensor: string; readonly axis: number }[];
   /** Where the observers run (this thread by default; a face may supply a worker). */
   readonly observeHost?: ObserveHostFactory;
+  /**
+   * Recompute on the observer side the tensors derivable exactly from fetched ones (element-wise
+   * arithmetic with constants, Clip, Relu, reshaping copies) instead of copying them out of
+   * onnxruntime: same statistics, less copying (default true; false fetches every tensor).
+   */
+  readonly derive?: boolean;
 }
 
 /**
@@ -61,15 +68,27 @@ export async function calibrate(
   const bytes = model instanceof Uint8Array ? model : writeModel(model);
   const meanAxes = new Map((options.means ?? []).map((m) => [m.tensor, m.axis]));
   const requested = new Set(tensorNames);
-  const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])]);
+  const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])], {
+    derive: options.derive ?? true,
+    averaged: new Set(meanAxes.keys()),
+  });
   const notes: CalibrationNote[] = exposed.notes.filter((n) => requested.has(n.tensor));
-  const observed = new Set(exposed.fetch.concat(exposed.fromFeeds).filter((n) => requested.has(n)));
-  const averaged = new Set(exposed.fetch.concat(exposed.fromFeeds).filter((n) => meanAxes.has(n)));
+  const received = exposed.fetch.concat(exposed.fromFeeds);
+  // Request order, graph inputs last, as when every tensor was fetched (the result's order).
+  const index = new Map([...new Set([...tensorNames, ...meanAxes.keys()])].map((n, i) => [n, i]));
+  const rank = (n: string) => (exposed.fromFeeds.includes(n) ? index.size : 0) + index.get(n)!;
+  const all = received
+    .concat(exposed.derived.map((d) => d.tensor).filter((n) => index.has(n)))
+    .sort((a, b) => rank(a) - rank(b));
+  const observed = new Set(all.filter((n) => requested.has(n)));
+  const averaged = new Set(all.filter((n) => meanAxes.has(n)));
+  const dependents = derivedFrom(exposed.derived);
   const spec = {
     method: options.method,
     observerOptions,
     observe: [...observed],
     means: [...averaged].map((tensor) => ({ tensor, axis: meanAxes.get(tensor)! })),
+    derive: exposed.derived,
   };
   // The host first: a worker starts while onnxruntime loads the model.
   const host = (options.observeHost ?? inThreadObserveHost)(spec);
@@ -89,9 +108,12 @@ export async function calibrate(
       if (t === undefined || !(observed.has(name) || averaged.has(name))) continue;
       if (t.type === 'float32') {
         tensors.push({ name, dims: t.dims, data: t.data as Float32Array, owned: name in outputs });
-      } else {
-        averaged.delete(name);
-        if (observed.delete(name)) notes.push({ tensor: name, reason: `${t.type}, not float32` });
+        continue;
+      }
+      // Not float32: neither it nor what is derived from it is calibrated.
+      for (const n of [name, ...(dependents.get(name) ?? [])]) {
+        averaged.delete(n);
+        if (observed.delete(n)) notes.push({ tensor: n, reason: `${t.type}, not float32` });
       }
     }
     fetch = fetch.filter((name) => observed.has(name) || averaged.has(name));
@@ -142,6 +164,23 @@ export async function calibrate(
     notes,
     means,
   });
+}
+
+/** For each fetched or fed tensor, the derived tensors computed from it (directly or not). */
+function derivedFrom(derived: readonly DerivedTensor[]): Map<string, string[]> {
+  const sources = new Map<string, Set<string>>();
+  for (const d of derived) {
+    const inputs =
+      d.op === 'Copy' || d.op === 'Clip'
+        ? [d.x]
+        : [d.a, d.b].flatMap((o) => ('tensor' in o ? [o.tensor] : []));
+    sources.set(d.tensor, new Set(inputs.flatMap((i) => [...(sources.get(i) ?? [i])])));
+  }
+  const dependents = new Map<string, string[]>();
+  for (const [tensor, from] of sources) {
+    for (const s of from) dependents.set(s, [...(dependents.get(s) ?? []), tensor]);
+  }
+  return dependents;
 }
 
 /**

@@ -4,13 +4,15 @@
 // Element types: a float32 ValueInfo where the model declares the type; where it declares none
 // (PP-OCR's exports carry no value_info), the output is added untyped, ONNX Runtime infers the
 // type, and calibrate skips what turns out not to be float32 (declaring float on an int64
-// Shape output would make ONNX Runtime refuse the whole model).
+// Shape output would make ONNX Runtime refuse the whole model). Tensors the observers can
+// recompute exactly from others (derived-tensors.ts) are not added, unless asked to fetch all.
 import { create } from '@bufbuild/protobuf';
 import { fail } from '../core/index.js';
 import { DTYPES } from '../onnx/dtypes.js';
 import { ValueInfoProtoSchema } from '../onnx/gen/onnx_pb.js';
 import { buildGraph, type Graph } from '../onnx/graph.js';
 import { readModel, writeModel } from '../onnx/model.js';
+import { planDerivations, type DerivedTensor } from './derived-tensors.js';
 import { modelInput, type ModelInput } from './model-inputs.js';
 
 /** Why a requested tensor is not calibrated. */
@@ -31,6 +33,16 @@ export interface ExposedModel {
   readonly fromFeeds: readonly string[];
   /** Requested names that will not be calibrated, with the reason. */
   readonly notes: readonly CalibrationNote[];
+  /** Requested names recomputed from fetched ones instead, in the order to compute them. */
+  readonly derived: readonly DerivedTensor[];
+}
+
+/** What exposeTensors may derive instead of fetching. */
+export interface ExposeOptions {
+  /** Derive what can be derived exactly (default false: fetch every requested tensor). */
+  readonly derive?: boolean;
+  /** Tensors whose channel means are read: never derived through a reordering copy. */
+  readonly averaged?: ReadonlySet<string>;
 }
 
 const FLOAT32 = DTYPES.float32.onnx;
@@ -49,7 +61,11 @@ function typeName(elemType: number): string {
  * Exposes `names` as outputs of a copy of the model in `bytes`. Fails with `bad-argument` on a
  * name the main graph does not define; constants and non-float32 tensors become notes.
  */
-export function exposeTensors(bytes: Uint8Array, names: readonly string[]): ExposedModel {
+export function exposeTensors(
+  bytes: Uint8Array,
+  names: readonly string[],
+  options: ExposeOptions = {},
+): ExposedModel {
   const model = readModel(bytes);
   const graph = buildGraph(model);
   const inputs = graph.inputs.map(modelInput);
@@ -76,7 +92,14 @@ export function exposeTensors(bytes: Uint8Array, names: readonly string[]): Expo
       continue;
     }
     fetch.push(name);
+  }
+  const plan =
+    options.derive === true
+      ? planDerivations(graph, fetch, fromFeeds, options.averaged ?? new Set())
+      : { fetch, derived: [] };
+  for (const name of plan.fetch) {
     if (graph.isGraphOutput(name)) continue;
+    const elemType = declaredType(graph, name);
     model.graph!.output.push(
       create(ValueInfoProtoSchema, {
         name,
@@ -86,5 +109,12 @@ export function exposeTensors(bytes: Uint8Array, names: readonly string[]): Expo
       }),
     );
   }
-  return { bytes: writeModel(model), inputs, fetch, fromFeeds, notes };
+  return {
+    bytes: writeModel(model),
+    inputs,
+    fetch: plan.fetch,
+    fromFeeds,
+    notes,
+    derived: plan.derived,
+  };
 }

@@ -14,6 +14,8 @@ import {
   type ObserverOptions,
 } from '../observers/index.js';
 import { ChannelMeans, type ChannelMeansJSON } from './channel-means.js';
+import { deriveTensors, type BatchTensor } from './derive-values.js';
+import type { DerivedTensor } from './derived-tensors.js';
 
 /** What to observe: the method, and which tensors get an observer and which channel means. */
 export interface ObserveSpec {
@@ -21,6 +23,8 @@ export interface ObserveSpec {
   readonly observerOptions: ObserverOptions;
   readonly observe: readonly string[];
   readonly means: readonly { readonly tensor: string; readonly axis: number }[];
+  /** Tensors recomputed from each batch's tensors before observing (none by default). */
+  readonly derive?: readonly DerivedTensor[];
 }
 
 /** One float32 tensor of a batch; `owned`: the host may take its buffer (detach it). */
@@ -69,20 +73,29 @@ export type ObserveHostFactory = (spec: ObserveSpec) => ObserveHost;
 export class BatchObservers {
   readonly observers = new Map<string, Observer>();
   readonly means = new Map<string, ChannelMeans>();
+  private readonly derive: readonly DerivedTensor[];
+  /** Buffers of the derived tensors, reused from batch to batch. */
+  private readonly scratch = new Map<string, Float32Array>();
 
   constructor(spec: ObserveSpec) {
+    this.derive = spec.derive ?? [];
     for (const name of spec.observe) {
       this.observers.set(name, createObserver(spec.method, spec.observerOptions));
     }
     for (const m of spec.means) this.means.set(m.tensor, new ChannelMeans(m.axis));
   }
 
-  /** Adds batch `batch`; NaN or infinity fails naming tensor and batch. */
+  /**
+   * Adds batch `batch`: the tensors given, then those derived from them; NaN or infinity fails
+   * naming tensor and batch.
+   */
   observe(batch: number, tensors: readonly ObservedTensor[]): void {
-    for (const t of tensors) {
-      const observer = this.observers.get(t.name);
-      if (observer !== undefined) observeTensor(observer, t, batch);
-      this.means.get(t.name)?.observe(t.data, t.dims, t.name);
+    const all = new Map<string, BatchTensor>(tensors.map((t) => [t.name, t]));
+    deriveTensors(this.derive, all, this.scratch);
+    for (const [name, t] of all) {
+      const observer = this.observers.get(name);
+      if (observer !== undefined) observeTensor(observer, name, t, batch);
+      this.means.get(name)?.observe(t.data, t.dims, name);
     }
   }
 
@@ -97,7 +110,7 @@ export class BatchObservers {
 }
 
 /** Adds a float32 tensor to its observer; NaN or infinity fails naming tensor and batch. */
-function observeTensor(observer: Observer, t: ObservedTensor, batch: number): void {
+function observeTensor(observer: Observer, name: string, t: BatchTensor, batch: number): void {
   const before = observer.counts();
   observer.observe(t.data, t.dims);
   const after = observer.counts();
@@ -106,8 +119,8 @@ function observeTensor(observer: Observer, t: ObservedTensor, batch: number): vo
   if (nan + infinite > 0) {
     fail(
       'bad-calibration-data',
-      `tensor '${t.name}' holds ${nan} NaN and ${infinite} infinite value(s) in batch ${batch}`,
-      { tensor: t.name },
+      `tensor '${name}' holds ${nan} NaN and ${infinite} infinite value(s) in batch ${batch}`,
+      { tensor: name },
     );
   }
 }

@@ -149,7 +149,8 @@ function operand(
 ): DeriveOperand | undefined {
   const c = graph.constant(name) === undefined ? undefined : graph.constantValue(name);
   if (c !== undefined) {
-    return c.dtype === 'float32' ? { values: c.data, dims: c.shape } : undefined;
+    // A copy: the decoded values may view the whole model's bytes, which a worker would clone.
+    return c.dtype === 'float32' ? { values: c.data.slice(), dims: c.shape } : undefined;
   }
   return available(name, true) ? { tensor: name } : undefined;
 }

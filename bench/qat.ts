@@ -1,5 +1,6 @@
 // `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]
-// [--batch=B] [--loss=mse|kl] [--eval-every=N] [--hard=N]`:
+// [--batch=B] [--accumulate=K] [--clip=X] [--scale-rate=X] [--loss=mse|kl] [--eval-every=N]
+// [--hard=N]`:
 // --qat on the PP-OCR recognizer with rendered calibration lines (the last --holdout of them
 // held out for SQNR), scored against PTQ and fp32 on --hard lines from other sources (text and
 // fonts calibration never saw, ocr/other-sources.ts) and --eval look-alike lines (bench/ocr's
@@ -30,6 +31,9 @@ export async function run(): Promise<void> {
   const hardCount = flag('hard', 400);
   const lr = flag('lr', 1e-5);
   const batchSize = flag('batch', 8);
+  const accumulate = flag('accumulate', 1);
+  const clip = flag('clip', 0);
+  const scaleRate = flag('scale-rate', 100);
   const learn = text('learn', 'both') as LearnMode;
   const loss = text('loss', 'auto') as 'auto' | 'mse' | 'kl';
   const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 10)));
@@ -51,6 +55,9 @@ export async function run(): Promise<void> {
       steps,
       lr,
       batchSize,
+      accumulate,
+      clip,
+      scaleRate,
       learn,
       loss,
       evalEvery,
@@ -77,7 +84,7 @@ export async function run(): Promise<void> {
     models.push(['--qat', result.tuned, report.after!.toFixed(2), report.kept]);
   console.log(
     `\nppocr-rec: QAT on ${report.settings.trainSamples} rendered lines ` +
-      `(${report.settings.heldOutSamples} held out for SQNR), ${steps} steps of ${batchSize}, lr ${lr}, ` +
+      `(${report.settings.heldOutSamples} held out for SQNR), ${steps} steps of ${batchSize} x ${accumulate}, lr ${lr}, scale rate ${scaleRate}, clip ${clip}, ` +
       `learn ${learn}, loss ${report.settings.loss}, ${report.settings.trainable} trainable tensors; ` +
       `total ${seconds.toFixed(0)} s (training ${(report.trainMs / 1000).toFixed(0)} s), ` +
       `peak RSS ${(peak / 2 ** 30).toFixed(2)} GiB`,
@@ -103,6 +110,10 @@ export async function run(): Promise<void> {
       ]),
     );
   }
+  console.log(
+    `training graph held-out SQNR: start ${report.graphBefore.toFixed(2)} dB, best ` +
+      `${report.graphBest.toFixed(2)} dB at step ${report.bestStep}; ${report.clipped} steps clipped`,
+  );
   if (report.reason !== undefined) console.log(report.reason);
 }
 

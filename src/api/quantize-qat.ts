@@ -34,7 +34,8 @@ export async function quantizeQat(
   options: QuantizeQatOptions = {},
 ): Promise<QuantizeQatResult> {
   const { signal, files, holdout, threads, observeHost, ...rest } = options;
-  const { steps, lr, scaleRate, batchSize, learn, loss, seed, evalEvery, onStep, ...plan } = rest;
+  const { steps, lr, scaleRate, zeroPointRate, batchSize, accumulate, clip, ...more } = rest;
+  const { learn, loss, seed, evalEvery, onStep, ...plan } = more;
   const batches: Feeds[] = [];
   for await (const f of toBatches(feeds, signal)) batches.push(f);
   const held = holdout ?? Math.max(1, Math.round(batches.length / 4));
@@ -50,7 +51,10 @@ export async function quantizeQat(
     ...(steps === undefined ? {} : { steps }),
     ...(lr === undefined ? {} : { lr }),
     ...(scaleRate === undefined ? {} : { scaleRate }),
+    ...(zeroPointRate === undefined ? {} : { zeroPointRate }),
     ...(batchSize === undefined ? {} : { batchSize }),
+    ...(accumulate === undefined ? {} : { accumulate }),
+    ...(clip === undefined ? {} : { clip }),
     ...(learn === undefined ? {} : { learn }),
     ...(loss === undefined ? {} : { loss }),
     ...(seed === undefined ? {} : { seed }),

@@ -1,28 +1,21 @@
 // Quantization-aware fine-tuning from zeropoint's own PTQ result: the static recipe (same plan,
 // placement and ranges), its QDQ model turned into a fake-quant training graph, weights,
-// biases and scales fine-tuned by distillation against the fp32 model's outputs (onnxruntime),
-// Adam with warm-up + cosine, a seeded order; then the one builder writes the learned values
-// into the same QDQ model. Keeps the PTQ model when held-out SQNR does not improve or the loss
-// turns NaN. Not the engine (executor.ts) and not I/O.
+// biases and scales fine-tuned by distillation against the fp32 model's outputs (onnxruntime)
+// in train-loop.ts (keep-best); then the one builder writes the learned values into the same
+// QDQ model. Keeps the PTQ model when held-out SQNR does not improve or the loss turns NaN.
+// Not the engine (executor.ts), not the loop, and not I/O.
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions, StaticResult } from '../ptq/index.js';
 import { buildQuantized, prepareBuild, runStaticRecipe } from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
-import { Adam, learningRate, type AdamParam } from './adam.js';
-import { distill, isDistribution, Sqnr, type DistillLoss } from './distill-loss.js';
-import { compileTrainingGraph, type TrainingProgram } from './executor.js';
+import type { AdamParam } from './adam.js';
+import { isDistribution, Sqnr, type DistillLoss } from './distill-loss.js';
+import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, type LearnMode } from './learned.js';
 
 export type { LearnMode } from './learned.js';
-import {
-  byShape,
-  collectSamples,
-  joinSamples,
-  seededRandom,
-  shuffledIndices,
-  type Sample,
-} from './samples.js';
-import { tensor } from './tensor.js';
+import { collectSamples, type Sample } from './samples.js';
+import { trainLoop } from './train-loop.js';
 import { buildTrainingGraph } from './training-graph.js';
 
 /** Training settings of runQatRecipe (every field has a default). */
@@ -36,13 +29,22 @@ export interface QatSettings {
    * most 0.1 % per step); a zero point's is lr x 50 x scaleRate (0.05 levels per step).
    */
   readonly scaleRate?: number;
-  /** Samples per step (default 8). */
+  /** A zero point's rate is lr x zeroPointRate x scaleRate levels (default 50). */
+  readonly zeroPointRate?: number;
+  /** Samples per micro-batch (default 8). */
   readonly batchSize?: number;
+  /** Micro-batches per update (default 1): an effective batch of batchSize x accumulate. */
+  readonly accumulate?: number;
+  /** Caps a step's gradient norm at clip x the running mean of earlier steps' (default 0: off). */
+  readonly clip?: number;
   readonly learn?: LearnMode;
   /** 'auto' (default): KL when every teacher output is a distribution along its last axis, else MSE. */
   readonly loss?: DistillLoss | 'auto';
   readonly seed?: number;
-  /** Steps between held-out SQNR measurements in progress (default steps / 10). */
+  /**
+   * Steps between held-out SQNR measurements (default steps / 10); the best measured state
+   * (or the start) is what is written back.
+   */
   readonly evalEvery?: number;
   readonly threads?: number;
   readonly onStep?: (step: QatStep) => void;
@@ -61,7 +63,19 @@ export interface QatStep {
 /** What fine-tuning did, for the report and `--json`. */
 export interface QatReport {
   readonly settings: Required<
-    Pick<QatSettings, 'steps' | 'lr' | 'scaleRate' | 'batchSize' | 'learn' | 'seed'>
+    Pick<
+      QatSettings,
+      | 'steps'
+      | 'lr'
+      | 'scaleRate'
+      | 'zeroPointRate'
+      | 'batchSize'
+      | 'accumulate'
+      | 'clip'
+      | 'evalEvery'
+      | 'learn'
+      | 'seed'
+    >
   > & {
     readonly loss: DistillLoss;
     readonly trainSamples: number;
@@ -75,6 +89,12 @@ export interface QatReport {
   readonly kept: 'qat' | 'ptq';
   readonly reason?: string;
   readonly losses: readonly number[];
+  /** Held-out SQNR of the training graph at the start and at the best measured step (kept). */
+  readonly graphBefore: number;
+  readonly graphBest: number;
+  readonly bestStep: number;
+  /** Steps whose gradient norm was clipped. */
+  readonly clipped: number;
   readonly trainMs: number;
 }
 
@@ -97,20 +117,6 @@ async function sqnrOf(
   } finally {
     await session.release();
   }
-}
-
-function programSqnr(
-  program: TrainingProgram,
-  samples: readonly Sample[],
-  outputs: readonly string[],
-): number {
-  const sqnr = new Sqnr();
-  for (const group of byShape(samples)) {
-    const { feeds, teacher } = joinSamples(group, outputs);
-    const pass = program.forward(feeds, { tape: false });
-    for (const o of outputs) sqnr.add(pass.outputs[o]!.data, teacher[o]!.data as Float32Array);
-  }
-  return sqnr.db;
 }
 
 function chooseLoss(
@@ -146,18 +152,23 @@ export async function runQatRecipe(
   const steps = settings.steps ?? 200;
   const lr = settings.lr ?? 1e-5;
   const scaleRate = settings.scaleRate ?? 100;
+  const zeroPointRate = settings.zeroPointRate ?? 50;
   const batchSize = settings.batchSize ?? 8;
+  const accumulate = settings.accumulate ?? 1;
+  const clip = settings.clip ?? 0;
   const learn = settings.learn ?? 'both';
   const seed = settings.seed ?? 0;
   const threads = settings.threads ?? options.threads ?? 1;
   if (
     !(Number.isInteger(steps) && steps >= 0) ||
     !(Number.isInteger(batchSize) && batchSize >= 1) ||
+    !(Number.isInteger(accumulate) && accumulate >= 1) ||
+    !(clip >= 0) ||
     !(lr > 0)
   ) {
     fail(
       'bad-argument',
-      `QAT needs whole steps >= 0, a batch size >= 1 and lr > 0 (got ${steps}, ${batchSize}, ${lr})`,
+      `QAT needs whole steps >= 0, batch size and accumulate >= 1, clip >= 0 and lr > 0 (got ${steps}, ${batchSize}, ${accumulate}, ${clip}, ${lr})`,
     );
   }
   if (heldOut.length === 0)
@@ -186,69 +197,35 @@ export async function runQatRecipe(
   for (const [name, kind] of names) {
     const data = program.params.get(name)!.data;
     const mean = data.reduce((a, b) => a + Math.abs(b), 0) / Math.max(1, data.length);
-    const rate = kind === 'scale' ? mean * scaleRate : kind === 'zero-point' ? 50 * scaleRate : 1;
+    const rate =
+      kind === 'scale' ? mean * scaleRate : kind === 'zero-point' ? zeroPointRate * scaleRate : 1;
     params.set(name, { data, rate, ...(kind === 'scale' ? { floor: 1e-12 } : {}) });
   }
-  const adam = new Adam(params);
-  const order = shuffledIndices(trainSamples.length, seededRandom(seed));
   const evalEvery = settings.evalEvery ?? Math.max(1, Math.round(steps / 10));
-  const warmup = Math.min(steps, Math.max(1, Math.round(steps / 10)));
-  const losses: number[] = [];
-  const started = Date.now();
-  let nan = false;
-  for (let step = 0; step < steps; step++) {
-    if (settings.signal?.aborted === true) fail('aborted', 'QAT was aborted');
-    const picked = Array.from(
-      { length: Math.min(batchSize, trainSamples.length) },
-      () => trainSamples[order.next().value as number]!,
-    );
-    const grads = new Map<string, Float32Array>();
-    let total = 0;
-    for (const group of byShape(picked)) {
-      const { feeds, teacher: t } = joinSamples(group, outputs);
-      const pass = program.forward(feeds);
-      const gradOutputs: Record<string, ReturnType<typeof tensor>> = {};
-      const weight = group.length / picked.length;
-      for (const o of outputs) {
-        const y = pass.outputs[o]!;
-        const d = distill(loss, y.data, t[o]!.data as Float32Array, y.shape);
-        total += d.loss * weight;
-        gradOutputs[o] = tensor(
-          y.shape,
-          d.grad.map((g) => g * weight),
-        );
-      }
-      for (const [name, g] of program.backward(pass, gradOutputs)) {
-        const sum = grads.get(name);
-        if (sum === undefined) grads.set(name, g);
-        else for (let i = 0; i < g.length; i++) sum[i] = sum[i]! + g[i]!;
-      }
-    }
-    losses.push(total);
-    if (!Number.isFinite(total)) {
-      nan = true;
-      break;
-    }
-    adam.step(grads, learningRate(lr, step, steps, warmup));
-    const measure = (step + 1) % evalEvery === 0 || step + 1 === steps;
-    const heldOutSqnr = measure ? programSqnr(program, heldSamples, outputs) : undefined;
-    settings.onStep?.({
-      step: step + 1,
-      steps,
-      loss: total,
-      ...(heldOutSqnr === undefined ? {} : { heldOutSqnr }),
-    });
-  }
-  const trainMs = Date.now() - started;
-  // A step can leave parameters non-finite before any loss shows it.
-  const broken = [...params.values()].some((p) => !p.data.every(Number.isFinite));
+  const loop = trainLoop(program, params, trainSamples, heldSamples, {
+    steps,
+    lr,
+    batchSize,
+    accumulate,
+    clip,
+    evalEvery,
+    seed,
+    loss,
+    ...(settings.signal === undefined ? {} : { signal: settings.signal }),
+    onStep: (s) => settings.onStep?.({ ...s, steps }),
+  });
+  const { losses, nan, trainMs } = loop;
   const before = await sqnrOf(ptq.bytes, heldSamples, outputs, threads);
   const report = (after: number | undefined, kept: 'qat' | 'ptq', reason?: string): QatReport => ({
     settings: {
       steps,
       lr,
       scaleRate,
+      zeroPointRate,
       batchSize,
+      accumulate,
+      clip,
+      evalEvery,
       learn,
       seed,
       loss,
@@ -261,18 +238,30 @@ export async function runQatRecipe(
     kept,
     ...(reason === undefined ? {} : { reason }),
     losses,
+    graphBefore: loop.startSqnr,
+    graphBest: loop.bestSqnr,
+    bestStep: loop.bestStep,
+    clipped: loop.clipped,
     trainMs,
   });
-  if (nan || broken)
+  if (nan)
     return {
       static: ptq,
       bytes: ptq.bytes,
       report: report(
         undefined,
         'ptq',
-        nan
-          ? `the loss was not finite at step ${losses.length}; the PTQ model is kept`
-          : 'training left parameters not finite; the PTQ model is kept',
+        `the loss or a parameter was not finite at step ${losses.length}; the PTQ model is kept`,
+      ),
+    };
+  if (loop.bestStep === 0 && steps > 0)
+    return {
+      static: ptq,
+      bytes: ptq.bytes,
+      report: report(
+        undefined,
+        'ptq',
+        `no measured step improved held-out SQNR over the start (${loop.startSqnr.toFixed(2)} dB in the training graph); the PTQ model is kept`,
       ),
     };
   const built = buildQuantized(

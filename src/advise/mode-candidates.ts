@@ -7,12 +7,23 @@
 // integer kernels save, while dynamic int8's fused kernels do not. Not the timing or the choice
 // (verdict.ts), not the recipes.
 import { isZeropointError } from '../core/index.js';
-import { runDynamicRecipe, runWeightsRecipe, type Feeds } from '../ptq/index.js';
+import { runDynamicRecipe, runWeightsRecipe, type Batches, type Feeds } from '../ptq/index.js';
 import { compareOutputs } from '../ptq/output-agreement.js';
 import type { VerdictCandidate } from './verdict.js';
 
 /** Calibration samples the agreement check runs on (the CLI keeps this many batches). */
 export const AGREEMENT_SAMPLES = 8;
+
+/**
+ * `batches` unchanged, keeping the first `count` in `kept` (as calibration reads them): the
+ * verdict times on the first and checks other recipes' agreement on all of them.
+ */
+export async function* keepSamples(batches: Batches, count: number, kept: Feeds[]) {
+  for await (const feeds of batches) {
+    if (kept.length < count) kept.push(feeds);
+    yield feeds;
+  }
+}
 
 /** One other recipe's output and how closely it follows fp32. */
 export interface ModeCheck {

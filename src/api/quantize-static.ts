@@ -1,10 +1,21 @@
 // The public quantizeStatic: model bytes and calibration feeds in, the QDQ model and the report
 // `zeropoint quantize --json` prints out, with progress and an AbortSignal. Wraps ptq/'s
 // runStaticRecipe (prepare, plan, calibrate, build, check by running) and report/'s
-// quantizeReport. Not reading or writing files (cli/ and the studio do).
+// quantizeReport; with `verdict`, the variant advise/'s judgeStatic picks on this machine, as
+// `zeropoint quantize` writes it. Not reading or writing files (cli/ and the studio do).
+import {
+  AGREEMENT_SAMPLES,
+  judgeStatic,
+  keepSamples,
+  weighedExcludes,
+  type StaticVerdict,
+  type VerdictOptions,
+} from '../advise/index.js';
+import { fail } from '../core/errors.js';
 import type { ObserverKind } from '../observers/index.js';
 import {
   runStaticRecipe,
+  type Feeds,
   type CalibrationResult,
   type StaticOptions,
   type StaticResult,
@@ -33,7 +44,15 @@ export interface QuantizeStaticOptions extends Omit<StaticOptions, 'onProgress'>
   readonly method?: ObserverKind;
   /** How the report names the files. */
   readonly files?: ReportFiles;
+  /**
+   * Time the output against fp32 on this machine (first calibration batch) and return the
+   * variant `verdict.prefer` picks, as `zeropoint quantize` does; needs feeds. Off by default.
+   */
+  readonly verdict?: VerdictOptions;
 }
+
+/** Options the verdict's variants are built without (the CLI's: plan and ranges only). */
+const VERDICT_DROPS = ['equalize', 'smoothQuant', 'observeHost', 'cache', 'onProgress'];
 
 /** A quantized model and its report. */
 export interface QuantizeStaticResult {
@@ -42,6 +61,8 @@ export interface QuantizeStaticResult {
   readonly report: QuantizeReport;
   /** The calibration statistics (JSON.stringify it to save a cache; pass it back as `cache`). */
   readonly calibration: CalibrationResult;
+  /** With `options.verdict`: the variants timed and the one `model` holds. */
+  readonly verdict?: StaticVerdict;
 }
 
 /**
@@ -54,15 +75,42 @@ export async function quantizeStatic(
   options: QuantizeStaticOptions = {},
 ): Promise<QuantizeStaticResult> {
   checkAborted(options.signal);
-  const { signal, files, ...recipe } = options;
+  const { signal, files, verdict, ...recipe } = options;
+  if (verdict !== undefined && feeds === undefined) {
+    fail('bad-argument', 'the verdict times the model on calibration feeds: pass feeds');
+  }
+  const samples: Feeds[] = [];
+  const batches = feeds === undefined ? undefined : toBatches(feeds, signal);
   const result = await runStaticRecipe(
     model,
-    feeds === undefined ? undefined : toBatches(feeds, signal),
-    { ...recipe, onProgress: stageProgress(options, 'calibrating') },
+    batches === undefined || verdict === undefined
+      ? batches
+      : keepSamples(batches, AGREEMENT_SAMPLES, samples),
+    {
+      ...recipe,
+      ...(verdict === undefined
+        ? {}
+        : { alsoCalibrate: [...(recipe.alsoCalibrate ?? []), ...weighedExcludes()] }),
+      onProgress: stageProgress(options, 'calibrating'),
+    },
   );
   checkAborted(signal);
   const report = staticReport(model, result, { files, method: options.method });
-  return { model: result.bytes, report, calibration: result.calibration };
+  if (verdict === undefined)
+    return { model: result.bytes, report, calibration: result.calibration };
+  // The variants are built as the CLI builds them: the plan and ranges, without the rewrites.
+  const plan = Object.fromEntries(
+    Object.entries(recipe).filter(([k]) => !VERDICT_DROPS.includes(k)),
+  ) as StaticOptions;
+  const judged = await judgeStatic(
+    model,
+    result,
+    plan,
+    samples[0]!,
+    { ...verdict, ...(signal === undefined ? {} : { signal }) },
+    samples,
+  );
+  return { model: judged.bytes, report, calibration: result.calibration, verdict: judged.verdict };
 }
 
 /**

@@ -37,6 +37,7 @@ import type { QuantizeReport } from '../../report/quantize-report.js';
 import {
   AGREEMENT_SAMPLES,
   judgeStatic,
+  keepSamples,
   weighedExcludes,
   type Verdict,
   type VerdictOptions,
@@ -46,7 +47,6 @@ import {
   checkMaxLatency,
   formatVerdict,
   modeVerdict,
-  tapSamples,
   verdictFeeds,
   verdictFromFlags,
   type VerdictFlags,
@@ -114,7 +114,7 @@ export async function runQuantize(
       });
     }
     const batches =
-      data === undefined ? undefined : tapSamples(data.batches, AGREEMENT_SAMPLES, samples);
+      data === undefined ? undefined : keepSamples(data.batches, AGREEMENT_SAMPLES, samples);
     result = await quantizeStatic(bytes, batches, {
       ...plan,
       ...rewritesFromFlags(flags),

@@ -14,7 +14,7 @@ import {
 } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
 import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
-import type { Batches, Feeds } from '../../ptq/index.js';
+import type { Feeds } from '../../ptq/index.js';
 import { generatedFeeds, inputSpecs } from '../bench/inputs.js';
 import type { ModeOptions } from './modes.js';
 
@@ -67,17 +67,6 @@ export function verdictFromFlags(flags: VerdictFlags): VerdictOptions | undefine
     threads,
     ...(maxLatency === undefined ? {} : { maxLatency }),
   };
-}
-
-/**
- * `batches` unchanged, keeping the first `count` in `kept`: the first is the verdict's timing
- * input, all of them the samples other recipes' outputs are checked on (mode-candidates.ts).
- */
-export async function* tapSamples(batches: Batches, count: number, kept: Feeds[]) {
-  for await (const feeds of batches) {
-    if (kept.length < count) kept.push(feeds);
-    yield feeds;
-  }
 }
 
 /** Tokens in a generated id input along each dynamic axis past the batch (quantize has no --dim). */

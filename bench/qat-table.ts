@@ -105,11 +105,14 @@ export async function run(): Promise<void> {
         );
         const r = ada.report;
         const flipped = r.layers.reduce((n, l) => n + l.flipped, 0);
+        const mean = (f: (l: (typeof r.layers)[number]) => number) =>
+          (100 * r.layers.reduce((n, l) => n + f(l), 0)) / Math.max(1, r.layers.length);
         await add(
           `--adaround ${tag}`,
           ada.tuned,
           adaS,
-          `${r.layers.filter((l) => l.learned).length}/${r.layers.length} layers, ${flipped} flips, kept ${r.kept}`,
+          `${r.layers.filter((l) => l.learned).length}/${r.layers.length} layers, ${flipped} flips, ` +
+            `layer error ${mean((l) => l.nearest).toFixed(3)} -> ${mean((l) => l.error).toFixed(3)} %, kept ${r.kept}`,
         );
       }
       const [qat, qatS] = await timed(() =>

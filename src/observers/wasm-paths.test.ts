@@ -99,6 +99,23 @@ describe('observers through the WebAssembly kernels equal their TypeScript loops
     );
   });
 
+  it('histograms count alike where f64 rounds t - start for t just below the origin', () => {
+    // Grid start -6144 units: t = -2e-27 is 6144 in f64 (bin 1536), not floor(t) + 6144 (1535).
+    const tiny = [-1e-30, -1e-38, -1e-45, -0.4e-3, -0.9e-3, 0, -0, 1e-45, 1e-30];
+    const x = Float32Array.from({ length: 64 }, (_, i) => (i % 8 === 0 ? -3 : tiny[i % 9]!));
+    for (const second of [x, x.map((v) => v * 1e5)]) {
+      const [fast, reference] = bothWays(() => {
+        const h = new Histogram();
+        h.observe(Float32Array.of(0, 1, 0.5, 0.25));
+        h.observe(second);
+        return h;
+      });
+      expect(fast.grid).toEqual(reference.grid);
+      expect(fast.grid.start).toBeLessThan(0);
+      expect(Array.from(fast.counts)).toEqual(Array.from(reference.counts));
+    }
+  });
+
   it('histograms of long batches (several chunks) count alike', () => {
     const n = 40_000;
     const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * (1 + (i % 97)));

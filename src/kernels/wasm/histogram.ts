@@ -36,7 +36,8 @@ export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Arr
   const stride = bins + 1;
   const atTop = Math.floor((bins - 1 - g.start) * invF);
   if (!(atTop >= 0 && atTop < bins)) return false;
-  const [hp, xp] = k.reserve([4 * stride * 4, CHUNK * 4]) as [number, number];
+  // four lane-private counts, then 176 bytes the kernel keeps its loop constants in
+  const [hp, xp] = k.reserve([4 * stride * 4 + 176, CHUNK * 4]) as [number, number];
   const buffer = k.buffer;
   const h = new Int32Array(buffer, hp, 4 * stride).fill(0);
   const view = new Float32Array(buffer, xp, CHUNK);
@@ -45,7 +46,7 @@ export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Arr
   for (let s = 0; s < x.length; s += CHUNK) {
     const c = Math.min(CHUNK, x.length - s);
     view.set(x.subarray(s, s + c));
-    k.exports.histogramChunk(xp, c, hp, bins, g.origin, span, g.start, invF, tTop, atTop);
+    k.exports.histogramChunk(xp, c, hp, bins, g.origin, span, g.start, g.exponent, tTop, atTop);
   }
   for (let j = 0; j < bins; j++) {
     counts[j]! += h[j]! + h[j + stride]! + h[j + 2 * stride]! + h[j + 3 * stride]!;

@@ -43,7 +43,7 @@ export interface KernelExports {
     origin: number,
     span: number,
     start: number,
-    invF: number,
+    exponent: number,
     tTop: number,
     atTop: number,
   ): void;

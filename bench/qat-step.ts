@@ -79,7 +79,7 @@ function adam(program: TrainingProgram) {
 }
 
 /** Wraps every op to add its forward and backward milliseconds into `into`; returns the undo. */
-function instrument(into: Map<string, [number, number]>): () => void {
+export function instrument(into: Map<string, [number, number]>): () => void {
   const restore: (() => void)[] = [];
   for (const [type, op] of DIFF_OPS) {
     const target: DiffOp = op;

@@ -1,10 +1,11 @@
 // `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]
 // [--batch=B] [--accumulate=K] [--clip=X] [--scale-rate=X] [--loss=mse|kl] [--eval-every=N]
-// [--hard=N]`:
+// [--hard=N] [--profile]`:
 // --qat on the PP-OCR recognizer with rendered calibration lines (the last --holdout of them
 // held out for SQNR), scored against PTQ and fp32 on --hard lines from other sources (text and
 // fonts calibration never saw, ocr/other-sources.ts) and --eval look-alike lines (bench/ocr's
-// renderer), with the training time and the process's peak RSS. Figures only; asserts nothing.
+// renderer), with the training time and the process's peak RSS (--profile: executor time by op
+// type). Figures only; asserts nothing.
 import { readFileSync } from 'node:fs';
 import type { Feeds } from '../src/ptq/index.js';
 import { runQatRecipe, type LearnMode } from '../src/qat/qat-recipe.js';
@@ -12,6 +13,7 @@ import { printTable } from './harness.js';
 import { recBench, type OcrMetric, type RunSession } from './ocr/index.js';
 import { evaluateOtherSources } from './ocr/other-sources.js';
 import { ortRunner } from './ocr/ort.js';
+import { instrument } from './qat-step.js';
 
 function flag(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -45,6 +47,8 @@ export async function run(): Promise<void> {
   const heldOut = feeds.slice(samples - holdout);
   let peak = process.memoryUsage().rss;
   let last = performance.now();
+  const byOp = new Map<string, [number, number]>();
+  const restore = process.argv.includes('--profile') ? instrument(byOp) : () => {};
   const t0 = performance.now();
   const result = await runQatRecipe(
     fp32,
@@ -73,7 +77,24 @@ export async function run(): Promise<void> {
       },
     },
   );
+  restore();
   const seconds = (performance.now() - t0) / 1000;
+  const opMs = [...byOp.values()].reduce((sum, [f, b]) => sum + f + b, 0);
+  if (opMs > 0) {
+    console.log('\nexecutor time by op type (forward + backward, training and held-out passes):');
+    printTable(
+      ['op', 'forward s', 'backward s', 'share'],
+      [...byOp]
+        .sort((a, b) => b[1][0] + b[1][1] - a[1][0] - a[1][1])
+        .slice(0, 10)
+        .map(([op, [f, b]]) => [
+          op,
+          (f / 1000).toFixed(1),
+          (b / 1000).toFixed(1),
+          `${(((f + b) / opMs) * 100).toFixed(0)} %`,
+        ]),
+    );
+  }
   peak = Math.max(peak, process.memoryUsage().rss);
   const { report } = result;
   const models: [string, Uint8Array, string, string][] = [

@@ -71,7 +71,8 @@ export const STOP_GRADIENT = Object.freeze({ opType: 'StopGradient', domain: 'ze
 
 /**
  * Identity forward, no gradient back: a bias's int32 grid follows the learned scales
- * (s_in x s_w) without LSQ's bias-grid term reaching them (training-graph.ts).
+ * (s_in x s_w) without LSQ's bias-grid term, which is negligible inside the range, reaching them
+ * (training-graph.ts).
  */
 export const stopGradientOp: DiffOp = {
   forward: (inputs) => ({ outputs: inputs[0] === undefined ? [] : [inputs[0]] }),

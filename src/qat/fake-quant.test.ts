@@ -186,4 +186,32 @@ describe('fake-quant backward', () => {
     // (0 - 3) + (0 - 0.2) + (255 - 3), times g.
     expect(grads.scale![0]!).toBeCloseTo((-3 - 0.2 + 252) * g, 5);
   });
+
+  it('a one-value zero point serves every group as if repeated (the int32 bias grid)', () => {
+    // Was: groups past the first read an undefined zero point, no clamp and NaN scale gradients.
+    const spec: FakeQuantSpec = {
+      qmin: -127,
+      qmax: 127,
+      granularity: { kind: 'per-axis', axis: 0 },
+      learnZeroPoint: true,
+    };
+    const x = Float32Array.of(0.3, -5, 900, -0.7);
+    const scale = Float32Array.of(0.1, 0.02, 2, 0.01);
+    const dy = Float32Array.of(1, -2, 0.5, 3);
+    const needs = { x: true, scale: true, zeroPoint: true };
+    const one = Float32Array.of(2);
+    const repeated = Float32Array.of(2, 2, 2, 2);
+    const y = fakeQuantForward(x, [4], spec, scale, one);
+    expect(Array.from(y)).toEqual(Array.from(fakeQuantForward(x, [4], spec, scale, repeated)));
+    expect(y[1]).toBeCloseTo(-129 * 0.02, 6);
+    const shared = fakeQuantBackward(x, [4], spec, scale, one, dy, needs);
+    const each = fakeQuantBackward(x, [4], spec, scale, repeated, dy, needs);
+    expect(Array.from(shared.scale!)).toEqual(Array.from(each.scale!));
+    expect(shared.scale!.every(Number.isFinite)).toBe(true);
+    expect(shared.zeroPoint!).toHaveLength(1);
+    expect(shared.zeroPoint![0]).toBeCloseTo(
+      each.zeroPoint!.reduce((a, b) => a + b, 0),
+      6,
+    );
+  });
 });

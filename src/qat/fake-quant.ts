@@ -44,9 +44,16 @@ function checkParams(n: number, shape: readonly number[], spec: FakeQuantSpec, g
   return layout;
 }
 
-/** The integer zero points of `zeroPoint` (f32 [groups]) for this spec. */
-function zeroPoints(zeroPoint: Float32Array, spec: FakeQuantSpec): Float64Array {
-  return Float64Array.from(zeroPoint, (z) => roundZeroPoint(z, spec.qmin, spec.qmax));
+/**
+ * The integer zero points of `zeroPoint` (f32 [groups], or one value for every group) for this
+ * spec. A one-value zero point read as [groups] left groups past the first with an undefined
+ * zero point: no clamping forward and NaN scale gradients (the int32 bias grid's, issue 12).
+ */
+function zeroPoints(zeroPoint: Float32Array, spec: FakeQuantSpec, groups: number): Float64Array {
+  if (zeroPoint.length !== groups && zeroPoint.length !== 1)
+    fail('bad-shape', `fake-quant expects 1 or ${groups} zero points, got ${zeroPoint.length}`);
+  const rounded = Float64Array.from(zeroPoint, (z) => roundZeroPoint(z, spec.qmin, spec.qmax));
+  return rounded.length === groups ? rounded : new Float64Array(groups).fill(rounded[0]!);
 }
 
 /**
@@ -62,7 +69,7 @@ export function fakeQuantForward(
   into?: Float32Array,
 ): Float32Array {
   const layout = checkParams(x.length, shape, spec, scale.length);
-  const zp = zeroPoints(zeroPoint, spec);
+  const zp = zeroPoints(zeroPoint, spec, scale.length);
   const y = into ?? new Float32Array(x.length);
   forEachRun(layout, spec.granularity, (start, count, group, step) => {
     let g = group;
@@ -109,7 +116,7 @@ export function fakeQuantBackward(
   if (dy.length !== x.length) {
     fail('bad-shape', `fake-quant gradient has ${dy.length} values, expected ${x.length}`);
   }
-  const zp = zeroPoints(zeroPoint, spec);
+  const zp = zeroPoints(zeroPoint, spec, scale.length);
   const g = spec.gradScale ?? lsqGradScale(x.length, spec.qmax);
   const dx = needs.x ? new Float32Array(x.length) : undefined;
   const ds = needs.scale ? new Float64Array(scale.length) : undefined;
@@ -136,11 +143,16 @@ export function fakeQuantBackward(
     }
   });
   const scaled = (sum: Float64Array) => Float32Array.from(sum, (v) => v * g);
+  // A one-value zero point shared by every group gets the sum of their gradients.
+  const shared = (sum: Float64Array) =>
+    zeroPoint.length === sum.length ? sum : Float64Array.of(sum.reduce((a, b) => a + b, 0));
   return {
     ...(dx === undefined ? {} : { x: dx }),
     ...(ds === undefined ? {} : { scale: scaled(ds) }),
     ...(dz === undefined
       ? {}
-      : { zeroPoint: spec.learnZeroPoint ? scaled(dz) : new Float32Array(dz.length) }),
+      : {
+          zeroPoint: spec.learnZeroPoint ? scaled(shared(dz)) : new Float32Array(zeroPoint.length),
+        }),
   };
 }

@@ -69,7 +69,8 @@ export function packZeroPoints(q: BlockQuantized, bits: 4 | 8): Uint8Array {
   return out;
 }
 
-function ensureDomain(graph: Graph): void {
+/** Adds the com.microsoft opset import when the model has none. */
+export function ensureDomain(graph: Graph): void {
   const imports = graph.model.opsetImport;
   if (!imports.some((o) => o.domain === MS_DOMAIN)) {
     imports.push(create(OperatorSetIdProtoSchema, { domain: MS_DOMAIN, version: 1n }));

@@ -20,6 +20,7 @@ import {
 import { toMatMulNBits, type QuantizedWeight } from '../passes/weight-only-matmulnbits.js';
 import { BLOCKED_DQ_OPSET, toBlockedDequantize } from '../passes/weight-only-qdq.js';
 import { findWeightTargets, type SkippedNode } from '../passes/weight-only-targets.js';
+import { quantizeGathers } from '../passes/weight-only-gather.js';
 import {
   prepareWeightAlgorithm,
   type WeightAlgorithmOptions,
@@ -45,6 +46,11 @@ export interface WeightsOptions extends WeightAlgorithmOptions {
    * choice per MatMul shape (advise/weight-formats.ts); weights not named take the run's.
    */
   readonly choices?: Readonly<Record<string, WeightChoice>>;
+  /**
+   * Also block-quantize the embedding tables Gather reads (axis 0), in the run's bits, scheme and
+   * block, as blocked DequantizeLinear or GatherBlockQuantized per `format` (default: WEIGHT_DEFAULTS).
+   */
+  readonly gather?: boolean;
 }
 
 /** One weight's storage: the output form and the bits. */
@@ -70,6 +76,7 @@ export const WEIGHT_DEFAULTS: Readonly<{
   accuracyLevel: number;
   scheme: (bits: 4 | 8) => Scheme;
   clipSearch: (bits: 4 | 8, scheme: Scheme, blockSize: number) => boolean;
+  gather: boolean;
 }> = Object.freeze({
   blockSize: 32,
   format: 'qdq',
@@ -77,6 +84,7 @@ export const WEIGHT_DEFAULTS: Readonly<{
   scheme: (bits: 4 | 8): Scheme => (bits === 4 ? 'asymmetric' : 'symmetric'),
   clipSearch: (bits: 4 | 8, scheme: Scheme, blockSize: number): boolean =>
     bits === 4 && scheme === 'asymmetric' && blockSize >= 128,
+  gather: false,
 });
 
 /** What runWeightsRecipe did, for the CLI's table and `--json`. */
@@ -186,6 +194,12 @@ export function runWeightsRecipe(
       ? toMatMulNBits(graph, group, { ...s, accuracyLevel: accuracyLevel ?? 0 })
       : toBlockedDequantize(graph, group, s);
   });
+  const gather = options.gather ?? WEIGHT_DEFAULTS.gather;
+  if (gather) {
+    const tables = quantizeGathers(graph, { ...prepared.spec, ...spec }, format);
+    weights.push(...tables.done);
+    skipped.push(...tables.skipped);
+  }
   const narrowed = float16 === undefined ? undefined : restoreFloat16(graph);
   verifyGraph(graph);
   const padded = weights.filter((w) => w.padding > 0);

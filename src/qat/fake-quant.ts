@@ -72,6 +72,20 @@ export function fakeQuantForward(
   const zp = zeroPoints(zeroPoint, spec, scale.length);
   const y = into ?? new Float32Array(x.length);
   forEachRun(layout, spec.granularity, (start, count, group, step) => {
+    if (step === 0) {
+      // One group per run (per tensor, per axis): its scale and range read once.
+      const s = scale[group]!;
+      const lo = spec.qmin - zp[group]!;
+      const hi = spec.qmax - zp[group]!;
+      for (let i = start; i < start + count; i++) {
+        let v = Math.fround(x[i]! / s);
+        if (v > hi) v = hi;
+        else if (v < lo) v = lo;
+        else if (v !== v) v = 0;
+        y[i] = (v + MAGIC - MAGIC) * s + 0;
+      }
+      return;
+    }
     let g = group;
     for (let i = start; i < start + count; i++, g += step) {
       const s = scale[g]!;
@@ -123,6 +137,30 @@ export function fakeQuantBackward(
   const dz = needs.zeroPoint ? new Float64Array(scale.length) : undefined;
   const { qmin, qmax } = spec;
   forEachRun(layout, spec.granularity, (start, count, group, step) => {
+    if (step === 0) {
+      // One group per run (per tensor, per axis): sums in locals, the same order as below.
+      const s = scale[group]!;
+      const z = zp[group]!;
+      let sumS = ds?.[group] ?? 0;
+      let sumZ = dz?.[group] ?? 0;
+      for (let i = start; i < start + count; i++) {
+        const xi = x[i]!;
+        if (xi !== xi) continue;
+        const d = dy[i]!;
+        const v = Math.fround(xi / s);
+        const q = Math.abs(v) < 2 ** 51 ? v + MAGIC - MAGIC + z : v;
+        if (q >= qmin && q <= qmax) {
+          if (dx !== undefined) dx[i] = d;
+          sumS += d * ((Math.fround((q - z) * s) - xi) / s);
+        } else {
+          sumS += d * ((q < qmin ? qmin : qmax) - z);
+          sumZ -= d * s;
+        }
+      }
+      if (ds !== undefined) ds[group] = sumS;
+      if (dz !== undefined) dz[group] = sumZ;
+      return;
+    }
     let k = group;
     for (let i = start; i < start + count; i++, k += step) {
       const xi = x[i]!;

@@ -71,31 +71,52 @@ function scanChecked(xp: usize, n: u32, minp: usize, maxp: usize, counters: usiz
   addCounts(counters, m, <i32>n - f - m);
 }
 
+/** The number of NaN lanes among n floats at xp. */
+function countNaN(xp: usize, n: u32): i32 {
+  let m: i32 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    const v = load<f32>(xp + ((<usize>k) << 2));
+    if (v != v) m++;
+  }
+  return m;
+}
+
 /**
- * Min/max of n floats at xp into *minp, *maxp: a fast pass that only skips NaN (counted), and
- * when it meets an infinity, the checked pass over the same run.
+ * Min/max of n floats at xp into *minp, *maxp: a fast pass of four independent pmin/pmax
+ * pairs (pmin never lets NaN win) and a running sum that turns NaN when a NaN or an infinity
+ * went by (or finite values overflowed); then NaN is counted in a second pass, and when min or
+ * max is infinite, the checked pass redoes the run.
  */
 function scanRun(xp: usize, n: u32, minp: usize, maxp: usize, counters: usize): void {
   let a0 = f32x4.splat(Infinity);
   let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
   let b0 = f32x4.splat(-Infinity);
   let b1 = b0;
-  let nan = i32x4.splat(0);
+  let b2 = b0;
+  let b3 = b0;
+  let sum = f32x4.splat(0);
   let k: u32 = 0;
-  for (; k + 8 <= n; k += 8) {
-    const v = v128.load(xp + ((<usize>k) << 2));
-    const w = v128.load(xp + ((<usize>k) << 2), 16);
-    a0 = f32x4.pmin(a0, v); // v < a0 ? v : a0: NaN never wins
-    b0 = f32x4.pmax(b0, v);
-    a1 = f32x4.pmin(a1, w);
-    b1 = f32x4.pmax(b1, w);
-    nan = i32x4.sub(i32x4.sub(nan, f32x4.ne(v, v)), f32x4.ne(w, w));
+  for (; k + 16 <= n; k += 16) {
+    const p = xp + ((<usize>k) << 2);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    a0 = f32x4.pmin(a0, v0); // v < a ? v : a: NaN never wins
+    b0 = f32x4.pmax(b0, v0);
+    a1 = f32x4.pmin(a1, v1);
+    b1 = f32x4.pmax(b1, v1);
+    a2 = f32x4.pmin(a2, v2);
+    b2 = f32x4.pmax(b2, v2);
+    a3 = f32x4.pmin(a3, v3);
+    b3 = f32x4.pmax(b3, v3);
+    sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
   }
-  const mn = f32x4.pmin(a0, a1);
-  const mx = f32x4.pmax(b0, b1);
-  let a = min4(mn);
-  let b = max4(mx);
-  let m = sum4(nan);
+  let a = min4(f32x4.pmin(f32x4.pmin(a0, a1), f32x4.pmin(a2, a3)));
+  let b = max4(f32x4.pmax(f32x4.pmax(b0, b1), f32x4.pmax(b2, b3)));
+  let m: i32 = 0;
   for (; k < n; k++) {
     const v = load<f32>(xp + ((<usize>k) << 2));
     if (v != v) m++;
@@ -108,6 +129,7 @@ function scanRun(xp: usize, n: u32, minp: usize, maxp: usize, counters: usize): 
     scanChecked(xp, n, minp, maxp, counters);
     return;
   }
+  if (!i32x4.all_true(f32x4.eq(sum, sum))) m = countNaN(xp, n);
   if (a < load<f32>(minp)) store<f32>(minp, a);
   if (b > load<f32>(maxp)) store<f32>(maxp, b);
   addCounts(counters, m, 0);

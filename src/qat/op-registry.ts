@@ -9,6 +9,7 @@ import { fusedHardSwishOp } from './fuse.js';
 import { convOp } from './ops-conv.js';
 import { convTransposeOp } from './ops-conv-transpose.js';
 import { concatOp, splitOp } from './ops-join.js';
+import { leakyReluOp } from './ops-leaky-relu.js';
 import { LAYOUT_OPS } from './ops-layout.js';
 import { gemmOp, matMulOp } from './ops-matmul.js';
 import { batchNormOp, layerNormOp, softmaxOp } from './ops-norm.js';
@@ -30,6 +31,7 @@ export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ['Conv', convOp],
   ['ConvTranspose', convTransposeOp],
   ['Resize', resizeOp],
+  ['LeakyRelu', leakyReluOp],
   ['MatMul', matMulOp],
   ['Gemm', gemmOp],
   ['BatchNormalization', batchNormOp],

@@ -1,5 +1,6 @@
 // `npm run bench -- qat [--steps=N] [--samples=N] [--holdout=N] [--eval=N] [--lr=X] [--learn=M]
-// [--batch=B] [--accumulate=K] [--clip=X] [--scale-rate=X] [--loss=mse|kl] [--eval-every=N]
+// [--batch=B] [--accumulate=K] [--clip=X] [--scale-rate=X] [--weight-rate=grid|uniform]
+// [--loss=mse|kl] [--eval-every=N]
 // [--hard=N] [--profile]`:
 // --qat on the PP-OCR recognizer with rendered calibration lines (the last --holdout of them
 // held out for SQNR), scored against PTQ and fp32 on --hard lines from other sources (text and
@@ -36,6 +37,7 @@ export async function run(): Promise<void> {
   const accumulate = flag('accumulate', 1);
   const clip = flag('clip', 0);
   const scaleRate = flag('scale-rate', 100);
+  const weightRate = text('weight-rate', 'grid') as 'grid' | 'uniform';
   const learn = text('learn', 'both') as LearnMode;
   const loss = text('loss', 'auto') as 'auto' | 'mse' | 'kl';
   const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 10)));
@@ -62,6 +64,7 @@ export async function run(): Promise<void> {
       accumulate,
       clip,
       scaleRate,
+      weightRate,
       learn,
       loss,
       evalEvery,
@@ -105,7 +108,7 @@ export async function run(): Promise<void> {
     models.push(['--qat', result.tuned, report.after!.toFixed(2), report.kept]);
   console.log(
     `\nppocr-rec: QAT on ${report.settings.trainSamples} rendered lines ` +
-      `(${report.settings.heldOutSamples} held out for SQNR), ${steps} steps of ${batchSize} x ${accumulate}, lr ${lr}, scale rate ${scaleRate}, clip ${clip}, ` +
+      `(${report.settings.heldOutSamples} held out for SQNR), ${steps} steps of ${batchSize} x ${accumulate}, lr ${lr}, scale rate ${scaleRate}, weight rate ${weightRate}, clip ${clip}, ` +
       `learn ${learn}, loss ${report.settings.loss}, ${report.settings.trainable} trainable tensors; ` +
       `total ${seconds.toFixed(0)} s (training ${(report.trainMs / 1000).toFixed(0)} s), ` +
       `peak RSS ${(peak / 2 ** 30).toFixed(2)} GiB`,

@@ -35,7 +35,7 @@ export async function quantizeQat(
 ): Promise<QuantizeQatResult> {
   const { signal, files, holdout, threads, observeHost, ...rest } = options;
   const { steps, lr, scaleRate, zeroPointRate, batchSize, accumulate, clip, ...more } = rest;
-  const { learn, loss, seed, evalEvery, onStep, ...plan } = more;
+  const { learn, loss, seed, evalEvery, weightRate, onStep, ...plan } = more;
   const batches: Feeds[] = [];
   for await (const f of toBatches(feeds, signal)) batches.push(f);
   const held = holdout ?? Math.max(1, Math.round(batches.length / 4));
@@ -55,6 +55,7 @@ export async function quantizeQat(
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(accumulate === undefined ? {} : { accumulate }),
     ...(clip === undefined ? {} : { clip }),
+    ...(weightRate === undefined ? {} : { weightRate }),
     ...(learn === undefined ? {} : { learn }),
     ...(loss === undefined ? {} : { loss }),
     ...(seed === undefined ? {} : { seed }),

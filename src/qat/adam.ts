@@ -14,6 +14,8 @@ export interface AdamParam {
   readonly data: Float32Array;
   /** Multiplies the schedule's rate (scales train at their own rate). */
   readonly rate: number;
+  /** Per-value multipliers on top of `rate` (weights on finer grids move less). */
+  readonly rates?: Float32Array;
   /** Values are kept at or above this (scales stay positive). */
   readonly floor?: number;
 }
@@ -47,12 +49,14 @@ export class Adam {
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       const rate = lr * p.rate;
+      const rates = p.rates;
       const floor = p.floor ?? -Infinity;
       for (let i = 0; i < g.length; i++) {
         const gi = g[i]!;
         m[i] = this.beta1 * m[i]! + (1 - this.beta1) * gi;
         v[i] = this.beta2 * v[i]! + (1 - this.beta2) * gi * gi;
-        const next = p.data[i]! - (rate * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + this.epsilon);
+        const r = rates === undefined ? rate : rate * rates[i]!;
+        const next = p.data[i]! - (r * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + this.epsilon);
         p.data[i] = next < floor ? floor : next;
       }
     }

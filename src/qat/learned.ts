@@ -2,6 +2,7 @@
 // back as the builder's LearnedValues (float weights and biases, weight scales, activation
 // groups' scale and rounded zero point). Not the training loop and not the writing itself:
 // buildQuantized writes them into the same QDQ model.
+import { forEachRun, layoutOf, type Granularity } from '../core/index.js';
 import type { LearnedValues } from '../ptq/index.js';
 import type { TrainingProgram } from './executor.js';
 import { roundZeroPoint } from './fake-quant.js';
@@ -75,4 +76,39 @@ function rounded(
   const qmin = Number(node?.attribute.find((a) => a.name === 'qmin')?.i ?? 0);
   const qmax = Number(node?.attribute.find((a) => a.name === 'qmax')?.i ?? 255);
   return roundZeroPoint(zp, qmin, qmax);
+}
+
+/**
+ * Per-value rate multipliers of each fake-quantized weight: its group's scale over the median
+ * weight scale of the model, so that a weight moves about as far in grid steps as any other
+ * (Adam moves every value by about lr a step whatever its grid; on a channel 100x finer than
+ * the median that is 100x more rounding flips).
+ */
+export function weightGridRates(
+  training: TrainingGraph,
+  program: TrainingProgram,
+): Map<string, Float32Array> {
+  const { graph } = training;
+  const scaleOf = (name: string) =>
+    program.params.get(name)?.data ??
+    Float32Array.from(graph.constantValue(name)!.data as ArrayLike<number>, Number);
+  const all: number[] = [];
+  for (const scale of training.weights.values()) all.push(...scaleOf(scale));
+  const median = all.sort((a, b) => a - b)[Math.floor(all.length / 2)] ?? 1;
+  const rates = new Map<string, Float32Array>();
+  for (const [weight, scaleName] of training.weights) {
+    const w = program.params.get(weight);
+    const node = graph.nodes.find((n) => n.input[0] === weight && n.opType === 'FakeQuant');
+    if (w === undefined || node === undefined || !(median > 0)) continue;
+    const scale = scaleOf(scaleName);
+    const axis = Number(node.attribute.find((a) => a.name === 'axis')?.i ?? 0);
+    const granularity: Granularity =
+      scale.length === 1 ? { kind: 'per-tensor' } : { kind: 'per-axis', axis };
+    const out = new Float32Array(w.data.length);
+    forEachRun(layoutOf(w.shape, granularity), granularity, (start, count, group) =>
+      out.fill(scale[group]! / median, start, start + count),
+    );
+    rates.set(weight, out);
+  }
+  return rates;
 }

@@ -11,7 +11,7 @@ import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 import type { AdamParam } from './adam.js';
 import { isDistribution, Sqnr, type DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
-import { learnedValues, trainableNames, type LearnMode } from './learned.js';
+import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
 
 export type { LearnMode } from './learned.js';
 import { collectSamples, type Sample } from './samples.js';
@@ -31,6 +31,11 @@ export interface QatSettings {
   readonly scaleRate?: number;
   /** A zero point's rate is lr x zeroPointRate x scaleRate levels (default 50). */
   readonly zeroPointRate?: number;
+  /**
+   * 'grid': a weight's rate is lr x its channel's scale / the median weight scale, so weights
+   * move alike in grid steps; 'uniform' (default): every weight at lr.
+   */
+  readonly weightRate?: 'grid' | 'uniform';
   /** Samples per micro-batch (default 8). */
   readonly batchSize?: number;
   /** Micro-batches per update (default 1): an effective batch of batchSize x accumulate. */
@@ -72,6 +77,7 @@ export interface QatReport {
       | 'batchSize'
       | 'accumulate'
       | 'clip'
+      | 'weightRate'
       | 'evalEvery'
       | 'learn'
       | 'seed'
@@ -156,6 +162,7 @@ export async function runQatRecipe(
   const batchSize = settings.batchSize ?? 8;
   const accumulate = settings.accumulate ?? 1;
   const clip = settings.clip ?? 0;
+  const weightRate = settings.weightRate ?? 'uniform';
   const learn = settings.learn ?? 'both';
   const seed = settings.seed ?? 0;
   const threads = settings.threads ?? options.threads ?? 1;
@@ -194,12 +201,20 @@ export async function runQatRecipe(
   }
   const loss = chooseLoss(settings.loss, trainSamples, outputs);
   const params = new Map<string, AdamParam>();
+  const gridRates =
+    weightRate === 'grid' ? weightGridRates(training, program) : new Map<string, Float32Array>();
   for (const [name, kind] of names) {
     const data = program.params.get(name)!.data;
     const mean = data.reduce((a, b) => a + Math.abs(b), 0) / Math.max(1, data.length);
     const rate =
       kind === 'scale' ? mean * scaleRate : kind === 'zero-point' ? zeroPointRate * scaleRate : 1;
-    params.set(name, { data, rate, ...(kind === 'scale' ? { floor: 1e-12 } : {}) });
+    const rates = kind === 'weight' ? gridRates.get(name) : undefined;
+    params.set(name, {
+      data,
+      rate,
+      ...(rates === undefined ? {} : { rates }),
+      ...(kind === 'scale' ? { floor: 1e-12 } : {}),
+    });
   }
   const evalEvery = settings.evalEvery ?? Math.max(1, Math.round(steps / 10));
   const loop = trainLoop(program, params, trainSamples, heldSamples, {
@@ -225,6 +240,7 @@ export async function runQatRecipe(
       batchSize,
       accumulate,
       clip,
+      weightRate,
       evalEvery,
       learn,
       seed,

@@ -8,6 +8,7 @@ import { createSession } from '../runtime/onnxruntime.js';
 import { Sqnr } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { tensor } from './tensor.js';
+import { weightGridRates } from './learned.js';
 import { buildTrainingGraph } from './training-graph.js';
 import { buildGraph, readModel } from '../onnx/index.js';
 
@@ -69,5 +70,23 @@ describe('buildTrainingGraph', () => {
       // The float bias itself is not on that grid, so the rounding is what is tested.
       expect(Array.from(program.params.get(bias)!.data)).not.toEqual(Array.from(want));
     }
+  });
+
+  it("weightGridRates: each weight value's rate is its channel's scale over the median weight scale", async () => {
+    const ptq = await runStaticRecipe(convChain(), convInputs(8, 100));
+    const { prepared, options } = ptq.build;
+    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const program = compileTrainingGraph(training.graph, new Set(training.weights.keys()));
+    const rates = weightGridRates(training, program);
+    const scales = [...training.weights.values()].map(
+      (name) => training.graph.constantValue(name)!.data as Float32Array,
+    );
+    const median = scales.flatMap((s) => [...s]).sort((a, b) => a - b)[6]!;
+    [...training.weights.keys()].forEach((weight, layer) => {
+      const r = rates.get(weight)!;
+      const perChannel = r.length / 4; // [4, C, 3, 3], per axis 0
+      for (let c = 0; c < 4; c++)
+        expect(r[c * perChannel + perChannel - 1]).toBeCloseTo(scales[layer]![c]! / median, 6);
+    });
   });
 });

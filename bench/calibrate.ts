@@ -1,12 +1,14 @@
 // `npm run bench -- calibrate [--samples=N] [--rounds=R] [--models=rec,cls]`: calibration wall
-// time (default method, percentile) on the PP-OCR recognizer and classifier against fp32
-// inference over the same samples on one onnxruntime thread, interleaved in one process and
-// printed as ratios. Before (every tensor fetched from onnxruntime, `derive: false`) and after
-// (tensors derivable from others recomputed by the observers), each with the observers in this
-// thread and in a worker (cli/calibrate-worker); all four must give the same statistics. Then
-// the profile of where a serial calibration's time goes: onnxruntime's runs, copying the
-// observed tensors out, observing (deriving included), and the rest. Goals (issue 15):
-// recognizer <= 1.5x fp32, classifier <= 2x. Samples are rendered lines (CALIBRATION_SEED).
+// time on the PP-OCR recognizer and classifier against fp32 inference over the same samples on
+// one onnxruntime thread, interleaved in one process, as ratios, with the process's CPU time
+// beside (the machine is shared: CPU time is what a quiet machine's wall time would be for the
+// serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies every tensor out of
+// onnxruntime, 'shared' lets reshaping copies share a fetch and reduces in the graph for
+// minmax, 'derived' also recomputes arithmetic on the observer side), observers in this thread
+// (serial) or a worker (cli/calibrate-worker); per method, all must give the same statistics.
+// Then where a serial percentile calibration's time goes: fp32 runs, copying the tensors out,
+// observing, the rest. Goals (issue 15): recognizer <= 1.5x fp32, classifier <= 2x (default
+// method, percentile). Samples are rendered lines (CALIBRATION_SEED), 128 by default.
 import { readFileSync } from 'node:fs';
 import {
   prestartObserveWorker,
@@ -50,10 +52,19 @@ function timedHost(spent: { ms: number }): ObserveHostFactory {
 
 const median = (s: readonly number[]): number => [...s].sort((a, b) => a - b)[s.length >> 1]!;
 
+/** This process's CPU seconds (all threads: onnxruntime's, this one's and a worker's). */
+function cpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
 async function runAll(session: Session, feeds: readonly Feeds[], fetch: string[]): Promise<void> {
   const names = fetch.length > 0 ? fetch : session.outputNames.slice(0, 1);
   for (const f of feeds) await session.run(f, names);
 }
+
+type Fetch = 'all' | 'shared' | 'derived';
+type Case = { name: string; fn: () => Promise<void>; wall: number[]; cpu: number[] };
 
 async function benchModel(bench: OcrBench, samples: number, rounds: number): Promise<string[][]> {
   const feeds: Feeds[] = bench
@@ -64,75 +75,94 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
   const plan = planQuantization(graph, {});
   const prepared = writeModel(model);
   const averaged = new Set(plan.channelMeans.map((m) => m.tensor));
-  const all = exposeTensors(prepared, plan.calibrate, { averaged });
-  const some = exposeTensors(prepared, plan.calibrate, { derive: true, averaged });
+  const exposed = {
+    all: exposeTensors(prepared, plan.calibrate, { averaged }),
+    shared: exposeTensors(prepared, plan.calibrate, { derive: 'copies', averaged }),
+    derived: exposeTensors(prepared, plan.calibrate, { derive: 'arithmetic', averaged }),
+  };
   const fp32 = await createSession(prepared, { threads: 1 });
-  const fetchAll = await createSession(all.bytes, { threads: 1 });
-  const fetchSome = await createSession(some.bytes, { threads: 1 });
-  const options = { method: 'percentile', means: plan.channelMeans } as const;
-  const spent = { before: { ms: 0 }, after: { ms: 0 } };
-  const results = new Map<string, string>();
-  const calibrateCase = (
-    name: string,
-    derive: boolean,
-    host: ObserveHostFactory,
-  ): [string, () => Promise<void>] => [
-    name,
-    async () => {
+  const sessions = new Map<Fetch, Session>();
+  for (const f of ['all', 'shared', 'derived'] as const) {
+    sessions.set(f, await createSession(exposed[f].bytes, { threads: 1 }));
+  }
+  const spent = new Map<Fetch, { ms: number }>();
+  const results = new Map<string, Map<string, string>>();
+  const make = (name: string, fn: () => Promise<void>): Case => ({ name, fn, wall: [], cpu: [] });
+  const calibrateCase = (method: 'percentile' | 'minmax', fetch: Fetch, worker: boolean): Case =>
+    make(`${method}, fetch ${fetch}, ${worker ? 'worker' : 'serial'}`, async () => {
+      const timed = spent.get(fetch) ?? { ms: 0 };
+      if (method === 'percentile' && !worker) spent.set(fetch, timed);
       const r = await calibrate(prepared, plan.calibrate, feeds, {
-        ...options,
-        derive,
-        observeHost: host,
+        method,
+        means: plan.channelMeans,
+        fetch,
+        observeHost: worker ? workerObserveHost : timedHost(timed),
       });
-      results.set(name, JSON.stringify(r));
-    },
+      const same = results.get(method) ?? new Map<string, string>();
+      same.set(fetch, JSON.stringify(r));
+      results.set(method, same);
+    });
+  const runsCase = (fetch: Fetch): Case => {
+    const e = exposed[fetch];
+    const derived = e.derived.length === 0 ? '' : ` (+${e.derived.length} derived)`;
+    return make(`runs fetching ${e.fetch.length}${derived}`, () =>
+      runAll(sessions.get(fetch)!, feeds, [...e.fetch]),
+    );
+  };
+  const cases = [
+    make('fp32 inference', () => runAll(fp32, feeds, [])),
+    runsCase('all'),
+    runsCase('shared'),
+    runsCase('derived'),
+    calibrateCase('percentile', 'all', false),
+    calibrateCase('percentile', 'all', true),
+    calibrateCase('percentile', 'shared', false),
+    calibrateCase('percentile', 'shared', true),
+    calibrateCase('percentile', 'derived', false),
+    calibrateCase('percentile', 'derived', true),
+    calibrateCase('minmax', 'all', false),
+    calibrateCase('minmax', 'shared', false),
   ];
-  const cases: [string, () => Promise<void>][] = [
-    ['fp32 inference', () => runAll(fp32, feeds, [])],
-    [
-      `runs fetching all ${all.fetch.length} tensors`,
-      () => runAll(fetchAll, feeds, [...all.fetch]),
-    ],
-    [
-      `runs fetching ${some.fetch.length} (+${some.derived.length} derived)`,
-      () => runAll(fetchSome, feeds, [...some.fetch]),
-    ],
-    calibrateCase('before: calibrate, serial', false, timedHost(spent.before)),
-    calibrateCase('before: calibrate, worker', false, workerObserveHost),
-    calibrateCase('after: calibrate, serial', true, timedHost(spent.after)),
-    calibrateCase('after: calibrate, worker', true, workerObserveHost),
-  ];
-  const times = cases.map((): number[] => []);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, [, fn]] of cases.entries()) {
-      const t0 = performance.now();
-      await fn();
-      times[i]!.push((performance.now() - t0) / 1000);
+    for (const c of cases) {
+      const [t0, c0] = [performance.now(), cpuSeconds()];
+      await c.fn();
+      c.wall.push((performance.now() - t0) / 1000);
+      c.cpu.push(cpuSeconds() - c0);
     }
   }
-  await Promise.all([fp32.release(), fetchAll.release(), fetchSome.release()]);
-  if (new Set(results.values()).size !== 1) throw new Error('calibration statistics differ');
-  const m = times.map(median);
-  const base = m[0]!;
+  await Promise.all([fp32.release(), ...[...sessions.values()].map((s) => s.release())]);
+  for (const [method, same] of results) {
+    if (new Set(same.values()).size !== 1) throw new Error(`${method} statistics differ`);
+  }
+  const [base, baseCpu] = [median(cases[0]!.wall), median(cases[0]!.cpu)];
   const name = `${bench.name} (${samples})`;
-  const row = (c: string, s: number, best = ''): string[] => [
+  const ratio = (s: number, b: number) => `${(s / b).toFixed(2)}x`;
+  const row = (c: string, wall: number, cpu?: number): string[] => [
     name,
     c,
-    s.toFixed(2),
-    best,
-    `${(s / base).toFixed(2)}x`,
+    wall.toFixed(2),
+    ratio(wall, base),
+    cpu === undefined ? '' : cpu.toFixed(2),
+    cpu === undefined ? '' : ratio(cpu, baseCpu),
   ];
-  // Where a serial calibration's time goes: runs, the copies out, observing (mean), the rest.
-  const profile = (label: string, runs: number, serial: number, observe: number): string[][] => [
-    row(`  ${label} serial: onnxruntime fp32 runs`, base),
-    row(`  ${label} serial: copying tensors out`, runs - base),
-    row(`  ${label} serial: observing`, observe),
-    row(`  ${label} serial: the rest`, serial - runs - observe),
-  ];
+  // Where a serial percentile calibration's time goes: the fp32 runs, the copies out (runs with
+  // the extra outputs less fp32), observing (deriving included; mean of rounds), the rest.
+  const profile = (fetch: Fetch, runs: Case, serial: Case): string[][] => {
+    const observe = spent.get(fetch)!.ms / 1000 / rounds;
+    const copies = median(runs.wall) - base;
+    return [
+      row(`  ${fetch}: fp32 runs`, base),
+      row(`  ${fetch}: copying tensors out`, copies),
+      row(`  ${fetch}: observing`, observe),
+      row(`  ${fetch}: the rest`, median(serial.wall) - base - copies - observe),
+    ];
+  };
   return [
-    ...cases.map(([c], i) => row(c, m[i]!, Math.min(...times[i]!).toFixed(2))),
-    ...profile('before', m[1]!, m[3]!, spent.before.ms / 1000 / rounds),
-    ...profile('after', m[2]!, m[5]!, spent.after.ms / 1000 / rounds),
+    ...cases.map((c) => row(c.name, median(c.wall), median(c.cpu))),
+    ...profile('all', cases[1]!, cases[4]!),
+    ...profile('shared', cases[2]!, cases[6]!),
+    ...profile('derived', cases[3]!, cases[8]!),
   ];
 }
 
@@ -149,6 +179,6 @@ export async function run(): Promise<void> {
     }
   }
   console.log(`onnxruntime 1 thread; median of ${rounds} interleaved rounds; ratio to fp32`);
-  console.log('all four calibrations gave the same statistics');
-  printTable(['model (samples)', 'case', 'median s', 'best s', 'ratio'], rows);
+  console.log('each method gave the same statistics however its tensors were fetched');
+  printTable(['model (samples)', 'case', 'wall s', 'ratio', 'CPU s', 'CPU ratio'], rows);
 }

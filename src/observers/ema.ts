@@ -22,7 +22,7 @@ import {
   observedRange,
   type GroupRanges,
 } from './ranges.js';
-import { scanGroups } from './scan.js';
+import { extremesScan, scanGroups, type GroupScan } from './scan.js';
 
 /** Options of a moving-average observer. */
 export interface EmaOptions {
@@ -74,7 +74,15 @@ export class EmaObserver implements Observer {
     if (this.axis !== undefined && shape === undefined) {
       fail('bad-shape', 'a per-axis observer needs the shape of each batch');
     }
-    const batch = scanGroups(x, shape, this.axis);
+    this.add(scanGroups(x, shape, this.axis));
+  }
+
+  /** Adds a batch known by its extremes (per tensor only); see Observer.observeExtremes. */
+  observeExtremes(min: number, max: number, finite: number): void {
+    this.add(extremesScan(this.axis, min, max, finite));
+  }
+
+  private add(batch: GroupScan): void {
     this.seen = addCounts(this.seen, batch.counts);
     this.ensureGroups(batch.min.length);
     const c = this.momentum;

@@ -15,16 +15,18 @@ export interface MethodTraits {
    * exact extremes, so plain `histogram`, the same range, is not compared twice).
    */
   readonly advised: boolean;
+  /** Per tensor it reads only each batch's min, max and count (observeExtremes suffices). */
+  readonly extremes: boolean;
 }
 
 /** Traits per calibration method. */
 export const METHOD_TRAITS = new Map<ObserverKind, MethodTraits>([
-  ['minmax', { histogram: false, clips: false, advised: true }],
-  ['ema', { histogram: false, clips: false, advised: false }],
-  ['histogram', { histogram: true, clips: false, advised: false }],
-  ['percentile', { histogram: true, clips: true, advised: true }],
-  ['entropy', { histogram: true, clips: true, advised: true }],
-  ['mse', { histogram: true, clips: true, advised: true }],
+  ['minmax', { histogram: false, clips: false, advised: true, extremes: true }],
+  ['ema', { histogram: false, clips: false, advised: false, extremes: true }],
+  ['histogram', { histogram: true, clips: false, advised: false, extremes: false }],
+  ['percentile', { histogram: true, clips: true, advised: true, extremes: false }],
+  ['entropy', { histogram: true, clips: true, advised: true, extremes: false }],
+  ['mse', { histogram: true, clips: true, advised: true, extremes: false }],
 ]);
 
 /** The traits of `method`. */

@@ -21,7 +21,7 @@ import {
   observedRange,
   type GroupRanges,
 } from './ranges.js';
-import { scanGroups } from './scan.js';
+import { extremesScan, scanGroups, type GroupScan } from './scan.js';
 
 /** Options of a MinMax observer: `axis` makes it per-channel along that axis. */
 export interface MinMaxOptions {
@@ -57,7 +57,15 @@ export class MinMaxObserver implements Observer {
     if (this.axis !== undefined && shape === undefined) {
       fail('bad-shape', 'a per-axis observer needs the shape of each batch');
     }
-    const batch = scanGroups(x, shape, this.axis);
+    this.add(scanGroups(x, shape, this.axis));
+  }
+
+  /** Adds a batch known by its extremes (per tensor only); see Observer.observeExtremes. */
+  observeExtremes(min: number, max: number, finite: number): void {
+    this.add(extremesScan(this.axis, min, max, finite));
+  }
+
+  private add(batch: GroupScan): void {
     this.seen = addCounts(this.seen, batch.counts);
     if (this.axis !== undefined) {
       checkGroups(this.state.min.length, batch.min.length, this.axis);

@@ -39,6 +39,12 @@ export interface Observer {
   readonly kind: ObserverKind;
   /** Adds a batch x (f32 [shape]); `shape` is required for per-axis observers. */
   observe(x: Float32Array, shape?: readonly number[]): void;
+  /**
+   * Adds a batch known by its extremes alone: `finite` values, all finite, from `min` to `max`
+   * (+Inf and -Inf when there are none); the same as observing the values. Present on per-tensor
+   * observers of methods with the `extremes` trait (calibration reduces in onnxruntime for them).
+   */
+  observeExtremes?(min: number, max: number, finite: number): void;
   merge(other: Observer): void;
   /** The calibrated range; methods that clip depend on `spec` (default DEFAULT_RANGE_SPEC). */
   range(spec?: QuantSpec): ObservedRange;

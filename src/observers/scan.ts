@@ -3,7 +3,7 @@
 // Not an observer itself: minmax, ema and histogram build their state from these scans.
 // Whole tensors go through kernels/' WebAssembly SIMD scan when present; these loops are its
 // reference (tested bit for bit) and the fallback.
-import { layoutOf } from '../core/index.js';
+import { fail, layoutOf } from '../core/index.js';
 import { minmaxFast } from '../kernels/index.js';
 import type { ValueCounts } from './observer.js';
 
@@ -126,4 +126,22 @@ export function scanGroups(
     }
   }
   return { min, max, counts: { finite, nan, infinite } };
+}
+
+/**
+ * The GroupScan of a batch known by its extremes: `finite` values, all finite, in [min, max]
+ * (+Inf and -Inf when none). Per tensor only: `axis` must be undefined.
+ */
+export function extremesScan(
+  axis: number | undefined,
+  min: number,
+  max: number,
+  finite: number,
+): GroupScan {
+  if (axis !== undefined) fail('bad-argument', 'extremes describe a whole tensor, not an axis');
+  return {
+    min: Float64Array.of(min),
+    max: Float64Array.of(max),
+    counts: { finite, nan: 0, infinite: 0 },
+  };
 }

@@ -5,7 +5,12 @@
 // every batch's activations run out of memory on real data sets).
 // Not the readers of calibration files (cli/) and not the QDQ rewrite (passes/).
 import { fail, isZeropointError } from '../core/index.js';
-import { createObserver, type ObserverKind, type ObserverOptions } from '../observers/index.js';
+import {
+  createObserver,
+  methodTraits,
+  type ObserverKind,
+  type ObserverOptions,
+} from '../observers/index.js';
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import { writeModel } from '../onnx/model.js';
 import { createSession, type RuntimeTensor, type Session } from '../runtime/onnxruntime.js';
@@ -15,6 +20,7 @@ import { CalibrationResult } from './calibration-result.js';
 import { checkFeeds } from './check-feeds.js';
 import type { DerivedTensor } from './derived-tensors.js';
 import { exposeTensors, type CalibrationNote } from './expose-tensors.js';
+import { readExtremes } from './reduce-tensors.js';
 import {
   inThreadObserveHost,
   type ObservedState,
@@ -42,11 +48,15 @@ export interface CalibrateOptions {
   /** Where the observers run (this thread by default; a face may supply a worker). */
   readonly observeHost?: ObserveHostFactory;
   /**
-   * Recompute on the observer side the tensors derivable exactly from fetched ones (element-wise
-   * arithmetic with constants, Clip, Relu, reshaping copies) instead of copying them out of
-   * onnxruntime: same statistics, less copying (default true; false fetches every tensor).
+   * What is copied out of onnxruntime; every choice gives the same statistics. 'all': every
+   * observed tensor. 'shared' (default): a Reshape/Transpose/Squeeze/Unsqueeze/Flatten/Identity
+   * of an observed tensor shares its fetch, and for methods that read only extremes (minmax,
+   * ema) float32 tensors come back reduced in the graph to four scalars. 'derived': as shared,
+   * and the observers also recompute element-wise Add/Sub/Mul/Div, Clip and Relu outputs from
+   * fetched tensors: a third of the copying on the recognizer, but in JavaScript the arithmetic
+   * costs the observers more than the copy it saves (bench calibrate).
    */
-  readonly derive?: boolean;
+  readonly fetch?: 'all' | 'shared' | 'derived';
 }
 
 /**
@@ -65,21 +75,25 @@ export async function calibrate(
     fail('bad-argument', 'activations are calibrated per tensor; drop the axis option');
   }
   createObserver(options.method, observerOptions);
+  const fetching = options.fetch ?? 'shared';
   const bytes = model instanceof Uint8Array ? model : writeModel(model);
   const meanAxes = new Map((options.means ?? []).map((m) => [m.tensor, m.axis]));
   const requested = new Set(tensorNames);
   const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])], {
-    derive: options.derive ?? true,
+    ...(fetching === 'all' ? {} : { derive: fetching === 'shared' ? 'copies' : 'arithmetic' }),
+    reduce: fetching !== 'all' && methodTraits(options.method).extremes,
     averaged: new Set(meanAxes.keys()),
   });
   const notes: CalibrationNote[] = exposed.notes.filter((n) => requested.has(n.tensor));
-  const received = exposed.fetch.concat(exposed.fromFeeds);
+  const reduced = new Map(exposed.reduced.map((r) => [r.tensor, r]));
+  const received = exposed.fetch.concat(exposed.fromFeeds, [...reduced.keys()]);
   // Request order, graph inputs last, as when every tensor was fetched (the result's order).
   const index = new Map([...new Set([...tensorNames, ...meanAxes.keys()])].map((n, i) => [n, i]));
   const rank = (n: string) => (exposed.fromFeeds.includes(n) ? index.size : 0) + index.get(n)!;
   const all = received
     .concat(exposed.derived.map((d) => d.tensor).filter((n) => index.has(n)))
     .sort((a, b) => rank(a) - rank(b));
+  const inOrder = all.filter((n) => received.includes(n));
   const observed = new Set(all.filter((n) => requested.has(n)));
   const averaged = new Set(all.filter((n) => meanAxes.has(n)));
   const dependents = derivedFrom(exposed.derived);
@@ -97,13 +111,22 @@ export async function calibrate(
     throw error;
   });
   let fetch = [...exposed.fetch];
+  const reductions = exposed.reduced.flatMap((r) => [r.min, r.max, r.sum, r.size]);
+  // A session fetching reduced tensors in full, opened for a batch whose sum is not finite.
+  let fallback: Promise<Session> | undefined;
   let samples = 0;
   let batch = 0;
   let state: ObservedState;
   // The float32 tensors of one run, with the run's feeds; non-float32 ones are skipped for good.
   const collect = (outputs: Record<string, RuntimeTensor>, feeds: Feeds): ObservedTensor[] => {
     const tensors: ObservedTensor[] = [];
-    for (const name of [...fetch, ...exposed.fromFeeds]) {
+    for (const name of inOrder) {
+      const r = reduced.get(name);
+      if (r !== undefined) {
+        const extremes = readExtremes(r, outputs);
+        tensors.push({ name, dims: [], data: new Float32Array(0), owned: false, extremes });
+        continue;
+      }
       const t = outputs[name] ?? feeds[name];
       if (t === undefined || !(observed.has(name) || averaged.has(name))) continue;
       if (t.type === 'float32') {
@@ -135,11 +158,28 @@ export async function calibrate(
     for await (const feeds of stream) {
       checkFeeds(feeds, exposed.inputs, samples);
       if (samplesOf(feeds) === 0) continue;
-      const running = run(session, feeds, fetch, batch, samples);
+      const running = run(session, feeds, fetch.concat(reductions), batch, samples);
       const [observing, ran] = await Promise.allSettled([observePending(), running]);
       if (observing.status === 'rejected') throw observing.reason;
       if (ran.status === 'rejected') throw ran.reason;
       const tensors = collect(ran.value, feeds);
+      // A reduced tensor whose sum is not finite is fetched in full: NaN, infinity, or overflow.
+      const full = tensors.filter((t) => t.extremes?.finite === false).map((t) => t.name);
+      if (full.length > 0) {
+        fallback ??= openSession(exposeTensors(bytes, [...reduced.keys()]).bytes, 1);
+        const values = await run(await fallback, feeds, full, batch, samples);
+        for (const [i, t] of tensors.entries()) {
+          const v = values[t.name];
+          if (v !== undefined)
+            tensors[i] = {
+              ...t,
+              extremes: undefined,
+              data: v.data as Float32Array,
+              dims: v.dims,
+              owned: true,
+            };
+        }
+      }
       samples += samplesOf(feeds);
       pending = { batch, samples, tensors };
       batch++;
@@ -148,7 +188,12 @@ export async function calibrate(
     await observePending();
     state = await host.finish();
   } finally {
-    await Promise.allSettled([host.close(), session.release()]);
+    const extra = fallback?.then((s) => s.release());
+    await Promise.allSettled([
+      host.close(),
+      session.release(),
+      ...(extra === undefined ? [] : [extra]),
+    ]);
   }
   const observers = new Map([...observed].map((name) => [name, state.observers.get(name)!]));
   const means = new Map([...averaged].map((name) => [name, state.means.get(name)!]));

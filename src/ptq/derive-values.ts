@@ -53,12 +53,14 @@ function operand(o: DeriveOperand, tensors: Map<string, BatchTensor>): BatchTens
   return 'tensor' in o ? tensors.get(o.tensor) : { dims: o.dims, data: o.values };
 }
 
+/** A view of `length` values on the tensor's buffer, grown (never shrunk) as batches need. */
 function buffer(scratch: Map<string, Float32Array>, name: string, length: number): Float32Array {
-  const old = scratch.get(name);
-  if (old !== undefined && old.length === length) return old;
-  const fresh = new Float32Array(length);
-  scratch.set(name, fresh);
-  return fresh;
+  let held = scratch.get(name);
+  if (held === undefined || held.length < length) {
+    held = new Float32Array(Math.max(length, Math.ceil((held?.length ?? 0) * 1.25)));
+    scratch.set(name, held);
+  }
+  return held.length === length ? held : held.subarray(0, length);
 }
 
 /**

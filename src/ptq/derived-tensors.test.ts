@@ -77,6 +77,12 @@ describe('planDerivations', () => {
     ]);
   });
 
+  it('without arithmetic only the copies are derived', () => {
+    const plan = planDerivations(graph, REQUESTED, ['x'], new Set(), false);
+    expect(plan.derived.map((d) => d.tensor)).toEqual(['transpose_5', 'identity_12']);
+    expect(plan.fetch).toHaveLength(REQUESTED.length - 2);
+  });
+
   it('a tensor whose channel means are read is fetched rather than copied from another layout', () => {
     const plan = planDerivations(graph, REQUESTED, ['x'], new Set(['transpose_5']));
     expect(plan.fetch).toContain('transpose_5');
@@ -98,7 +104,7 @@ describe('calibrate with derived tensors', () => {
   it('recomputes each tensor to the bits onnxruntime computes', async () => {
     const bytes = model();
     const fetchAll = exposeTensors(bytes, REQUESTED);
-    const some = exposeTensors(bytes, REQUESTED, { derive: true });
+    const some = exposeTensors(bytes, REQUESTED, { derive: 'arithmetic' });
     const session = await createSession(fetchAll.bytes);
     try {
       for (const feeds of batches) {
@@ -120,13 +126,18 @@ describe('calibrate with derived tensors', () => {
 
   for (const method of ['histogram', 'minmax', 'ema'] as const) {
     it(`gives the statistics of fetching every tensor (${method})`, async () => {
-      const run = (derive: boolean) =>
+      const run = (fetch: 'all' | 'shared' | 'derived') =>
         calibrate(model(), REQUESTED, batches, {
           method,
-          derive,
+          fetch,
           means: [{ tensor: 'mul_4', axis: 1 }],
         });
-      const [fetched, derived] = await Promise.all([run(false), run(true)]);
+      const [fetched, shared, derived] = await Promise.all([
+        run('all'),
+        run('shared'),
+        run('derived'),
+      ]);
+      expect(JSON.stringify(shared)).toEqual(JSON.stringify(fetched));
       expect(JSON.stringify(derived)).toEqual(JSON.stringify(fetched));
       expect(derived.observers.size).toBe(REQUESTED.length);
     });

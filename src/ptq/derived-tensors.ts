@@ -45,12 +45,14 @@ export interface DerivationPlan {
  * derived from fetched tensors, graph inputs (`fed`) and constants. Tensors in `averaged`
  * (channel means read their layout) are never derived through a reordering copy. A derivation
  * may go through tensors nobody observes (a hard-swish's x / 6), computed but not observed.
+ * Without `arithmetic`, only copies are derived (they cost the observers nothing).
  */
 export function planDerivations(
   graph: Graph,
   fetch: readonly string[],
   fed: readonly string[],
   averaged: ReadonlySet<string>,
+  arithmetic = true,
 ): DerivationPlan {
   const order = new Map(graph.nodes.map((n, i) => [n, i]));
   const position = (name: string): number => {
@@ -83,7 +85,8 @@ export function planDerivations(
       if (isValuesOnly(r)) valuesOnly.add(input);
       return true;
     };
-    return recipeOf(graph, node, available);
+    const recipe = recipeOf(graph, node, available);
+    return arithmetic || recipe?.op === 'Copy' ? recipe : undefined;
   };
   const fetchSet = new Set(fetch);
   // Graph order, so a tensor's sources are settled (fetched or derived) before it.

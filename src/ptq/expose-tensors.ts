@@ -5,14 +5,17 @@
 // (PP-OCR's exports carry no value_info), the output is added untyped, ONNX Runtime infers the
 // type, and calibrate skips what turns out not to be float32 (declaring float on an int64
 // Shape output would make ONNX Runtime refuse the whole model). Tensors the observers can
-// recompute exactly from others (derived-tensors.ts) are not added, unless asked to fetch all.
+// recompute exactly from others (derived-tensors.ts) are not added, and for methods that read
+// only extremes, float32 tensors come back reduced to four scalars (reduce-tensors.ts).
 import { create } from '@bufbuild/protobuf';
 import { fail } from '../core/index.js';
 import { DTYPES } from '../onnx/dtypes.js';
 import { ValueInfoProtoSchema } from '../onnx/gen/onnx_pb.js';
 import { buildGraph, type Graph } from '../onnx/graph.js';
 import { readModel, writeModel } from '../onnx/model.js';
+import { FLOAT32 as INFERRED_FLOAT32, inferElementTypes } from '../passes/element-types.js';
 import { planDerivations, type DerivedTensor } from './derived-tensors.js';
+import { appendReductions, type ReducedTensor } from './reduce-tensors.js';
 import { modelInput, type ModelInput } from './model-inputs.js';
 
 /** Why a requested tensor is not calibrated. */
@@ -35,12 +38,22 @@ export interface ExposedModel {
   readonly notes: readonly CalibrationNote[];
   /** Requested names recomputed from fetched ones instead, in the order to compute them. */
   readonly derived: readonly DerivedTensor[];
+  /** Requested names that come back as their extremes (the `reduce` option). */
+  readonly reduced: readonly ReducedTensor[];
 }
 
 /** What exposeTensors may derive instead of fetching. */
 export interface ExposeOptions {
-  /** Derive what can be derived exactly (default false: fetch every requested tensor). */
-  readonly derive?: boolean;
+  /**
+   * What to derive instead of fetching (derived-tensors.ts): nothing (default), reshaping
+   * 'copies', or copies and element-wise 'arithmetic'.
+   */
+  readonly derive?: 'copies' | 'arithmetic';
+  /**
+   * Reduce float32 tensors to their extremes in the graph instead (default false), except those
+   * in `averaged`; nothing is derived then.
+   */
+  readonly reduce?: boolean;
   /** Tensors whose channel means are read: never derived through a reordering copy. */
   readonly averaged?: ReadonlySet<string>;
 }
@@ -93,10 +106,15 @@ export function exposeTensors(
     }
     fetch.push(name);
   }
+  const averaged = options.averaged ?? new Set<string>();
+  const types = options.reduce === true ? inferElementTypes(graph) : new Map<string, number>();
+  const reducible = (n: string) => types.get(n) === INFERRED_FLOAT32 && !averaged.has(n);
+  const reduced = appendReductions(model, graph, fetch.filter(reducible));
+  const kept = fetch.filter((n) => !reducible(n));
   const plan =
-    options.derive === true
-      ? planDerivations(graph, fetch, fromFeeds, options.averaged ?? new Set())
-      : { fetch, derived: [] };
+    options.derive !== undefined && options.reduce !== true
+      ? planDerivations(graph, kept, fromFeeds, averaged, options.derive === 'arithmetic')
+      : { fetch: kept, derived: [] };
   for (const name of plan.fetch) {
     if (graph.isGraphOutput(name)) continue;
     const elemType = declaredType(graph, name);
@@ -116,5 +134,6 @@ export function exposeTensors(
     fromFeeds,
     notes,
     derived: plan.derived,
+    reduced,
   };
 }

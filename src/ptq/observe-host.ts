@@ -16,6 +16,7 @@ import {
 import { ChannelMeans, type ChannelMeansJSON } from './channel-means.js';
 import { deriveTensors, type BatchTensor } from './derive-values.js';
 import type { DerivedTensor } from './derived-tensors.js';
+import type { TensorExtremes } from './reduce-tensors.js';
 
 /** What to observe: the method, and which tensors get an observer and which channel means. */
 export interface ObserveSpec {
@@ -27,12 +28,16 @@ export interface ObserveSpec {
   readonly derive?: readonly DerivedTensor[];
 }
 
-/** One float32 tensor of a batch; `owned`: the host may take its buffer (detach it). */
+/**
+ * One float32 tensor of a batch; `owned`: the host may take its buffer (detach it). With
+ * `extremes`, the tensor came back reduced (reduce-tensors.ts) and `data` is empty.
+ */
 export interface ObservedTensor {
   readonly name: string;
   readonly dims: readonly number[];
   readonly data: Float32Array;
   readonly owned: boolean;
+  readonly extremes?: TensorExtremes | undefined;
 }
 
 /** Observers and channel means after the last batch, by tensor name. */
@@ -90,7 +95,19 @@ export class BatchObservers {
    * naming tensor and batch.
    */
   observe(batch: number, tensors: readonly ObservedTensor[]): void {
-    const all = new Map<string, BatchTensor>(tensors.map((t) => [t.name, t]));
+    for (const t of tensors.filter((t) => t.extremes !== undefined)) {
+      const { min, max, count } = t.extremes!;
+      const observer = this.observers.get(t.name);
+      if (observer?.observeExtremes === undefined) {
+        fail('bad-argument', `the observer of '${t.name}' cannot take extremes`, {
+          tensor: t.name,
+        });
+      }
+      observer.observeExtremes(min, max, count);
+    }
+    const all = new Map<string, BatchTensor>(
+      tensors.filter((t) => t.extremes === undefined).map((t) => [t.name, t]),
+    );
     deriveTensors(this.derive, all, this.scratch);
     for (const [name, t] of all) {
       const observer = this.observers.get(name);

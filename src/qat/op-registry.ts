@@ -10,6 +10,7 @@ import { convOp } from './ops-conv.js';
 import { convTransposeOp } from './ops-conv-transpose.js';
 import { concatOp, splitOp } from './ops-join.js';
 import { leakyReluOp } from './ops-leaky-relu.js';
+import { MINMAX_OPS } from './ops-minmax.js';
 import { LAYOUT_OPS } from './ops-layout.js';
 import { gemmOp, matMulOp } from './ops-matmul.js';
 import { batchNormOp, layerNormOp, softmaxOp } from './ops-norm.js';
@@ -24,6 +25,7 @@ export type { DiffOp, OpContext } from './diff-op.js';
 export const DIFF_OPS: ReadonlyMap<string, DiffOp> = new Map<string, DiffOp>([
   ...BINARY_OPS,
   ...UNARY_OPS,
+  ...MINMAX_OPS,
   ...LAYOUT_OPS,
   ...CONST_OPS,
   ...POOL_OPS,

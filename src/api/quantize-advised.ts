@@ -23,7 +23,7 @@ import { splitFeeds } from './split-feeds.js';
 export interface QuantizeAdvisedOptions
   extends
     Omit<ProfileModelOptions, 'html' | 'sensitivity'>,
-    Pick<AdvisedOptions, 'target' | 'score' | 'metricName' | 'trials' | 'onTrial'> {
+    Pick<AdvisedOptions, 'target' | 'score' | 'metricName' | 'trials' | 'onTrial' | 'latency'> {
   /** Apply the measured-best configuration (default true) or `plan.activations` as given. */
   readonly auto?: boolean;
   /** How the report names the files. */
@@ -72,6 +72,7 @@ export async function quantizeAdvised(
     ...(options.score === undefined ? {} : { score: options.score }),
     ...(options.metricName === undefined ? {} : { metricName: options.metricName }),
     ...(options.trials === undefined ? {} : { trials: options.trials }),
+    ...(options.latency === undefined ? {} : { latency: options.latency }),
     onTrial: (trial) => {
       options.onTrial?.(trial);
       options.onProgress?.('search', trial.index, trials);

@@ -27,6 +27,12 @@ export const ADVICE_OPTIONS: readonly (readonly [string, string])[] = [
     '--trials <n>',
     `search budget, the starting configuration included (default ${DEFAULT_TRIALS})`,
   ],
+  [
+    '--search-latency',
+    'with --target: also minimise latency: every trial timed against fp32 on this machine ' +
+      '(1 thread unless --threads), then layers measured slower in int8 kept float while the ' +
+      'target holds',
+  ],
 ];
 
 /** The advice lines appended to the quantize table. */
@@ -42,17 +48,29 @@ export function formatAdvice(a: AdviceSummary): string {
   if (a.search !== null) {
     const s = a.search;
     const fp32 = s.fp32 === null ? '' : ` (fp32 ${s.fp32.toFixed(4)})`;
+    // --search-latency: each trial's measured latency as a multiple of fp32's.
+    const timed = s.trials.some((t) => t.latency !== null);
     lines.push(
       '',
       `search on ${a.heldOut} held-out sample(s): ${s.metric} >= ${s.target.toFixed(4)}${fp32}`,
       table(
-        ['trial', 'on', 'change', 'score', 'target', 'outcome', 'ms'],
+        [
+          'trial',
+          'on',
+          'change',
+          'score',
+          'target',
+          ...(timed ? ['x fp32 latency'] : []),
+          'outcome',
+          'ms',
+        ],
         s.trials.map((t) => [
           String(t.index),
           t.base === 0 ? '' : String(t.base),
           t.change.length > 80 ? `${t.change.slice(0, 77)}...` : t.change,
           t.score.toFixed(4),
           t.meetsTarget ? 'met' : 'missed',
+          ...(timed ? [t.latency === null ? '' : `${t.latency.toFixed(2)}x`] : []),
           t.base === 0 ? '' : t.kept ? 'kept' : 'reverted',
           String(t.ms),
         ]),

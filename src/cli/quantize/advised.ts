@@ -93,6 +93,7 @@ export async function runAdvisedQuantize(
       ...(score === undefined ? {} : { score }),
       ...(flags.targetMetric === undefined ? {} : { metricName: `score of ${flags.targetMetric}` }),
       ...(trials === undefined ? {} : { trials }),
+      ...(flags.searchLatency === true ? { latency: {} } : {}),
       onProgress: (stage, done, total) => {
         if (stage !== 'search') bar.update(done, total);
       },

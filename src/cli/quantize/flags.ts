@@ -44,6 +44,8 @@ export interface QuantizeFlags extends ImageFlags {
   readonly hardware?: string;
   readonly holdout?: string;
   readonly trials?: string;
+  /** --search-latency: the search's second objective (advise/search.ts). */
+  readonly searchLatency?: boolean;
 }
 
 /** A config file: any plan option, plus the method; flags given on the command line win. */

@@ -17,6 +17,12 @@ import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic
 import { runAdvisedQuantize, wantsAdvice, withHardwareStorage } from './advised.js';
 import { calibrateMode } from './weight-calibration.js';
 import { formatQat, runQatQuantize, wantsQat, type QatFlags } from './qat.js';
+import {
+  formatAdaround,
+  runAdaroundQuantize,
+  wantsAdaround,
+  type AdaroundFlags,
+} from './adaround.js';
 import { runFloat16Modes, type Float16Flags } from './float16-variants.js';
 import {
   formatRewrites,
@@ -91,6 +97,12 @@ export async function runQuantize(
   checkOutputPaths(modelPath, flags.output, flags.cache);
   if (wantsAdvice(flags) && wantsRewrites(flags)) {
     fail('bad-argument', '--equalize and --smooth-quant apply to plain static quantization');
+  }
+  if (flags.searchLatency === true && flags.target === undefined && !flags.targetMetric) {
+    fail(
+      'bad-argument',
+      "--search-latency is the accuracy search's second objective: give --target",
+    );
   }
   if (wantsAdvice(flags)) return runAdvisedQuantize(modelPath, flags);
   const { bytes, model } = readModelFile(modelPath);
@@ -213,8 +225,36 @@ export function registerQuantize(program: Command): void {
     .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
     .argument('<model>', 'float32 ONNX model (never modified), or a folder with --variants');
   addQuantizeOptions(quantizeCommand);
-  type Flags = QuantizeFlags & ModeFlags & VerdictFlags & RewriteFlags & Float16Flags & QatFlags;
+  type Flags = QuantizeFlags &
+    ModeFlags &
+    VerdictFlags &
+    RewriteFlags &
+    Float16Flags &
+    QatFlags &
+    AdaroundFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
+    if (wantsAdaround(flags)) {
+      const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
+      if (
+        wantsQat(flags) ||
+        parseModeFlags(flags) !== undefined ||
+        wantsAdvice(flags) ||
+        wantsRewrites(flags) ||
+        float16
+      ) {
+        fail(
+          'bad-argument',
+          '--adaround learns the rounding of plain static quantization: drop the other mode flags',
+        );
+      }
+      const r = await runAdaroundQuantize(model, flags);
+      console.log(
+        flags.json === true
+          ? JSON.stringify(r, null, 2)
+          : [formatQuantize(r), '', ...formatAdaround(r)].join('\n'),
+      );
+      return;
+    }
     if (wantsQat(flags)) {
       const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
       if (

@@ -71,6 +71,16 @@ export const MODES: readonly QuantMode[] = [
   },
   { name: 'int4 b32 asym awq', quantize: calibrated({ bits: 4, algorithm: 'awq' }) },
   { name: 'int4 b32 default with calib', quantize: calibrated({ bits: 4 }) },
+  {
+    name: 'int4 b32 default with calib + gather',
+    quantize: calibrated({ bits: 4, gather: true }),
+  },
+  { name: 'int4 b32 matmulnbits', quantize: weights({ bits: 4, format: 'matmulnbits' }) },
+  {
+    name: 'int4 b32 matmulnbits + gather',
+    quantize: weights({ bits: 4, format: 'matmulnbits', gather: true }),
+  },
+  { name: 'weights int8 + gather', quantize: weights({ bits: 8, gather: true }) },
   { name: 'fp16', quantize: fp16 },
   { name: 'fp16 static int8', quantize: async (m, c) => model(quantizeStatic(await fp16(m), c)) },
   { name: 'fp16 dynamic int8', quantize: async (m) => model(quantizeDynamic(await fp16(m))) },

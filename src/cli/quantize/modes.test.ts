@@ -40,6 +40,10 @@ describe('parseModeFlags', () => {
       mode: 'weights',
       options: { bits: 8, format: 'matmulnbits', accuracyLevel: 0 },
     });
+    expect(parseModeFlags({ weights: 'int4', gather: true })).toEqual({
+      mode: 'weights',
+      options: { bits: 4, gather: true },
+    });
     for (const conv of ['cast-mul', 'dequantize', 'integer', 'float']) {
       expect(parseModeFlags({ dynamic: true, conv })).toEqual({
         mode: 'dynamic',
@@ -63,6 +67,9 @@ describe('parseModeFlags', () => {
     );
     expect(badArgument(() => parseModeFlags({ dynamic: true, conv: 'int8' }))).toMatch(
       /--conv takes cast-mul\|dequantize\|integer\|float, not 'int8'/,
+    );
+    expect(badArgument(() => parseModeFlags({ dynamic: true, gather: true }))).toMatch(
+      /--gather need --weights/,
     );
     expect(badArgument(() => parseModeFlags({ weights: 'int8', conv: 'float' }))).toMatch(
       /--conv needs --dynamic/,

@@ -33,6 +33,7 @@ export interface ModeFlags {
   readonly algorithm?: string;
   readonly actOrder?: boolean;
   readonly accuracyLevel?: string;
+  readonly gather?: boolean;
   readonly conv?: string;
   /** --external-data: true, or the data file's name. */
   readonly externalData?: string | boolean;
@@ -61,6 +62,12 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
   ['--no-act-order', 'with gptq: columns in their order'],
   ['--accuracy-level <n>', 'with --format matmulnbits: 0 (float activations) or 4 (default)'],
   [
+    '--gather',
+    'with --weights: also block-quantize embedding tables read by Gather (blocked ' +
+      'DequantizeLinear, or GatherBlockQuantized with --format matmulnbits)',
+  ],
+  ['--no-gather', 'with --weights: leave embedding tables float (default)'],
+  [
     '--external-data [file]',
     'with --dynamic or --weights: write the large tensors to one data file beside the output ' +
       '(default <output>.data; always when the input model has external data)',
@@ -82,7 +89,16 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 /** The mode the flags ask for, or undefined when neither --dynamic nor --weights is given. */
 export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
   const weightFlags = (
-    ['block', 'scheme', 'format', 'clipSearch', 'accuracyLevel', 'algorithm', 'actOrder'] as const
+    [
+      'block',
+      'scheme',
+      'format',
+      'clipSearch',
+      'accuracyLevel',
+      'algorithm',
+      'actOrder',
+      'gather',
+    ] as const
   )
     .filter((k) => flags[k] !== undefined)
     .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
@@ -120,6 +136,7 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
       ? {}
       : { algorithm: oneOf('--algorithm', flags.algorithm, WEIGHT_ALGORITHMS) }),
     ...(flags.actOrder === undefined ? {} : { gptq: { actOrder: flags.actOrder } }),
+    ...(flags.gather === undefined ? {} : { gather: flags.gather }),
     ...(flags.accuracyLevel === undefined
       ? {}
       : {

@@ -1,5 +1,5 @@
-// For a static run whose own variants are not fast enough: the other recipes' outputs for the
-// same model (dynamic int8, activations quantized at run time; int8 weights only) as verdict
+// For a static run whose default build is not clearly faster than fp32: the other recipes' outputs
+// for the same model (dynamic int8, activations quantized at run time; int8 weights only) as verdict
 // candidates, each admitted only when its outputs follow fp32's on the user's calibration
 // samples at least as closely (SQNR of the worst output) as the static default's do, and is at
 // most 10 % larger than it (so a recipe that finds nothing to quantize is no candidate). On batch-1

@@ -35,7 +35,9 @@ describe('zeropoint quantize --qat', () => {
       '--steps',
       '6',
       '--batch-size',
-      '4',
+      '2',
+      '--accumulate',
+      '2',
       '--holdout',
       '4',
       '--json',
@@ -43,17 +45,28 @@ describe('zeropoint quantize --qat', () => {
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as {
       sizeAfter: number;
-      qat: { before: number; kept: string; settings: Record<string, unknown> };
+      qat: {
+        before: number;
+        kept: string;
+        bestStep: number;
+        graphBest: number;
+        graphBefore: number;
+        settings: Record<string, unknown>;
+      };
     };
     expect(report.qat.settings).toMatchObject({
       steps: 6,
-      batchSize: 4,
+      batchSize: 2,
+      accumulate: 2,
       trainSamples: 12,
       heldOutSamples: 4,
       learn: 'both',
     });
     expect(report.qat.before).toBeGreaterThan(0);
     expect(['qat', 'ptq']).toContain(report.qat.kept);
+    // Keep-best: the state written back is the best measured, never below the start.
+    expect(report.qat.graphBest).toBeGreaterThanOrEqual(report.qat.graphBefore);
+    expect(report.qat.bestStep).toBeLessThanOrEqual(6);
     expect(readFileSync(out).length).toBe(report.sizeAfter);
   });
 

@@ -1,5 +1,5 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT --qat [--steps N] [--lr X] [--batch-size B]
-// [--learn weights|scales|both] [--holdout N]`: static INT8, then quantization-aware fine-tuning
+// [--accumulate K] [--learn weights|scales|both] [--holdout N]`: static INT8, then quantization-aware fine-tuning
 // by distillation from the fp32 model (api/'s quantizeQat), with a progress line of step, loss
 // and held-out SQNR on stderr. Flags in, one library call, the file written atomically.
 // Not the training (qat/) and not the other modes.
@@ -19,6 +19,7 @@ export interface QatFlags {
   readonly steps?: string;
   readonly lr?: string;
   readonly learn?: string;
+  readonly accumulate?: string;
 }
 
 /** [flags, description] of each option, for the command to register. */
@@ -35,11 +36,18 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     'with --qat: Adam learning rate of weights and biases (default 1e-5; scales follow)',
   ],
   ['--learn <what>', 'with --qat: weights|scales|both (default both)'],
+  [
+    '--accumulate <n>',
+    'with --qat: batches whose gradients are summed into each update, for a larger effective ' +
+      'batch at the memory of one (default 1)',
+  ],
 ];
 
 /** True when the flags ask for --qat (and its own flags are not given without it). */
 export function wantsQat(flags: QatFlags): boolean {
-  const stray = (['steps', 'lr', 'learn'] as const).filter((k) => flags[k] !== undefined);
+  const stray = (['steps', 'lr', 'learn', 'accumulate'] as const).filter(
+    (k) => flags[k] !== undefined,
+  );
   if (flags.qat !== true && stray.length > 0) {
     fail('bad-argument', `${stray.map((k) => `--${k}`).join(', ')} need --qat`);
   }
@@ -82,6 +90,7 @@ export async function runQatQuantize(
   const steps = number(flags.steps, '--steps', true);
   const lr = number(flags.lr, '--lr', false);
   const batchSize = number(flags.batchSize, '--batch-size', true);
+  const accumulate = number(flags.accumulate, '--accumulate', true);
   const holdout = number(flags.holdout, '--holdout', true);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating', { quiet });
@@ -95,6 +104,7 @@ export async function runQatQuantize(
       ...(steps === undefined ? {} : { steps }),
       ...(lr === undefined ? {} : { lr }),
       ...(batchSize === undefined ? {} : { batchSize }),
+      ...(accumulate === undefined ? {} : { accumulate }),
       ...(holdout === undefined ? {} : { holdout }),
       ...(threads === undefined ? {} : { threads }),
       files: { input: modelPath, output: flags.output },
@@ -122,8 +132,10 @@ export function formatQat(report: QuantizeQatResult['report']): string[] {
   const q = report.qat;
   const s = q.settings;
   return [
-    `qat: ${s.steps} steps of ${s.batchSize} on ${s.trainSamples} samples (${s.heldOutSamples} held out), ` +
+    `qat: ${s.steps} steps of ${s.batchSize}${s.accumulate > 1 ? ` x ${s.accumulate}` : ''} on ${s.trainSamples} samples (${s.heldOutSamples} held out), ` +
       `lr ${s.lr}, learn ${s.learn}, loss ${s.loss}, ${(q.trainMs / 1000).toFixed(1)} s`,
+    `training graph held-out SQNR: start ${q.graphBefore.toFixed(2)} dB, best ${q.graphBest.toFixed(2)} dB ` +
+      `at step ${q.bestStep} (the state written back)`,
     `held-out output SQNR: PTQ ${q.before.toFixed(2)} dB -> QAT ${q.after === undefined ? 'n/a' : `${q.after.toFixed(2)} dB`}; ` +
       (q.kept === 'qat' ? 'wrote the fine-tuned model' : (q.reason ?? 'kept the PTQ model')),
   ];

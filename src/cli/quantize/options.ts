@@ -10,6 +10,7 @@ import { ADVICE_OPTIONS } from './advised-format.js';
 import { IMAGE_OPTIONS } from './flags.js';
 import { FLOAT16_OPTIONS } from './float16-variants.js';
 import { MODE_OPTIONS } from './modes.js';
+import { ADAROUND_OPTIONS } from './adaround.js';
 import { QAT_OPTIONS } from './qat.js';
 import { REWRITE_OPTIONS } from './rewrite-flags.js';
 import { VERDICT_OPTIONS } from './verdict.js';
@@ -65,6 +66,7 @@ export const QUANTIZE_OPTION_GROUPS: readonly (readonly [string, OptionList])[] 
   ['Static quantization, what gets quantized:', PLACEMENT_OPTIONS],
   ['Static quantization, exact float rewrites first:', REWRITE_OPTIONS],
   ['Accuracy target and advice (static):', ADVICE_OPTIONS],
+  ['Learned weight rounding (static, AdaRound):', ADAROUND_OPTIONS],
   ['Quantization-aware training (static, fine-tuned):', QAT_OPTIONS],
   ['Dynamic and weight-only modes (no --calib needed):', MODE_OPTIONS],
   ['fp16 and transformers.js variants:', FLOAT16_OPTIONS],

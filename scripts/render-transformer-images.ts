@@ -17,7 +17,7 @@ const CLASSES = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const SETS = [
   { name: 'train', count: 12000, seed: 101, serif: false },
   { name: 'calib', count: 32, seed: 202, serif: false },
-  { name: 'heldout', count: 600, seed: 303, serif: true },
+  { name: 'heldout', count: 2000, seed: 303, serif: true },
 ] as const;
 
 /** Font families for a set: serif faces for held-out, the others for training/calibration. */

@@ -61,6 +61,7 @@ function binFast(
   exponent: i32,
   tTop: f32,
   atTop: i32,
+  plain: bool,
 ): u32 {
   // The loop's eleven invariant vectors live in memory after the counts and are loaded where
   // used: held in registers, they spill under V8's x64 allocator and the loop runs 2.4x slower.
@@ -81,16 +82,33 @@ function binFast(
   const magic = f32x4.splat(MAGIC);
   const vmax = f32x4.splat(FMAX);
   let k: u32 = 0;
+  if (plain) {
+    // finite values and no top position to place apart: the checks' lanes would change nothing
+    for (; k + 4 <= n; k += 4) {
+      const v = v128.load(xp + ((<usize>k) << 2));
+      const t = f32x4.div(
+        f32x4.mul(f32x4.sub(v, v128.load(cp, 0)), v128.load(cp, 16)),
+        v128.load(cp, 32),
+      );
+      const c = f32x4.pmax(
+        v128.load(cp, 80),
+        f32x4.pmin(v128.load(cp, 64), f32x4.add(t, v128.load(cp, 48))),
+      ); // lo < c ? c : lo after c = t < hi ? t : hi: NaN goes to hi, keeping the bin on the grid
+      const u = i32x4.sub(f32x4.add(f32x4.floor(c), magic), v128.load(cp, 96));
+      bump4(i32x4.add(i32x4.shl(i32x4.shr_s(u, exponent), 2), v128.load(cp, 160)));
+    }
+    return k;
+  }
   for (; k + 4 <= n; k += 4) {
     const v = v128.load(xp + ((<usize>k) << 2));
     const t = f32x4.div(
       f32x4.mul(f32x4.sub(v, v128.load(cp, 0)), v128.load(cp, 16)),
       v128.load(cp, 32),
     );
-    // clamped to the grid (NaN stays, and its lane goes to the trash slot)
+    // clamped to the grid (a NaN lane goes to hi, then to the trash slot below)
     const c = f32x4.pmax(
-      f32x4.pmin(f32x4.add(t, v128.load(cp, 48)), v128.load(cp, 64)),
       v128.load(cp, 80),
+      f32x4.pmin(v128.load(cp, 64), f32x4.add(t, v128.load(cp, 48))),
     );
     let b = i32x4.shr_s(i32x4.sub(f32x4.add(f32x4.floor(c), magic), v128.load(cp, 96)), exponent);
     b = v128.bitselect(v128.load(cp, 128), b, f32x4.eq(t, v128.load(cp, 112)));
@@ -150,10 +168,19 @@ function binWide(
   return k;
 }
 
+/** The bin binFast's arithmetic gives position tTop (its scalar twin): atTop makes its check moot. */
+function topBinFast(bins: i32, start: f64, exponent: i32, tTop: f32): i32 {
+  const hi = <f32>(start + <f64>(bins - 1) * <f64>(1 << exponent));
+  const c = max(min(tTop + <f32>roundingMargin(start), hi), <f32>start);
+  return (<i32>floor(c) - <i32>start) >> exponent;
+}
+
 /**
  * Bins n floats at xp: t = ((x - origin) * bins) / span in f32; b = trunc((t - start) 2^-exponent)
  * (in f64), atTop where t == tTop, else clamped to [0, bins - 1]. Adds one per value to the i32
- * counts at hp, laid out [4][bins + 1]. The grid's start is a multiple of 2^exponent.
+ * counts at hp, laid out [4][bins + 1]. The grid's start is a multiple of 2^exponent. `finite`
+ * (nonzero: no NaN or infinity among the values) and `belowTop` (nonzero: no value at position
+ * tTop) are promises that let the loop skip those checks.
  */
 export function histogramChunk(
   xp: usize,
@@ -166,11 +193,15 @@ export function histogramChunk(
   exponent: i32,
   tTop: f32,
   atTop: i32,
+  finite: i32,
+  belowTop: i32,
 ): void {
   const invF = reinterpret<f64>((<i64>(1023 - exponent)) << 52); // 2^-exponent, exactly
   const fast = exponent <= 22 && abs(start) + <f64>bins * <f64>(1 << exponent) <= FAST_LIMIT;
+  const plain =
+    fast && finite != 0 && (belowTop != 0 || topBinFast(bins, start, exponent, tTop) == atTop);
   let k = fast
-    ? binFast(xp, n, hp, bins, origin, span, start, exponent, tTop, atTop)
+    ? binFast(xp, n, hp, bins, origin, span, start, exponent, tTop, atTop, plain)
     : binWide(xp, n, hp, bins, origin, span, start, invF, tTop, atTop);
   for (; k < n; k++) {
     const v = load<f32>(xp + ((<usize>k) << 2));

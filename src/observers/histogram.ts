@@ -184,7 +184,8 @@ export class Histogram {
    */
   private add(x: Float32Array, checked: boolean, max: number): void {
     const lattice = this.lattice!;
-    if (histogramAddFast(x, { ...lattice, ...this.grid }, this.counts)) return;
+    const batch = { finite: !checked, max };
+    if (histogramAddFast(x, { ...lattice, ...this.grid }, this.counts, batch)) return;
     const { origin, top } = lattice;
     const bins = this.bins;
     const last = bins - 1;

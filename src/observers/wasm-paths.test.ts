@@ -116,6 +116,25 @@ describe('observers through the WebAssembly kernels equal their TypeScript loops
     }
   });
 
+  it('histograms place the lattice top alike after growth, with and without NaN', () => {
+    // On grown grids the top's position falls on a bin edge: the kernel's check-free loop
+    // (finite batch, max below the top) must not run for a batch that holds the top.
+    const first = Float32Array.of(0, 1, 0.5, 0.25);
+    const grown = [-3, 1, 0.9999999, 0.5, 1, -1e-3, 2.5, 1];
+    for (const extra of [[], [NaN], [2], [Infinity]]) {
+      const second = Float32Array.from([...grown, ...grown, ...extra, ...grown]);
+      const [fast, reference] = bothWays(() => {
+        const h = new Histogram({ bins: 64 });
+        h.observe(first);
+        h.observe(second);
+        h.observe(Float32Array.of(0.75, 1, 1, 1, 0.25, 1, 1, 1));
+        return h;
+      });
+      expect(fast.grid.exponent).toBeGreaterThan(0);
+      expect(Array.from(fast.counts)).toEqual(Array.from(reference.counts));
+    }
+  });
+
   it('histograms of long batches (several chunks) count alike', () => {
     const n = 40_000;
     const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * (1 + (i % 97)));

@@ -15,6 +15,14 @@ export interface BinGrid {
   readonly exponent: number;
 }
 
+/** What the caller knows of a batch, which lets the kernel skip checks that would change nothing. */
+export interface BatchFacts {
+  /** True when every value is finite (no NaN, no infinity). */
+  readonly finite: boolean;
+  /** The greatest finite value. */
+  readonly max: number;
+}
+
 /** torch.histc's float32 unit position of v on the lattice. */
 function position(g: BinGrid, v: number): number {
   const span = Math.fround(g.top - g.origin);
@@ -25,10 +33,16 @@ function position(g: BinGrid, v: number): number {
  * Adds one count per finite value of x (f32) into `counts` (f64 [bins]) on grid `g`: bin
  * trunc((t - start) 2^-exponent) of its unit position t, the lattice's top in the bin of unit
  * bins - 1, others clamped to [0, bins - 1]. The grid must cover x's finite values (binning
- * outside it clamps where the reference's int32 truncation would wrap). False (nothing added)
- * when there is no fast path or the top's bin is off the grid.
+ * outside it clamps where the reference's int32 truncation would wrap). `batch`, when given,
+ * must hold for x. False (nothing added) when there is no fast path or the top's bin is off the
+ * grid.
  */
-export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Array): boolean {
+export function histogramAddFast(
+  x: Float32Array,
+  g: BinGrid,
+  counts: Float64Array,
+  batch?: BatchFacts,
+): boolean {
   const k = wasmKernels();
   const invF = 2 ** -g.exponent;
   if (k === undefined) return false;
@@ -43,10 +57,25 @@ export function histogramAddFast(x: Float32Array, g: BinGrid, counts: Float64Arr
   const view = new Float32Array(buffer, xp, CHUNK);
   const span = Math.fround(g.top - g.origin);
   const tTop = position(g, g.top);
+  const finite = batch?.finite === true ? 1 : 0;
+  const belowTop = batch !== undefined && position(g, batch.max) < tTop ? 1 : 0;
   for (let s = 0; s < x.length; s += CHUNK) {
     const c = Math.min(CHUNK, x.length - s);
     view.set(x.subarray(s, s + c));
-    k.exports.histogramChunk(xp, c, hp, bins, g.origin, span, g.start, g.exponent, tTop, atTop);
+    k.exports.histogramChunk(
+      xp,
+      c,
+      hp,
+      bins,
+      g.origin,
+      span,
+      g.start,
+      g.exponent,
+      tTop,
+      atTop,
+      finite,
+      belowTop,
+    );
   }
   for (let j = 0; j < bins; j++) {
     counts[j]! += h[j]! + h[j + stride]! + h[j + 2 * stride]! + h[j + 3 * stride]!;

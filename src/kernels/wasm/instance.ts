@@ -46,6 +46,8 @@ export interface KernelExports {
     exponent: number,
     tTop: number,
     atTop: number,
+    finite: number,
+    belowTop: number,
   ): void;
   packChunk(vp: number, op: number, n: number, bits: number): void;
   unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;

@@ -33,7 +33,7 @@ export interface ModeCheck {
   readonly bytes?: number;
   /** Admitted to the verdict: at least the static default's SQNR, at most SIZE_SLACK larger. */
   readonly admitted: boolean;
-  /** Why the recipe did not build (its error's message), when it did not. */
+  /** Why the recipe's output was not built or not run (the error's first line), when so. */
   readonly refused?: string;
 }
 
@@ -81,15 +81,18 @@ export async function otherModeCandidates(
   const admitted: VerdictCandidate[] = [];
   for (const mode of OTHER_MODES) {
     let bytes: Uint8Array;
+    let sqnrDb: number;
     try {
       bytes = mode.build(fp32);
+      sqnrDb = await worstSqnr(fp32, bytes, samples, threads);
     } catch (error) {
-      // A model the recipe cannot take (no MatMul to quantize, an op it refuses) is no candidate.
-      if (!isZeropointError(error)) throw error;
-      checks.push({ label: mode.label, admitted: false, refused: error.message });
+      // A model the recipe refuses (an op it cannot take), or whose output onnxruntime cannot
+      // load or run, is no candidate: the static run goes on without it.
+      if (isZeropointError(error, 'aborted')) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      checks.push({ label: mode.label, admitted: false, refused: message.split('\n')[0]! });
       continue;
     }
-    const sqnrDb = await worstSqnr(fp32, bytes, samples, threads);
     const ok = sqnrDb >= staticSqnrDb && bytes.length <= staticBytes.length * (1 + SIZE_SLACK);
     checks.push({ label: mode.label, sqnrDb, bytes: bytes.length, admitted: ok });
     if (ok) admitted.push({ label: mode.label, bytes });

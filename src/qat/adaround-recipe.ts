@@ -2,7 +2,7 @@
 // ranges), then layer by layer in graph order the rounding of each Conv/MatMul/Gemm weight is
 // learned against the float layer's output on the calibration data, with inputs from the
 // quantized model whose earlier layers are already rounded (the paper's asymmetric
-// reconstruction, refreshed every `layersPerPass` layers). The codes are written through the
+// reconstruction: the QDQ model is rebuilt with the learned codes after every `layersPerPass` layers). The codes are written through the
 // one builder as grid values at the PTQ scales, so the model holds exactly the learned codes.
 // Keeps the PTQ model when held-out output SQNR does not improve. Not the per-layer arithmetic.
 import { fail } from '../core/index.js';
@@ -28,7 +28,7 @@ import { collectMoments, type MomentOptions } from './adaround-stats.js';
 
 /** Settings of runAdaroundRecipe (every field has a default). */
 export interface AdaroundSettings extends AdaroundOptions, MomentOptions {
-  /** Layers per statistics pass; the QDQ model is rebuilt with the codes learned so far between passes (default 8). */
+  /** Layers per statistics pass; the QDQ model is rebuilt with the codes learned so far between passes (default 1: the paper's sequential reconstruction; on openWakeWord 8 per pass gave 17.3 dB held-out against PTQ's 20.8, 1 per pass 25.2). */
   readonly layersPerPass?: number;
   /** Called after each layer with the layers done, their number and the node's name. */
   readonly onLayer?: (done: number, total: number, node: string) => void;
@@ -99,7 +99,7 @@ export async function runAdaroundRecipe(
   options: StaticOptions = {},
   settings: AdaroundSettings = {},
 ): Promise<AdaroundResult> {
-  const layersPerPass = settings.layersPerPass ?? 8;
+  const layersPerPass = settings.layersPerPass ?? 1;
   const iterations = settings.iterations ?? 500;
   if (
     !(Number.isInteger(layersPerPass) && layersPerPass >= 1) ||

@@ -2,8 +2,8 @@
 // ranges), then layer by layer in graph order the rounding of each Conv/MatMul/Gemm weight is
 // learned against the float layer's output on the calibration data, with inputs from the
 // quantized model whose earlier layers are already rounded (the paper's asymmetric
-// reconstruction: the QDQ model is rebuilt with the learned codes after every `layersPerPass` layers). The codes are written through the
-// one builder as grid values at the PTQ scales, so the model holds exactly the learned codes.
+// reconstruction: the QDQ model is rebuilt after every `layersPerPass` layers). Codes go through
+// the one builder as grid values at PTQ's scales, so the model holds exactly the learned codes.
 // Keeps the PTQ model when held-out output SQNR does not improve. Not the per-layer arithmetic.
 import { fail } from '../core/index.js';
 import { buildGraph, readModel, writeModel } from '../onnx/index.js';
@@ -28,7 +28,11 @@ import { collectMoments, type MomentOptions } from './adaround-stats.js';
 
 /** Settings of runAdaroundRecipe (every field has a default). */
 export interface AdaroundSettings extends AdaroundOptions, MomentOptions {
-  /** Layers per statistics pass; the QDQ model is rebuilt with the codes learned so far between passes (default 1: the paper's sequential reconstruction; on openWakeWord 8 per pass gave 17.3 dB held-out against PTQ's 20.8, 1 per pass 25.2). */
+  /**
+   * Layers per statistics pass; the QDQ model is rebuilt with the codes learned so far between
+   * passes (default 1, the paper's sequential reconstruction: on openWakeWord 8 per pass gave
+   * 17.3 dB held-out against PTQ's 20.8, 1 per pass 25.2).
+   */
   readonly layersPerPass?: number;
   /** Called after each layer with the layers done, their number and the node's name. */
   readonly onLayer?: (done: number, total: number, node: string) => void;

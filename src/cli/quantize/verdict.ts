@@ -107,6 +107,14 @@ export async function modeVerdict(
   return { bytes: judged.bytes, verdict: judged.verdict };
 }
 
+/** The chosen label, and its size when another recipe's output replaces the static model. */
+function written(v: StaticVerdict): string {
+  const other = v.modes?.checks.some((c) => c.label === v.chosen) === true;
+  const bytes = v.candidates.find((c) => c.label === v.chosen)?.bytes ?? 0;
+  const size = bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
+  return other ? `${v.chosen} (${size}, in place of the static int8 model above)` : v.chosen!;
+}
+
 /**
  * The verdict as the command prints it: the sentence, the variant written, the other variants
  * timed, and (static runs) how closely the other recipes' outputs followed fp32.
@@ -128,7 +136,7 @@ export function formatVerdict(v: StaticVerdict): string {
         ];
   return [
     `verdict: ${v.words}`,
-    ...(v.chosen === undefined || v.candidates.length < 2 ? [] : [`  written: ${v.chosen}`]),
+    ...(v.chosen === undefined || v.candidates.length < 2 ? [] : [`  written: ${written(v)}`]),
     ...(others.length === 0 ? [] : [`  also timed (vs fp32): ${others.join(', ')}`]),
     ...modes,
   ].join('\n');

@@ -16,6 +16,7 @@ import {
   type QuantSpec,
 } from '../src/core/index.js';
 import {
+  cachedChunkCases,
   dequantizeFast,
   memoryBoundPassWasm,
   quantizeFast,
@@ -216,10 +217,39 @@ export async function run(): Promise<void> {
       ]),
     );
   }
+  kernelsAlone(x, p8.scale[0]!);
   await browserVsNode();
   console.log(
     '\ngoals: quantize int8 per tensor >= 2.5e9/s and >= onnxruntime; dequantize >= 2e9/s; ' +
       'minmax >= PyTorch; histogram >= 1.5e9/s',
+  );
+}
+
+/**
+ * The kernels alone on one 16K-value chunk already in wasm memory (no copies, in cache), best
+ * of 40 interleaved rounds: what each costs per element against the memory-bound pass's
+ * kernel, apart from moving data, and steadier than the whole-tensor rows on a busy machine.
+ */
+function kernelsAlone(x: Float32Array, scale: number): void {
+  const cases = cachedChunkCases(x, scale);
+  if (cases.length === 0) return;
+  const calls = 64;
+  const best = cases.map(() => Infinity);
+  for (let r = 0; r < 40; r++) {
+    cases.forEach((c, i) => {
+      const t0 = performance.now();
+      for (let j = 0; j < calls; j++) c.run();
+      best[i] = Math.min(best[i]!, (performance.now() - t0) / 1e3 / calls);
+    });
+  }
+  console.log('');
+  printTable(
+    ['kernel alone, one cached chunk of 16K', 'wasm SIMD', 'kernel/pass'],
+    cases.map((c, i) => [
+      c.name,
+      perSecond(c.values, best[i]!),
+      `${(best[0]! / best[i]!).toFixed(2)}x`,
+    ]),
   );
 }
 

@@ -36,6 +36,6 @@ export { setWasmKernelsEnabled, simdSupported, wasmKernelsActive } from './wasm/
 export { dequantizeFast, fakeQuantizeFast, quantizeFast } from './wasm/quantize.js';
 export { minmaxFast, type MinMaxGroups } from './wasm/minmax.js';
 export { histogramAddFast, type BinGrid } from './wasm/histogram.js';
-export { memoryBoundPassWasm } from './wasm/baseline.js';
+export { cachedChunkCases, memoryBoundPassWasm, type CachedChunkCase } from './wasm/baseline.js';
 export { quantMetricsFast } from './wasm/metrics.js';
 export { packFast, unpackFast } from './wasm/pack.js';

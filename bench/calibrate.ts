@@ -34,21 +34,24 @@ function flag(name: string, fallback: string): string {
   return arg === undefined ? fallback : arg.slice(name.length + 1);
 }
 
-/** An in-thread host that adds the time spent observing to `spent.ms`. */
-function timedHost(spent: { ms: number }): ObserveHostFactory {
+/** An in-thread host that adds the wall and CPU seconds spent observing to `spent`. */
+function timedHost(spent: Spent): ObserveHostFactory {
   return (spec) => {
     const host = inThreadObserveHost(spec);
     return {
       ...host,
       observe(batch, tensors) {
-        const t0 = performance.now();
+        const [t0, c0] = [performance.now(), cpuSeconds()];
         const done = host.observe(batch, tensors);
-        spent.ms += performance.now() - t0;
+        spent.wall += (performance.now() - t0) / 1000;
+        spent.cpu += cpuSeconds() - c0;
         return done;
       },
     };
   };
 }
+
+type Spent = { wall: number; cpu: number };
 
 const median = (s: readonly number[]): number => [...s].sort((a, b) => a - b)[s.length >> 1]!;
 
@@ -85,12 +88,12 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
   for (const f of ['all', 'shared', 'derived'] as const) {
     sessions.set(f, await createSession(exposed[f].bytes, { threads: 1 }));
   }
-  const spent = new Map<Fetch, { ms: number }>();
+  const spent = new Map<Fetch, Spent>();
   const results = new Map<string, Map<string, string>>();
   const make = (name: string, fn: () => Promise<void>): Case => ({ name, fn, wall: [], cpu: [] });
   const calibrateCase = (method: 'percentile' | 'minmax', fetch: Fetch, worker: boolean): Case =>
     make(`${method}, fetch ${fetch}, ${worker ? 'worker' : 'serial'}`, async () => {
-      const timed = spent.get(fetch) ?? { ms: 0 };
+      const timed = spent.get(fetch) ?? { wall: 0, cpu: 0 };
       if (method === 'percentile' && !worker) spent.set(fetch, timed);
       const r = await calibrate(prepared, plan.calibrate, feeds, {
         method,
@@ -149,13 +152,20 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
   // Where a serial percentile calibration's time goes: the fp32 runs, the copies out (runs with
   // the extra outputs less fp32), observing (deriving included; mean of rounds), the rest.
   const profile = (fetch: Fetch, runs: Case, serial: Case): string[][] => {
-    const observe = spent.get(fetch)!.ms / 1000 / rounds;
-    const copies = median(runs.wall) - base;
+    const observe = spent.get(fetch)!;
+    const part = (x: Case, o: number, pick: (x: Case) => number[]) => median(pick(x)) - o;
+    const both = (label: string, wall: number, cpu: number) =>
+      row(`  ${fetch}: ${label}`, wall, cpu);
+    const [w, c] = [(x: Case) => x.wall, (x: Case) => x.cpu];
     return [
-      row(`  ${fetch}: fp32 runs`, base),
-      row(`  ${fetch}: copying tensors out`, copies),
-      row(`  ${fetch}: observing`, observe),
-      row(`  ${fetch}: the rest`, median(serial.wall) - base - copies - observe),
+      both('fp32 runs', base, baseCpu),
+      both('copying tensors out', part(runs, base, w), part(runs, baseCpu, c)),
+      both('observing', observe.wall / rounds, observe.cpu / rounds),
+      both(
+        'the rest',
+        part(serial, base, w) - part(runs, base, w) - observe.wall / rounds,
+        part(serial, baseCpu, c) - part(runs, baseCpu, c) - observe.cpu / rounds,
+      ),
     ];
   };
   return [

@@ -214,4 +214,30 @@ describe('fake-quant backward', () => {
       6,
     );
   });
+
+  it('per axis along the last axis (a MatMul weight) equals per axis 0 of the transpose', () => {
+    const spec = (axis: number): FakeQuantSpec => ({
+      qmin: -127,
+      qmax: 127,
+      granularity: { kind: 'per-axis', axis },
+      learnZeroPoint: false,
+    });
+    const rows = 3;
+    const cols = 4;
+    const x = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * (i % 4) * 3);
+    const dy = Float32Array.from({ length: 12 }, (_, i) => Math.cos(i));
+    const t = (a: Float32Array) =>
+      Float32Array.from({ length: 12 }, (_, i) => a[(i % rows) * cols + Math.floor(i / rows)]!);
+    const scale = Float32Array.of(0.01, 0.02, 0.05, 0.03);
+    const zp = new Float32Array(4);
+    const needs = { x: true, scale: true, zeroPoint: false };
+    const y = fakeQuantForward(x, [rows, cols], spec(1), scale, zp);
+    expect(Array.from(t(y))).toEqual(
+      Array.from(fakeQuantForward(t(x), [cols, rows], spec(0), scale, zp)),
+    );
+    const last = fakeQuantBackward(x, [rows, cols], spec(1), scale, zp, dy, needs);
+    const first = fakeQuantBackward(t(x), [cols, rows], spec(0), scale, zp, t(dy), needs);
+    expect(Array.from(t(last.x!))).toEqual(Array.from(first.x!));
+    Array.from(last.scale!).forEach((v, c) => expect(v).toBeCloseTo(first.scale![c]!, 6));
+  });
 });

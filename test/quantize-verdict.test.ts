@@ -1,5 +1,6 @@
 // The verdict at the end of a quantize run, through the library: a static run's variants (the
-// default build and the integer ops that do not pay off kept float) and a weight-only run's
+// default build, the integer ops that do not pay off kept float and, with --prefer size, the
+// other recipes' outputs that follow fp32 as closely) and a weight-only run's
 // (the run's form and the form measured per shape) timed against fp32 and one chosen.
 import { describe, expect, it } from 'vitest';
 import { judgeStatic, judgeWeights } from '../src/advise/quantize-verdict.js';
@@ -36,7 +37,15 @@ describe('judgeStatic', () => {
     const judged = await judgeStatic(fp32, result, options, image, { prefer: 'size', runs: 5 });
     const labels = judged.verdict.candidates.map((c) => c.label);
     expect(labels[0]).toBe('int8');
-    expect(labels.length).toBe(judged.payoff.bytes === undefined ? 1 : 2);
+    // --prefer size weighs the other recipes too; those admitted are candidates after the static.
+    const modes = judged.verdict.modes!;
+    expect(modes.checks.map((c) => c.label)).toEqual(['dynamic int8', 'int8 weights only']);
+    const others = modes.admitted.map((a) => a.label);
+    expect(labels).toEqual([
+      'int8',
+      ...(judged.payoff.bytes === undefined ? [] : [labels[1]]),
+      ...others,
+    ]);
     expect(labels).toContain(judged.verdict.chosen);
     const chosen = judged.verdict.candidates.find((c) => c.label === judged.verdict.chosen)!;
     expect(judged.bytes.length).toBe(chosen.bytes);

@@ -27,7 +27,7 @@ function text(name: string, fallback: string): string {
 }
 
 export async function run(): Promise<void> {
-  const steps = flag('steps', 200);
+  const steps = flag('steps', 16);
   const samples = flag('samples', 128);
   const holdout = flag('holdout', 16);
   const evalCount = flag('eval', 400);
@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
   const weightRate = text('weight-rate', 'grid') as 'grid' | 'uniform';
   const learn = text('learn', 'both') as LearnMode;
   const loss = text('loss', 'auto') as 'auto' | 'mse' | 'kl';
-  const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 10)));
+  const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 8)));
   const fp32 = new Uint8Array(readFileSync(recBench.modelPath));
   const feeds: Feeds[] = recBench.calibrationInputs(samples).map(([t]) => ({
     [t!.name]: { type: 'float32', dims: t!.dims, data: t!.data },

@@ -30,7 +30,11 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
       'from the fp32 outputs (quantization-aware training; the last --holdout batches judge it, ' +
       'and the PTQ model is kept when it does not improve their output SQNR)',
   ],
-  ['--steps <n>', 'with --qat: optimizer steps (default 200)'],
+  [
+    '--steps <n>',
+    'with --qat: optimizer steps (default 16); held-out SQNR is measured every eighth of them ' +
+      'and the best measured state is written',
+  ],
   [
     '--lr <x>',
     'with --qat: Adam learning rate of weights and biases (default 1e-5; scales follow)',

@@ -10,7 +10,7 @@ import { tinyBert, tokenSample, VOCAB } from './helpers/token-models.js';
 function samples(ids: readonly bigint[]): FeedsLike[] {
   return Array.from({ length: 4 }, (_, k) => {
     const sample = tokenSample(k);
-    if (k === 2) sample.input_ids.set(ids);
+    if (k === 2) sample.input_ids!.set(ids);
     return Object.fromEntries(
       Object.entries(sample).map(([name, data]) => [
         name,

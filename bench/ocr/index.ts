@@ -88,7 +88,7 @@ export const recBench: OcrBench = {
   modelPath: ocrAsset('ch_PP-OCRv4_rec_infer.onnx'),
   calibrationInputs: (count, seed = CALIBRATION_SEED) =>
     renderLines(count, seed).map((l) => [recInput([l.image])]),
-  evaluate: (run, count, seed = EVALUATION_SEED) =>
+  evaluate: async (run, count, seed = EVALUATION_SEED) =>
     evaluateLines(run, renderLines(count, heldOut(seed))),
 };
 

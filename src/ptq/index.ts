@@ -1,5 +1,6 @@
 // ptq/: post-training quantization recipes and the calibration that feeds them, run on
 // onnxruntime through runtime/. No file system: cli/ reads data and caches and passes them in.
+export * from './agreement-tally.js';
 export * from './batches.js';
 export * from './build-quantized.js';
 export * from './calibrate.js';

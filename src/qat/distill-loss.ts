@@ -36,22 +36,6 @@ export function distill(
   return { loss: loss / rows, grad };
 }
 
-/** True when `t` (f32 [..., k]) holds distributions along its last axis: in [0, 1], rows sum to 1. */
-export function isDistribution(t: Float32Array, shape: readonly number[]): boolean {
-  const k = shape[shape.length - 1] ?? 0;
-  if (k < 2) return false;
-  for (let r = 0; r < t.length; r += k) {
-    let sum = 0;
-    for (let i = r; i < r + k; i++) {
-      const v = t[i]!;
-      if (!(v >= 0 && v <= 1)) return false;
-      sum += v;
-    }
-    if (Math.abs(sum - 1) > 1e-3) return false;
-  }
-  return true;
-}
-
 /** Running signal and noise energies, for SQNR in dB = 10 log10(signal / noise). */
 export class Sqnr {
   private signal = 0;

@@ -6,10 +6,15 @@
 // Not the engine (executor.ts), not the loop, and not I/O.
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions, StaticResult } from '../ptq/index.js';
-import { buildQuantized, prepareBuild, runStaticRecipe } from '../ptq/index.js';
+import {
+  buildQuantized,
+  prepareBuild,
+  rowsAreDistributions,
+  runStaticRecipe,
+} from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 import type { AdamParam } from './adam.js';
-import { isDistribution, Sqnr, type DistillLoss } from './distill-loss.js';
+import { Sqnr, type DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
 
@@ -134,7 +139,7 @@ function chooseLoss(
   outputs: readonly string[],
 ): DistillLoss {
   if (loss === 'mse' || loss === 'kl') return loss;
-  const all = (t: RuntimeTensor) => isDistribution(t.data as Float32Array, t.dims);
+  const all = (t: RuntimeTensor) => rowsAreDistributions(t.dims, t.data as Float32Array);
   return samples.every((s) => outputs.every((o) => all(s.teacher[o]!))) ? 'kl' : 'mse';
 }
 

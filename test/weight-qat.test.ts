@@ -21,7 +21,7 @@ describe('runWeightQatRecipe', () => {
   it('recovers output SQNR lost to int4 RTN, deterministically', async () => {
     const settings = { steps: 30, batchSize: 4 };
     const r = await runWeightQatRecipe(model, train, held, options, settings);
-    // Measured 18.62 -> 24.81 dB.
+    // Int4 RTN is 18.62 dB here; 30 steps gain over 6 dB.
     expect(r.report.after).toBeGreaterThan(r.report.before + 3);
     expect(r.report.kept).toBe('qat');
     expect(r.bytes).toBe(r.tuned);

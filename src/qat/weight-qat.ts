@@ -4,7 +4,7 @@
 // scales and zero points), the float weights (and, with learnScales, the block scales)
 // fine-tuned by MSE distillation against the fp32 model, and the learned codes written into
 // the same initializers. Keeps the PTQ model when held-out output SQNR does not improve.
-// Not static QAT (qat-recipe.ts, whose training loop this one mirrors for weight-only graphs).
+// Not static QAT (qat-recipe.ts); the training loop is train-loop.ts, as static QAT's.
 import { fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
 import {
   attr,
@@ -18,12 +18,10 @@ import {
 import { runWeightsRecipe, type Feeds, type WeightsOptions } from '../ptq/index.js';
 import { compareOutputs } from '../ptq/output-agreement.js';
 import { createSession } from '../runtime/onnxruntime.js';
-import { Adam, learningRate } from './adam.js';
-import { distill } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { FAKE_QUANT } from './fake-quant-op.js';
-import { byShape, collectSamples, joinSamples, seededRandom, shuffledIndices } from './samples.js';
-import { tensor } from './tensor.js';
+import { collectSamples, type Sample } from './samples.js';
+import { trainLoop } from './train-loop.js';
 
 /** Settings of runWeightQatRecipe. */
 export interface WeightQatSettings {
@@ -153,7 +151,14 @@ export async function runWeightQatRecipe(
   const program = compileTrainingGraph(graph, names);
   const outputs = program.outputNames;
   const teacher = await createSession(modelBytes, { threads: settings.threads ?? 1 });
-  const samples = await collectSamples(train, teacher, outputs).finally(() => teacher.release());
+  let samples: Sample[];
+  let heldSamples: Sample[];
+  try {
+    samples = await collectSamples(train, teacher, outputs);
+    heldSamples = await collectSamples(heldOut, teacher, outputs);
+  } finally {
+    await teacher.release();
+  }
   const params = new Map(
     [...names].map((name) => {
       const data = program.params.get(name)!.data;
@@ -162,46 +167,19 @@ export async function runWeightQatRecipe(
       return [name, { data, rate: isScale ? mean : 1, ...(isScale ? { floor: 1e-12 } : {}) }];
     }),
   );
-  const adam = new Adam(params);
-  const order = shuffledIndices(samples.length, seededRandom(settings.seed ?? 0));
-  const losses: number[] = [];
-  const warmup = Math.max(1, Math.round(steps / 10));
-  for (let step = 0; step < steps; step++) {
-    const picked = Array.from(
-      { length: Math.min(batchSize, samples.length) },
-      () => samples[order.next().value as number]!,
-    );
-    const grads = new Map<string, Float32Array>();
-    let total = 0;
-    for (const group of byShape(picked)) {
-      const { feeds, teacher: t } = joinSamples(group, outputs);
-      const pass = program.forward(feeds);
-      const weight = group.length / picked.length;
-      const gradOutputs = Object.fromEntries(
-        outputs.map((o) => {
-          const y = pass.outputs[o]!;
-          const d = distill('mse', y.data, t[o]!.data as Float32Array, y.shape);
-          total += d.loss * weight;
-          return [
-            o,
-            tensor(
-              y.shape,
-              d.grad.map((g) => g * weight),
-            ),
-          ];
-        }),
-      );
-      for (const [name, g] of program.backward(pass, gradOutputs)) {
-        const sum = grads.get(name);
-        if (sum === undefined) grads.set(name, Float32Array.from(g));
-        else for (let i = 0; i < g.length; i++) sum[i] = sum[i]! + g[i]!;
-      }
-    }
-    losses.push(total);
-    if (!Number.isFinite(total)) break;
-    adam.step(grads, learningRate(lr, step, steps, warmup));
-    settings.onStep?.(step + 1, steps, total);
-  }
+  // E's loop (train-loop.ts): keep-best on the held-out samples, no accumulation or clipping.
+  const loop = trainLoop(program, params, samples, heldSamples, {
+    steps,
+    lr,
+    batchSize,
+    accumulate: 1,
+    clip: 0,
+    evalEvery: Math.max(1, Math.round(steps / 10)),
+    seed: settings.seed ?? 0,
+    loss: 'mse',
+    onStep: (s) => settings.onStep?.(s.step, steps, s.loss),
+  });
+  const losses = loop.losses;
   // Write back: the learned weights quantized on the (learned) block grids, into the same names.
   const model = readModel(ptq);
   const out = buildGraph(model);
@@ -230,9 +208,7 @@ export async function runWeightQatRecipe(
   }
   const tuned = writeModel(model);
   const before = await heldOutSqnr(modelBytes, ptq, heldOut);
-  const after = losses.every(Number.isFinite)
-    ? await heldOutSqnr(modelBytes, tuned, heldOut)
-    : -Infinity;
+  const after = !loop.nan ? await heldOutSqnr(modelBytes, tuned, heldOut) : -Infinity;
   const kept = after > before ? 'qat' : 'ptq';
   const report = {
     weights: trained.length,

@@ -218,6 +218,42 @@ export function formatQuantize(r: QuantizeReport): string {
   ].join('\n');
 }
 
+type Flags = QuantizeFlags &
+  ModeFlags &
+  VerdictFlags &
+  RewriteFlags &
+  Float16Flags &
+  QatFlags &
+  AdaroundFlags;
+
+/**
+ * `--adaround` or `--qat`: static quantization that then learns on --calib. Refuses the other
+ * modes' flags (and the two together), prints the report; false when neither flag is given.
+ */
+async function runLearnedStatic(model: string, flags: Flags): Promise<boolean> {
+  const adaround = wantsAdaround(flags);
+  if (!adaround && !wantsQat(flags)) return false;
+  const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
+  const others = parseModeFlags(flags) !== undefined || wantsAdvice(flags) || wantsRewrites(flags);
+  if ((adaround && wantsQat(flags)) || others || float16) {
+    fail(
+      'bad-argument',
+      adaround
+        ? '--adaround learns the rounding of plain static quantization: drop the other mode flags'
+        : '--qat fine-tunes plain static quantization: drop the other mode flags',
+    );
+  }
+  const [report, lines] = adaround
+    ? await runAdaroundQuantize(model, flags).then((r) => [r, formatAdaround(r)] as const)
+    : await runQatQuantize(model, flags).then((r) => [r, formatQat(r)] as const);
+  console.log(
+    flags.json === true
+      ? JSON.stringify(report, null, 2)
+      : [formatQuantize(report), '', ...lines].join('\n'),
+  );
+  return true;
+}
+
 /** Adds `zeropoint quantize` to the program. */
 export function registerQuantize(program: Command): void {
   const quantizeCommand = program
@@ -225,57 +261,8 @@ export function registerQuantize(program: Command): void {
     .description('quantize an ONNX model to a QDQ model that onnxruntime runs on integers')
     .argument('<model>', 'float32 ONNX model (never modified), or a folder with --variants');
   addQuantizeOptions(quantizeCommand);
-  type Flags = QuantizeFlags &
-    ModeFlags &
-    VerdictFlags &
-    RewriteFlags &
-    Float16Flags &
-    QatFlags &
-    AdaroundFlags;
   quantizeCommand.action(async (model: string, flags: Flags) => {
-    if (wantsAdaround(flags)) {
-      const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
-      if (
-        wantsQat(flags) ||
-        parseModeFlags(flags) !== undefined ||
-        wantsAdvice(flags) ||
-        wantsRewrites(flags) ||
-        float16
-      ) {
-        fail(
-          'bad-argument',
-          '--adaround learns the rounding of plain static quantization: drop the other mode flags',
-        );
-      }
-      const r = await runAdaroundQuantize(model, flags);
-      console.log(
-        flags.json === true
-          ? JSON.stringify(r, null, 2)
-          : [formatQuantize(r), '', ...formatAdaround(r)].join('\n'),
-      );
-      return;
-    }
-    if (wantsQat(flags)) {
-      const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
-      if (
-        parseModeFlags(flags) !== undefined ||
-        wantsAdvice(flags) ||
-        wantsRewrites(flags) ||
-        float16
-      ) {
-        fail(
-          'bad-argument',
-          '--qat fine-tunes plain static quantization: drop the other mode flags',
-        );
-      }
-      const r = await runQatQuantize(model, flags);
-      console.log(
-        flags.json === true
-          ? JSON.stringify(r, null, 2)
-          : [formatQuantize(r), '', ...formatQat(r)].join('\n'),
-      );
-      return;
-    }
+    if (await runLearnedStatic(model, flags)) return;
     const float = await runFloat16Modes(model, flags);
     if (float !== undefined) {
       console.log(flags.json === true ? JSON.stringify(float.report, null, 2) : float.text);

@@ -9,24 +9,9 @@ import { AGREEMENT_SAMPLES } from '../src/advise/mode-candidates.js';
 import { judgeStatic } from '../src/advise/quantize-verdict.js';
 import { compareLatency } from '../src/hardware/model-latency.js';
 import { runStaticRecipe } from '../src/ptq/index.js';
-import { createSession } from '../src/runtime/onnxruntime.js';
 import { formatVerdict } from '../src/cli/quantize/verdict.js';
 import { printTable } from './harness.js';
-import {
-  calibrationFeeds,
-  modelBytes,
-  TRANSFORMERS,
-  type TransformerModel,
-} from './transformers/models.js';
-
-async function metricOf(m: TransformerModel, bytes: Uint8Array): Promise<number> {
-  const session = await createSession(bytes, { threads: 1 });
-  try {
-    return await m.evaluate(session);
-  } finally {
-    await session.release();
-  }
-}
+import { calibrationFeeds, metricOf, modelBytes, TRANSFORMERS } from './transformers/models.js';
 
 /** One row per model and output (static int8, the default output); verdict lines after. */
 export async function transformerLatency(runs: number): Promise<void> {

@@ -10,7 +10,13 @@ import type { FeedsLike } from '../../src/api/index.js';
 import { createSession, type RuntimeTensor } from '../../src/runtime/onnxruntime.js';
 import { printTable } from '../harness.js';
 import { MODES } from './modes.js';
-import { calibrationFeeds, modelBytes, TRANSFORMERS, type TransformerModel } from './models.js';
+import {
+  calibrationFeeds,
+  metricOf,
+  modelBytes,
+  TRANSFORMERS,
+  type TransformerModel,
+} from './models.js';
 
 /** One (model, mode) result; `refused` holds the API's message when it refused. */
 export interface TransformerRow {
@@ -45,15 +51,6 @@ async function latencies(
   }
   await Promise.all(sessions.map((s) => s.release()));
   return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]!);
-}
-
-async function metricOf(m: TransformerModel, bytes: Uint8Array): Promise<number> {
-  const session = await createSession(bytes, { threads: 1 });
-  try {
-    return await m.evaluate(session);
-  } finally {
-    await session.release();
-  }
 }
 
 /** Every picked mode's row for one model (fp32 first). */

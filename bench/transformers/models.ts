@@ -5,7 +5,7 @@
 // fp32 metric the Python trainer wrote.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RuntimeTensor, Session } from '../../src/runtime/onnxruntime.js';
+import { createSession, type RuntimeTensor, type Session } from '../../src/runtime/onnxruntime.js';
 import { readNpy, readNpzFolder, toInt64, type NpyData } from './arrays.js';
 
 /** One committed transformer and how to score it. */
@@ -27,6 +27,16 @@ const ROOT = 'data/transformers';
 /** The fp32 ONNX bytes of a model. */
 export function modelBytes(m: TransformerModel): Uint8Array {
   return new Uint8Array(readFileSync(join(m.dir, 'onnx', 'model.onnx')));
+}
+
+/** The held-out metric of `m` quantized (or not) to `bytes`, in a one-thread session. */
+export async function metricOf(m: TransformerModel, bytes: Uint8Array): Promise<number> {
+  const session = await createSession(bytes, { threads: 1 });
+  try {
+    return await m.evaluate(session);
+  } finally {
+    await session.release();
+  }
 }
 
 /** Its calibration samples (calib/*.npz), one feed record each. */

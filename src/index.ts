@@ -19,6 +19,7 @@ export {
   quantizeQat,
   quantizeStatic,
   quantizeWeights,
+  quantizeWeightsQat,
   type AdvisedReport,
   type CalibrationFeeds,
   type ExternalDataFile,
@@ -39,10 +40,12 @@ export {
   type QuantizeStaticOptions,
   type QuantizeStaticResult,
   type QuantizeWeightsOptions,
+  type QuantizeWeightsQatOptions,
   type ReportFiles,
   type RunOptions,
   type TensorLike,
   type WeightCalibrationOptions,
+  type WeightsQatReport,
   weightStatistics,
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';

@@ -74,7 +74,7 @@ describe('zeropoint bench on the PP-OCR classifier and its INT8 model', () => {
     });
     const [agreement] = r.models[1]!.agreement;
     // one softmax over the two orientations per sample
-    expect(agreement).toMatchObject({ name: 'softmax_0.tmp_0' });
+    expect(agreement).toMatchObject({ output: 'softmax_0.tmp_0' });
     expect(agreement!.top1).toBeGreaterThanOrEqual(15 / 16);
     expect(agreement!.sqnrDb).toBeGreaterThan(30);
   });

@@ -8,6 +8,7 @@ export * from './profile-model.js';
 export * from './quantize-advised.js';
 export * from './quantize-modes.js';
 export * from './quantize-qat.js';
+export * from './quantize-weights-qat.js';
 export * from './quantize-adaround.js';
 export * from './quantize-static.js';
 export * from './run-options.js';

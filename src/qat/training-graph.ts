@@ -94,7 +94,7 @@ function fakeQuantNode(
 }
 
 /** The value a stored constant's DQ computes, as a float initializer replacing the DQ. */
-function inlineDequantized(graph: Graph, dq: NodeProto): void {
+export function inlineDequantized(graph: Graph, dq: NodeProto): void {
   const [q, s, z] = dq.input;
   const value = graph.constantValue(q!);
   const scale = graph.constantValue(s!);

@@ -67,7 +67,7 @@ export const QUANTIZE_OPTION_GROUPS: readonly (readonly [string, OptionList])[] 
   ['Static quantization, exact float rewrites first:', REWRITE_OPTIONS],
   ['Accuracy target and advice (static):', ADVICE_OPTIONS],
   ['Learned weight rounding (static, AdaRound):', ADAROUND_OPTIONS],
-  ['Quantization-aware training (static, fine-tuned):', QAT_OPTIONS],
+  ['Quantization-aware training (static, or the codes of --weights):', QAT_OPTIONS],
   ['Dynamic and weight-only modes (no --calib needed):', MODE_OPTIONS],
   ['fp16 and transformers.js variants:', FLOAT16_OPTIONS],
   ['Latency verdict (every mode):', VERDICT_OPTIONS],

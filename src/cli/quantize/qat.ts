@@ -28,7 +28,8 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     '--qat',
     'after static quantization, fine-tune weights, biases and scales on --calib by distillation ' +
       'from the fp32 outputs (quantization-aware training; the last --holdout batches judge it, ' +
-      'and the PTQ model is kept when it does not improve their output SQNR)',
+      'and the PTQ model is kept when it does not improve their output SQNR); with --weights: ' +
+      'the block codes are fine-tuned instead (weight-only QAT, blocked DequantizeLinear)',
   ],
   [
     '--steps <n>',
@@ -39,7 +40,10 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     '--lr <x>',
     'with --qat: Adam learning rate of weights and biases (default 1e-5; scales follow)',
   ],
-  ['--learn <what>', 'with --qat: weights|scales|both (default both)'],
+  [
+    '--learn <what>',
+    'with --qat: weights|scales|both (default both; with --weights: weights|both, default weights)',
+  ],
   [
     '--accumulate <n>',
     'with --qat: batches whose gradients are summed into each update, for a larger effective ' +
@@ -58,7 +62,12 @@ export function wantsQat(flags: QatFlags): boolean {
   return flags.qat === true;
 }
 
-function number(text: string | undefined, flag: string, integer: boolean): number | undefined {
+/** A flag's positive number (an integer where `integer`), or undefined when not given. */
+export function positiveFlag(
+  text: string | undefined,
+  flag: string,
+  integer: boolean,
+): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!(n > 0) || (integer && !Number.isInteger(n))) {
@@ -86,16 +95,16 @@ export async function runQatQuantize(
   const { bytes, model } = readModelFile(modelPath);
   checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(flags);
-  const threads = number(flags.threads, '--threads', true);
+  const threads = positiveFlag(flags.threads, '--threads', true);
   const data = await openCalibrationData(flags.calib, modelInputs(model), {
     ...(threads === undefined ? {} : { threads }),
     image: imageFromFlags(flags),
   });
-  const steps = number(flags.steps, '--steps', true);
-  const lr = number(flags.lr, '--lr', false);
-  const batchSize = number(flags.batchSize, '--batch-size', true);
-  const accumulate = number(flags.accumulate, '--accumulate', true);
-  const holdout = number(flags.holdout, '--holdout', true);
+  const steps = positiveFlag(flags.steps, '--steps', true);
+  const lr = positiveFlag(flags.lr, '--lr', false);
+  const batchSize = positiveFlag(flags.batchSize, '--batch-size', true);
+  const accumulate = positiveFlag(flags.accumulate, '--accumulate', true);
+  const holdout = positiveFlag(flags.holdout, '--holdout', true);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating', { quiet });
   const tty = !quiet && process.stderr.isTTY;

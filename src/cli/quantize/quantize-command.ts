@@ -59,6 +59,7 @@ import {
 } from './verdict.js';
 import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 import { addQuantizeOptions } from './options.js';
+import { formatWeightsQat, runWeightsQatQuantize } from './weights-qat.js';
 
 /**
  * `--dynamic` / `--weights`: no calibration data; writes the output (the verdict's choice when
@@ -227,14 +228,23 @@ type Flags = QuantizeFlags &
   AdaroundFlags;
 
 /**
- * `--adaround` or `--qat`: static quantization that then learns on --calib. Refuses the other
- * modes' flags (and the two together), prints the report; false when neither flag is given.
+ * `--adaround` or `--qat`: static quantization that then learns on --calib (or, with
+ * `--weights`, weight-only codes fine-tuned). Refuses the other modes' flags (and the two
+ * together), prints the report; false when neither flag is given.
  */
 async function runLearnedStatic(model: string, flags: Flags): Promise<boolean> {
   const adaround = wantsAdaround(flags);
   if (!adaround && !wantsQat(flags)) return false;
   const float16 = flags.fp16 === true || (flags.variants ?? false) !== false;
-  const others = parseModeFlags(flags) !== undefined || wantsAdvice(flags) || wantsRewrites(flags);
+  const mode = parseModeFlags(flags);
+  if (!adaround && mode?.mode === 'weights' && !wantsAdvice(flags) && !float16) {
+    const r = await runWeightsQatQuantize(model, mode.options, flags);
+    console.log(
+      flags.json === true ? JSON.stringify(r, null, 2) : formatWeightsQat(model, flags.output, r),
+    );
+    return true;
+  }
+  const others = mode !== undefined || wantsAdvice(flags) || wantsRewrites(flags);
   if ((adaround && wantsQat(flags)) || others || float16) {
     fail(
       'bad-argument',

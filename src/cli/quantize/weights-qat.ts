@@ -1,0 +1,91 @@
+// `zeropoint quantize MODEL --weights int4 --calib PATH --qat [--steps N] [--lr X]
+// [--batch-size B] [--learn weights|both] [--holdout N] -o OUT`: weight-only quantization (GPTQ
+// on the training split by default), then the block codes fine-tuned by distillation from the
+// fp32 outputs (api/'s quantizeWeightsQat), with a progress line on stderr. Flags in, one
+// library call, the file written atomically. Not the training (qat/) and not static --qat.
+import { quantizeWeightsQat, type WeightsQatReport } from '../../api/index.js';
+import { fail } from '../../core/errors.js';
+import { modelInputs, type WeightsOptions } from '../../ptq/index.js';
+import { progressBar } from '../common/progress.js';
+import { openCalibrationData } from '../io/calib-data.js';
+import { readModelFile } from '../io/read-inputs.js';
+import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
+import { imageFromFlags, type QuantizeFlags } from './flags.js';
+import { positiveFlag, type QatFlags } from './qat.js';
+
+/** Runs `--weights ... --qat` and writes the model; returns the report (printing is the caller's). */
+export async function runWeightsQatQuantize(
+  modelPath: string,
+  options: WeightsOptions,
+  flags: QuantizeFlags & QatFlags,
+): Promise<WeightsQatReport> {
+  checkOutputPaths(modelPath, flags.output);
+  if (flags.calib === undefined) {
+    fail('bad-argument', '--weights with --qat needs calibration data: --calib PATH');
+  }
+  if (options.format === 'matmulnbits') {
+    fail(
+      'bad-argument',
+      '--qat trains blocked DequantizeLinear weights: drop --format matmulnbits',
+    );
+  }
+  const learn = flags.learn ?? 'weights';
+  if (learn !== 'weights' && learn !== 'both') {
+    fail('bad-argument', `--learn with --weights --qat takes weights|both, not '${learn}'`);
+  }
+  if (flags.accumulate !== undefined) {
+    fail('bad-argument', '--accumulate applies to static --qat only');
+  }
+  const { bytes, model } = readModelFile(modelPath);
+  checkWritable(flags.output);
+  const threads = positiveFlag(flags.threads, '--threads', true);
+  const data = await openCalibrationData(flags.calib, modelInputs(model), {
+    ...(threads === undefined ? {} : { threads }),
+    image: imageFromFlags(flags),
+  });
+  const steps = positiveFlag(flags.steps, '--steps', true);
+  const lr = positiveFlag(flags.lr, '--lr', false);
+  const batchSize = positiveFlag(flags.batchSize, '--batch-size', true);
+  const holdout = positiveFlag(flags.holdout, '--holdout', true);
+  const quiet = flags.json === true;
+  const bar = progressBar(data.samples, 'calibrating (weights)', { quiet });
+  const tty = !quiet && process.stderr.isTTY;
+  try {
+    const { model: out, report } = await quantizeWeightsQat(bytes, data.batches, {
+      ...options,
+      learnScales: learn === 'both',
+      ...(steps === undefined ? {} : { steps }),
+      ...(lr === undefined ? {} : { lr }),
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(holdout === undefined ? {} : { holdout }),
+      ...(threads === undefined ? {} : { threads }),
+      onProgress: (_stage, done, total) => bar.update(done, total),
+      onStep: (step, total, loss) => {
+        bar.stop();
+        if (!tty) return;
+        process.stderr.write(`\rtraining: step ${step}/${total}, loss ${loss.toExponential(3)}   `);
+        if (step === total) process.stderr.write('\n');
+      },
+    });
+    writeAtomic(flags.output, out);
+    return report;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** What a person reads after `--weights ... --qat`. */
+export function formatWeightsQat(input: string, output: string, r: WeightsQatReport): string {
+  const kb = (n: number) => `${(n / 1e3).toFixed(1)} KB`;
+  return [
+    `${input} -> ${output}`,
+    `weights: ${r.weights} blocked weight tensors, ${kb(r.bytesIn)} -> ${kb(r.bytesOut)} ` +
+      `(${(r.bytesIn / r.bytesOut).toFixed(2)}x smaller)`,
+    `qat: ${r.steps} steps on ${r.trainBatches} batch(es), ${r.heldOutBatches} held out, ` +
+      `${(r.ms / 1000).toFixed(1)} s; held-out output SQNR ${r.before.toFixed(2)} -> ` +
+      `${r.after.toFixed(2)} dB`,
+    r.kept === 'qat'
+      ? 'kept: the fine-tuned codes'
+      : 'kept: the PTQ codes (fine-tuning did not improve held-out SQNR)',
+  ].join('\n');
+}

@@ -79,6 +79,62 @@ export function positiveFlag(
   return n;
 }
 
+/** The numbers both --qat paths take (static and --weights), checked; absent ones left out. */
+export interface TrainingNumbers {
+  readonly threads?: number;
+  readonly steps?: number;
+  readonly lr?: number;
+  readonly batchSize?: number;
+  readonly accumulate?: number;
+  readonly holdout?: number;
+}
+
+/**
+ * The model file, the training flags' numbers and the calibration data opened for training:
+ * what static `--qat` and `--weights ... --qat` read before their one library call.
+ */
+export async function openTraining(
+  modelPath: string,
+  calib: string,
+  flags: QuantizeFlags & QatFlags,
+) {
+  const { bytes, model } = readModelFile(modelPath);
+  checkWritable(flags.output);
+  const given: Record<keyof TrainingNumbers, number | undefined> = {
+    threads: positiveFlag(flags.threads, '--threads', true),
+    steps: positiveFlag(flags.steps, '--steps', true),
+    lr: positiveFlag(flags.lr, '--lr', false),
+    batchSize: positiveFlag(flags.batchSize, '--batch-size', true),
+    accumulate: positiveFlag(flags.accumulate, '--accumulate', true),
+    holdout: positiveFlag(flags.holdout, '--holdout', true),
+  };
+  const numbers: TrainingNumbers = Object.fromEntries(
+    Object.entries(given).filter(([, v]) => v !== undefined),
+  );
+  const data = await openCalibrationData(calib, modelInputs(model), {
+    ...(numbers.threads === undefined ? {} : { threads: numbers.threads }),
+    image: imageFromFlags(flags),
+  });
+  return { bytes, numbers, data };
+}
+
+/** The progress line of a training step on stderr (a terminal only); `bar` stops at the first. */
+export function stepLine(
+  bar: { stop(): void },
+  quiet: boolean,
+): (step: number, steps: number, loss: number, heldOutSqnr?: number) => void {
+  const tty = !quiet && process.stderr.isTTY;
+  return (step, steps, loss, heldOutSqnr) => {
+    bar.stop();
+    if (!tty) return;
+    const sqnr = heldOutSqnr === undefined ? '' : `, held-out SQNR ${heldOutSqnr.toFixed(2)} dB`;
+    process.stderr.write(
+      `\rtraining: step ${step}/${steps}, loss ${loss.toExponential(3)}${sqnr}   `,
+    );
+    if (step === steps) process.stderr.write('\n');
+  };
+}
+
 /** Runs --qat and writes the model; returns the report (printing is the caller's). */
 export async function runQatQuantize(
   modelPath: string,
@@ -92,46 +148,21 @@ export async function runQatQuantize(
   if (!['weights', 'scales', 'both'].includes(learn)) {
     fail('bad-argument', `--learn takes weights|scales|both, not '${learn}'`);
   }
-  const { bytes, model } = readModelFile(modelPath);
-  checkWritable(flags.output);
   const { plan, method, observerOptions } = planFromFlags(flags);
-  const threads = positiveFlag(flags.threads, '--threads', true);
-  const data = await openCalibrationData(flags.calib, modelInputs(model), {
-    ...(threads === undefined ? {} : { threads }),
-    image: imageFromFlags(flags),
-  });
-  const steps = positiveFlag(flags.steps, '--steps', true);
-  const lr = positiveFlag(flags.lr, '--lr', false);
-  const batchSize = positiveFlag(flags.batchSize, '--batch-size', true);
-  const accumulate = positiveFlag(flags.accumulate, '--accumulate', true);
-  const holdout = positiveFlag(flags.holdout, '--holdout', true);
+  const { bytes, numbers, data } = await openTraining(modelPath, flags.calib, flags);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating', { quiet });
-  const tty = !quiet && process.stderr.isTTY;
+  const line = stepLine(bar, quiet);
   try {
     const { model: out, report } = await quantizeQat(bytes, data.batches, {
       ...plan,
       method,
       observerOptions,
       learn: learn as LearnMode,
-      ...(steps === undefined ? {} : { steps }),
-      ...(lr === undefined ? {} : { lr }),
-      ...(batchSize === undefined ? {} : { batchSize }),
-      ...(accumulate === undefined ? {} : { accumulate }),
-      ...(holdout === undefined ? {} : { holdout }),
-      ...(threads === undefined ? {} : { threads }),
+      ...numbers,
       files: { input: modelPath, output: flags.output },
       onProgress: (_stage, done, total) => bar.update(done, total),
-      onStep: (s) => {
-        bar.stop();
-        if (!tty) return;
-        const sqnr =
-          s.heldOutSqnr === undefined ? '' : `, held-out SQNR ${s.heldOutSqnr.toFixed(2)} dB`;
-        process.stderr.write(
-          `\rtraining: step ${s.step}/${s.steps}, loss ${s.loss.toExponential(3)}${sqnr}   `,
-        );
-        if (s.step === s.steps) process.stderr.write('\n');
-      },
+      onStep: (s) => line(s.step, s.steps, s.loss, s.heldOutSqnr),
     });
     writeAtomic(flags.output, out);
     return report;

@@ -5,13 +5,11 @@
 // library call, the file written atomically. Not the training (qat/) and not static --qat.
 import { quantizeWeightsQat, type WeightsQatReport } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
-import { modelInputs, type WeightsOptions } from '../../ptq/index.js';
+import type { WeightsOptions } from '../../ptq/index.js';
 import { progressBar } from '../common/progress.js';
-import { openCalibrationData } from '../io/calib-data.js';
-import { readModelFile } from '../io/read-inputs.js';
-import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
-import { imageFromFlags, type QuantizeFlags } from './flags.js';
-import { positiveFlag, type QatFlags } from './qat.js';
+import { checkOutputPaths, writeAtomic } from '../io/write-atomic.js';
+import type { QuantizeFlags } from './flags.js';
+import { openTraining, stepLine, type QatFlags } from './qat.js';
 
 /** Runs `--weights ... --qat` and writes the model; returns the report (printing is the caller's). */
 export async function runWeightsQatQuantize(
@@ -36,36 +34,17 @@ export async function runWeightsQatQuantize(
   if (flags.accumulate !== undefined) {
     fail('bad-argument', '--accumulate applies to static --qat only');
   }
-  const { bytes, model } = readModelFile(modelPath);
-  checkWritable(flags.output);
-  const threads = positiveFlag(flags.threads, '--threads', true);
-  const data = await openCalibrationData(flags.calib, modelInputs(model), {
-    ...(threads === undefined ? {} : { threads }),
-    image: imageFromFlags(flags),
-  });
-  const steps = positiveFlag(flags.steps, '--steps', true);
-  const lr = positiveFlag(flags.lr, '--lr', false);
-  const batchSize = positiveFlag(flags.batchSize, '--batch-size', true);
-  const holdout = positiveFlag(flags.holdout, '--holdout', true);
+  const { bytes, numbers, data } = await openTraining(modelPath, flags.calib, flags);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating (weights)', { quiet });
-  const tty = !quiet && process.stderr.isTTY;
+  const line = stepLine(bar, quiet);
   try {
     const { model: out, report } = await quantizeWeightsQat(bytes, data.batches, {
       ...options,
       learnScales: learn === 'both',
-      ...(steps === undefined ? {} : { steps }),
-      ...(lr === undefined ? {} : { lr }),
-      ...(batchSize === undefined ? {} : { batchSize }),
-      ...(holdout === undefined ? {} : { holdout }),
-      ...(threads === undefined ? {} : { threads }),
+      ...numbers,
       onProgress: (_stage, done, total) => bar.update(done, total),
-      onStep: (step, total, loss) => {
-        bar.stop();
-        if (!tty) return;
-        process.stderr.write(`\rtraining: step ${step}/${total}, loss ${loss.toExponential(3)}   `);
-        if (step === total) process.stderr.write('\n');
-      },
+      onStep: (step, total, loss) => line(step, total, loss),
     });
     writeAtomic(flags.output, out);
     return report;

@@ -93,18 +93,25 @@ function fakeQuantNode(
   });
 }
 
-/** The value a stored constant's DQ computes, as a float initializer replacing the DQ. */
+/**
+ * The value a stored constant's DQ computes (per tensor, axis or block), as a float initializer
+ * replacing the DQ.
+ */
 export function inlineDequantized(graph: Graph, dq: NodeProto): void {
   const [q, s, z] = dq.input;
   const value = graph.constantValue(q!);
   const scale = graph.constantValue(s!);
   if (value === undefined || scale === undefined) return;
   const zero = z === undefined || z === '' ? undefined : graph.constantValue(z);
-  const perAxis = scale.shape.length === 1;
   const qtype = qtypeFromOnnx(graph.initializer(q!)!.dataType) ?? 'uint8';
-  const granularity = perAxis
-    ? ({ kind: 'per-axis', axis: attrInt(dq, 'axis', 1) } as const)
-    : ({ kind: 'per-tensor' } as const);
+  const axis = attrInt(dq, 'axis', 1);
+  const blockSize = attrInt(dq, 'block_size', 0);
+  const granularity =
+    blockSize > 0
+      ? ({ kind: 'per-block', axis, blockSize } as const)
+      : scale.shape.length === 1
+        ? ({ kind: 'per-axis', axis } as const)
+        : ({ kind: 'per-tensor' } as const);
   const zeroPoint = Int32Array.from(
     (zero?.data ?? new Int32Array(scale.data.length)) as ArrayLike<number>,
     Number,

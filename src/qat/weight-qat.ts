@@ -5,7 +5,7 @@
 // fine-tuned by MSE distillation against the fp32 model, and the learned codes written into
 // the same initializers. Keeps the PTQ model when held-out output SQNR does not improve.
 // Not static QAT (qat-recipe.ts); the training loop is train-loop.ts, as static QAT's.
-import { dequantize, fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
+import { fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
 import {
   attr,
   attrInt,
@@ -14,9 +14,7 @@ import {
   readModel,
   tensorToProto,
   writeModel,
-  type Graph,
 } from '../onnx/index.js';
-import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { runWeightsRecipe, type Feeds, type WeightsOptions } from '../ptq/index.js';
 import { compareOutputs } from '../ptq/output-agreement.js';
 import { createSession } from '../runtime/onnxruntime.js';
@@ -61,32 +59,6 @@ interface Trained {
   readonly zeroPoints: Int32Array;
 }
 
-/** A stored weight's DQ (per tensor, axis or block) replaced by the float values it computes. */
-function frozenDequantized(graph: Graph, dq: NodeProto): void {
-  const blockSize = attrInt(dq, 'block_size', 0);
-  if (blockSize === 0) return inlineDequantized(graph, dq);
-  const [q, s, z] = dq.input;
-  const codes = graph.constantValue(q ?? '');
-  const scale = graph.constantValue(s ?? '');
-  const qtype = qtypeFromOnnx(graph.initializer(q ?? '')?.dataType ?? 0);
-  if (codes === undefined || scale === undefined || qtype === undefined) return;
-  const zero = z === undefined || z === '' ? undefined : graph.constantValue(z);
-  const data = dequantize(Array.from(codes.data as ArrayLike<number>, Number), codes.shape, {
-    qtype,
-    granularity: { kind: 'per-block', axis: attrInt(dq, 'axis', 1), blockSize },
-    scale: Float32Array.from(scale.data as ArrayLike<number>, Number),
-    zeroPoint: Int32Array.from(
-      (zero?.data ?? new Int32Array(scale.data.length)) as ArrayLike<number>,
-      Number,
-    ),
-    grid: QTYPES[qtype],
-  });
-  graph.removeNode(dq);
-  graph.addInitializer(
-    tensorToProto({ name: dq.output[0]!, dtype: 'float32', shape: codes.shape, data }),
-  );
-}
-
 /** The training graph of a blocked-DQ weight-only model and what each FakeQuant replaced. */
 function weightTrainingGraph(qdqBytes: Uint8Array, floatBytes: Uint8Array) {
   const graph = buildGraph(readModel(qdqBytes));
@@ -110,7 +82,7 @@ function weightTrainingGraph(qdqBytes: Uint8Array, floatBytes: Uint8Array) {
       value.shape.join() === shape.join();
     if (!trainable) {
       // Not trained (e.g. a Gemm head stored transposed): a frozen float constant.
-      frozenDequantized(graph, dq);
+      inlineDequantized(graph, dq);
       continue;
     }
     const zp = dq.input[2] ? graph.constantValue(dq.input[2]) : undefined;

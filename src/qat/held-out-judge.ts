@@ -1,0 +1,122 @@
+// The held-out figures that choose QAT's kept state and PTQ-vs-QAT: output SQNR, top-1 agreement
+// with the fp32 teacher (ptq's AgreementTally, so `bench` and QAT count alike) and KL between the
+// teacher's and the student's distributions (softmax of logits, or the rows as they are when
+// they already are distributions). Not the training loop, and not an accuracy on labels.
+import { AgreementTally, rowsAreDistributions, type Top1Rule } from '../ptq/index.js';
+import type { RuntimeTensor } from '../runtime/onnxruntime.js';
+
+/** Which held-out figure decides: 'auto' is top-1 where the outputs have it, else SQNR. */
+export type KeepBy = 'auto' | 'top1' | 'kl' | 'sqnr';
+
+/** Held-out agreement of a student with the teacher, over all held-out samples. */
+export interface HeldOutFigures {
+  /** Lowest output SQNR in dB. */
+  readonly sqnr: number;
+  /** Mean top-1 agreement over the outputs that have classes; null when none has. */
+  readonly top1: number | null;
+  /** Mean KL(teacher || student) per row, in nats, over the same outputs; null when none has. */
+  readonly kl: number | null;
+}
+
+/** Sums KL(t || y) over rows: rows of distributions as they are, otherwise softmax(logits). */
+function rowKl(t: Float32Array, y: Float32Array, classes: number, probabilities: boolean) {
+  let sum = 0;
+  const pt = new Float64Array(classes);
+  const py = new Float64Array(classes);
+  for (let row = 0; row + classes <= t.length; row += classes) {
+    if (probabilities) {
+      for (let j = 0; j < classes; j++) [pt[j], py[j]] = [t[row + j]!, y[row + j]!];
+    } else {
+      softmaxRow(t, row, classes, pt);
+      softmaxRow(y, row, classes, py);
+    }
+    for (let j = 0; j < classes; j++) {
+      if (pt[j]! > 0) sum += pt[j]! * Math.log(pt[j]! / Math.max(py[j]!, 1e-30));
+    }
+  }
+  return sum;
+}
+
+function softmaxRow(x: Float32Array, row: number, n: number, out: Float64Array): void {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, x[row + j]!);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += out[j] = Math.exp(x[row + j]! - max);
+  for (let j = 0; j < n; j++) out[j] = out[j]! / sum;
+}
+
+/** Sums the held-out figures sample by sample; `rule` says which outputs have classes. */
+export class HeldOutTally {
+  private readonly agreement: AgreementTally;
+  private readonly kl = new Map<string, { sum: number; rows: number }>();
+
+  constructor(private readonly rule: Top1Rule) {
+    this.agreement = new AgreementTally({ top1: rule, strict: true });
+  }
+
+  /** Adds one sample's (or batch's) teacher and student outputs, matched by name. */
+  add(
+    teacher: Readonly<Record<string, RuntimeTensor>>,
+    student: Readonly<Record<string, RuntimeTensor>>,
+  ): void {
+    this.agreement.add(teacher, student);
+    for (const [name, t] of Object.entries(teacher)) {
+      const classes = t.dims[t.dims.length - 1] ?? 0;
+      const data = t.data as Float32Array;
+      const probabilities = rowsAreDistributions(t.dims, data);
+      // As the tally's rule (isDistribution, or any last axis of two or more).
+      const hasClasses =
+        this.rule === 'last-axis' || t.dims.length === 2
+          ? classes >= 2
+          : t.dims.length > 2 && probabilities;
+      if (!hasClasses) continue;
+      const s = this.kl.get(name) ?? { sum: 0, rows: 0 };
+      this.kl.set(name, s);
+      s.sum += rowKl(data, student[name]!.data as Float32Array, classes, probabilities);
+      s.rows += data.length / classes;
+    }
+  }
+
+  /** The figures so far. */
+  result(): HeldOutFigures {
+    const outputs = this.agreement.result();
+    const top1 = outputs.flatMap((o) => (o.top1 === null ? [] : [o.top1]));
+    const kl = [...this.kl.values()].map((s) => s.sum / Math.max(1, s.rows));
+    const mean = (xs: number[]) =>
+      xs.length === 0 ? null : xs.reduce((a, b) => a + b) / xs.length;
+    return {
+      sqnr: Math.min(...outputs.map((o) => o.sqnrDb)),
+      top1: mean(top1),
+      kl: mean(kl),
+    };
+  }
+}
+
+/** The figure `by` ranks on for these figures ('auto' resolved). */
+export function rankedBy(by: KeepBy, f: HeldOutFigures): 'top1' | 'kl' | 'sqnr' {
+  if (by === 'auto') return f.top1 === null ? 'sqnr' : 'top1';
+  return f[by] === null ? 'sqnr' : by;
+}
+
+/**
+ * True when `a` is strictly better than `b` by `by` (higher top-1, lower KL, higher SQNR), SQNR
+ * breaking a tie of top-1 or KL; a NaN figure is never better.
+ */
+export function beats(by: KeepBy, a: HeldOutFigures, b: HeldOutFigures): boolean {
+  const key = rankedBy(by, b);
+  if (key !== 'sqnr') {
+    const [x, y] = key === 'top1' ? [a.top1!, b.top1!] : [-a.kl!, -b.kl!];
+    if (x !== y) return x > y;
+  }
+  return a.sqnr > b.sqnr;
+}
+
+/** "top-1 97.27 %, KL 0.0123, 24.51 dB": the figures as a progress line or report shows them. */
+export function formatFigures(f: HeldOutFigures): string {
+  const parts = [
+    ...(f.top1 === null ? [] : [`top-1 ${(f.top1 * 100).toFixed(2)} %`]),
+    ...(f.kl === null ? [] : [`KL ${f.kl.toPrecision(3)}`]),
+    `${f.sqnr.toFixed(2)} dB`,
+  ];
+  return parts.join(', ');
+}

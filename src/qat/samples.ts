@@ -13,6 +13,8 @@ export interface Sample {
   readonly teacher: Readonly<Record<string, RuntimeTensor>>;
   /** Input shapes joined: samples of one key batch together. */
   readonly key: string;
+  /** Its position in the calibration data (samples counted over all batches). */
+  readonly index: number;
 }
 
 function sliceTensor(t: RuntimeTensor, index: number): RuntimeTensor {
@@ -24,11 +26,12 @@ function sliceTensor(t: RuntimeTensor, index: number): RuntimeTensor {
   };
 }
 
-/** Splits batches into samples and runs `teacher` on each for `outputs`. */
+/** Splits batches into samples (numbered from `firstIndex`) and runs `teacher` on each for `outputs`. */
 export async function collectSamples(
   batches: readonly Feeds[],
   teacher: Session,
   outputs: readonly string[],
+  firstIndex = 0,
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const [index, batch] of batches.entries()) {
@@ -60,7 +63,7 @@ export async function collectSamples(
       const key = Object.entries(feeds)
         .map(([k, t]) => `${k}:${t.dims.join('x')}`)
         .join(',');
-      samples.push({ feeds, teacher: out, key });
+      samples.push({ feeds, teacher: out, key, index: firstIndex + samples.length });
     }
   }
   return samples;

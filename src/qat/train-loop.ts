@@ -7,6 +7,7 @@ import { fail } from '../core/index.js';
 import { Adam, learningRate, type AdamParam } from './adam.js';
 import { distill, Sqnr, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
+import { programLoss, type Objective } from './objective.js';
 import { byShape, joinSamples, seededRandom, shuffledIndices, type Sample } from './samples.js';
 import { tensor } from './tensor.js';
 
@@ -23,7 +24,17 @@ export interface LoopSettings {
   readonly evalEvery: number;
   readonly seed: number;
   readonly loss: DistillLoss;
-  readonly onStep?: (step: { step: number; loss: number; heldOutSqnr?: number }) => void;
+  /**
+   * Replaces `loss` when given (a user's loss module): its gradients train, and its held-out
+   * loss, not SQNR, picks the kept state (SQNR is still measured and reported).
+   */
+  readonly objective?: Objective;
+  readonly onStep?: (step: {
+    step: number;
+    loss: number;
+    heldOutSqnr?: number;
+    heldOutLoss?: number;
+  }) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -36,6 +47,9 @@ export interface LoopResult {
   readonly startSqnr: number;
   readonly bestSqnr: number;
   readonly bestStep: number;
+  /** With an objective: its held-out loss (training graph) at the start and at the kept step. */
+  readonly startLoss?: number;
+  readonly bestLoss?: number;
   /** Steps whose gradient norm was clipped. */
   readonly clipped: number;
   readonly trainMs: number;
@@ -64,6 +78,7 @@ function microBatch(
   loss: DistillLoss,
   weight: number,
   grads: Map<string, Float32Array>,
+  objective?: Objective,
 ): number {
   let total = 0;
   for (const group of byShape(picked)) {
@@ -71,7 +86,18 @@ function microBatch(
     const pass = program.forward(feeds);
     const share = (weight * group.length) / picked.length;
     const gradOutputs: Record<string, ReturnType<typeof tensor>> = {};
-    for (const o of outputs) {
+    if (objective !== undefined) {
+      const value = objective.evaluate(pass.outputs, group);
+      total += value.loss * share;
+      for (const o of outputs) {
+        const y = pass.outputs[o]!;
+        gradOutputs[o] = tensor(
+          y.shape,
+          value.grads[o]!.map((g) => g * share),
+        );
+      }
+    }
+    for (const o of objective === undefined ? outputs : []) {
       const y = pass.outputs[o]!;
       const d = distill(loss, y.data, teacher[o]!.data as Float32Array, y.shape);
       total += d.loss * share;
@@ -117,7 +143,10 @@ export function trainLoop(
   const losses: number[] = [];
   const started = Date.now();
   const startSqnr = programSqnr(program, heldOut, outputs);
-  let best = { step: 0, sqnr: startSqnr, values: snapshot(params) };
+  const heldLoss = () =>
+    s.objective === undefined ? undefined : programLoss(program, heldOut, s.objective);
+  const startLoss = heldLoss();
+  let best = { step: 0, sqnr: startSqnr, loss: startLoss, values: snapshot(params) };
   let meanNorm = 0;
   let clipped = 0;
   let nan = false;
@@ -130,7 +159,7 @@ export function trainLoop(
         { length: Math.min(s.batchSize, train.length) },
         () => train[order.next().value as number]!,
       );
-      total += microBatch(program, picked, outputs, s.loss, 1 / s.accumulate, grads);
+      total += microBatch(program, picked, outputs, s.loss, 1 / s.accumulate, grads, s.objective);
     }
     losses.push(total);
     const size = norm(grads);
@@ -152,12 +181,19 @@ export function trainLoop(
     }
     const measure = (step + 1) % s.evalEvery === 0 || step + 1 === s.steps;
     const heldOutSqnr = measure ? programSqnr(program, heldOut, outputs) : undefined;
-    if (heldOutSqnr !== undefined && heldOutSqnr > best.sqnr)
-      best = { step: step + 1, sqnr: heldOutSqnr, values: snapshot(params) };
+    const heldOutLoss = measure ? heldLoss() : undefined;
+    // A user's loss decides by its held-out value; distillation by held-out SQNR.
+    const better =
+      heldOutLoss !== undefined
+        ? heldOutLoss < best.loss!
+        : heldOutSqnr !== undefined && heldOutSqnr > best.sqnr;
+    if (better)
+      best = { step: step + 1, sqnr: heldOutSqnr!, loss: heldOutLoss, values: snapshot(params) };
     s.onStep?.({
       step: step + 1,
       loss: total,
       ...(heldOutSqnr === undefined ? {} : { heldOutSqnr }),
+      ...(heldOutLoss === undefined ? {} : { heldOutLoss }),
     });
   }
   for (const [name, values] of best.values) params.get(name)!.data.set(values);
@@ -167,6 +203,7 @@ export function trainLoop(
     startSqnr,
     bestSqnr: best.sqnr,
     bestStep: best.step,
+    ...(startLoss === undefined ? {} : { startLoss, bestLoss: best.loss! }),
     clipped,
     trainMs: Date.now() - started,
   };

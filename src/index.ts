@@ -50,6 +50,7 @@ export {
 } from './api/index.js';
 export type { HoldoutOptions } from './api/split-feeds.js';
 export type { LearnMode, QatReport, QatSettings, QatStep } from './qat/qat-recipe.js';
+export type { LossFunction, LossSample, LossTensor, LossValue } from './qat/objective.js';
 export type {
   AdaroundLayerReport,
   AdaroundReport,

@@ -9,6 +9,8 @@ import type { CalibrationFeeds } from './feeds.js';
 import { runHeldOutRecipe, splitHeldOutOptions, type HeldOutOptions } from './held-out-recipe.js';
 import { checkAborted } from './run-options.js';
 
+export type { LossFunction, LossSample, LossTensor, LossValue } from '../qat/objective.js';
+
 /** Options of quantizeQat: the static plan and calibration, the training settings, the split. */
 export interface QuantizeQatOptions
   extends
@@ -22,7 +24,10 @@ export interface QuantizeQatResult {
   readonly report: QuantizeReport & { readonly qat: QatReport };
 }
 
-/** Quantizes `model` statically on `feeds`, then fine-tunes it by distillation (QAT). */
+/**
+ * Quantizes `model` statically on `feeds`, then fine-tunes it (QAT) by distillation, or by
+ * `options.loss` when it is a function (per sample, e.g. CTC on labels found by `sample.index`).
+ */
 export async function quantizeQat(
   model: Uint8Array,
   feeds: CalibrationFeeds,
@@ -31,7 +36,7 @@ export async function quantizeQat(
   const [run, rest] = splitHeldOutOptions(options);
   const { signal, threads } = run;
   const { steps, lr, scaleRate, zeroPointRate, batchSize, accumulate, clip, ...more } = rest;
-  const { learn, loss, seed, evalEvery, weightRate, onStep, ...plan } = more;
+  const { learn, loss, lossName, seed, evalEvery, weightRate, onStep, ...plan } = more;
   const settings: QatSettings = {
     ...(steps === undefined ? {} : { steps }),
     ...(lr === undefined ? {} : { lr }),
@@ -43,6 +48,7 @@ export async function quantizeQat(
     ...(weightRate === undefined ? {} : { weightRate }),
     ...(learn === undefined ? {} : { learn }),
     ...(loss === undefined ? {} : { loss }),
+    ...(lossName === undefined ? {} : { lossName }),
     ...(seed === undefined ? {} : { seed }),
     ...(evalEvery === undefined ? {} : { evalEvery }),
     ...(threads === undefined ? {} : { threads }),

@@ -4,6 +4,7 @@
 // judge that scores model bytes in onnxruntime by SQNR and by the objective's loss.
 // Not the loop (train-loop.ts), not loading modules (cli/) and not the keep-best rule.
 import { fail } from '../core/index.js';
+import { rowsAreDistributions } from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 import { distill, Sqnr, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
@@ -153,6 +154,24 @@ function callLoss(
       );
   }
   return value;
+}
+
+/**
+ * The objective of a QAT run: `loss` when it is a function (named `name` in errors), else the
+ * distillation loss asked for; 'auto' is KL when every teacher output is a distribution along
+ * its last axis, else MSE.
+ */
+export function chooseObjective(
+  loss: DistillLoss | 'auto' | LossFunction | undefined,
+  samples: readonly Sample[],
+  outputs: readonly string[],
+  name?: string,
+): Objective {
+  if (typeof loss === 'function') return moduleObjective(loss, outputs, name);
+  if (loss !== undefined && loss !== 'auto') return distillObjective(loss, outputs);
+  const all = (t: RuntimeTensor) => rowsAreDistributions(t.dims, t.data as Float32Array);
+  const kind = samples.every((s) => outputs.every((o) => all(s.teacher[o]!))) ? 'kl' : 'mse';
+  return distillObjective(kind, outputs);
 }
 
 /** Held-out figures of a model: output SQNR against fp32 and the objective's mean loss. */

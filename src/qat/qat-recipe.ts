@@ -6,17 +6,13 @@
 // Not the engine (executor.ts), not the loop, and not I/O.
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions, StaticResult } from '../ptq/index.js';
-import {
-  buildQuantized,
-  prepareBuild,
-  rowsAreDistributions,
-  runStaticRecipe,
-} from '../ptq/index.js';
-import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
+import { buildQuantized, prepareBuild, runStaticRecipe } from '../ptq/index.js';
+import { createSession } from '../runtime/onnxruntime.js';
 import type { AdamParam } from './adam.js';
-import { Sqnr, type DistillLoss } from './distill-loss.js';
+import type { DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
+import { chooseObjective, judgeBytes, type LossFunction } from './objective.js';
 
 export type { LearnMode } from './learned.js';
 import { collectSamples, type Sample } from './samples.js';
@@ -51,8 +47,14 @@ export interface QatSettings {
   /** Caps a step's gradient norm at clip x the running mean of earlier steps' (default 0: off). */
   readonly clip?: number;
   readonly learn?: LearnMode;
-  /** 'auto' (default): KL when every teacher output is a distribution along its last axis, else MSE. */
-  readonly loss?: DistillLoss | 'auto';
+  /**
+   * 'auto' (default): KL when every teacher output is a distribution along its last axis, else
+   * MSE; or a function (e.g. CTC against labels), whose held-out loss then decides keep-best
+   * and QAT-vs-PTQ instead of SQNR (objective.ts's LossFunction).
+   */
+  readonly loss?: DistillLoss | 'auto' | LossFunction;
+  /** Names the loss function in errors (default 'the loss function'). */
+  readonly lossName?: string;
   readonly seed?: number;
   /**
    * Steps between held-out SQNR measurements (default steps / 8); the best measured state
@@ -91,7 +93,7 @@ export interface QatReport {
       | 'seed'
     >
   > & {
-    readonly loss: DistillLoss;
+    readonly loss: DistillLoss | 'module';
     readonly trainSamples: number;
     readonly heldOutSamples: number;
     readonly trainable: number;
@@ -99,6 +101,11 @@ export interface QatReport {
   /** Held-out output SQNR (dB) of the PTQ model and of the fine-tuned one, run in onnxruntime. */
   readonly before: number;
   readonly after: number | undefined;
+  /** What decided QAT-vs-PTQ and the kept step: held-out SQNR, or the loss function's held-out loss. */
+  readonly decidedBy: 'sqnr' | 'loss';
+  /** Held-out mean loss (the loss function's, or the distillation loss) of PTQ and of QAT, in onnxruntime. */
+  readonly lossBefore: number;
+  readonly lossAfter: number | undefined;
   /** Which model was returned, and why PTQ was kept when it was. */
   readonly kept: 'qat' | 'ptq';
   readonly reason?: string;
@@ -110,37 +117,6 @@ export interface QatReport {
   /** Steps whose gradient norm was clipped. */
   readonly clipped: number;
   readonly trainMs: number;
-}
-
-/** Held-out SQNR of model bytes against the teacher outputs, in onnxruntime. */
-async function sqnrOf(
-  bytes: Uint8Array,
-  samples: readonly Sample[],
-  outputs: readonly string[],
-  threads: number,
-): Promise<number> {
-  const session = await createSession(bytes, { threads });
-  try {
-    const sqnr = new Sqnr();
-    for (const s of samples) {
-      const out = await session.run(s.feeds, outputs);
-      for (const o of outputs)
-        sqnr.add(out[o]!.data as Float32Array, s.teacher[o]!.data as Float32Array);
-    }
-    return sqnr.db;
-  } finally {
-    await session.release();
-  }
-}
-
-function chooseLoss(
-  loss: QatSettings['loss'],
-  samples: readonly Sample[],
-  outputs: readonly string[],
-): DistillLoss {
-  if (loss === 'mse' || loss === 'kl') return loss;
-  const all = (t: RuntimeTensor) => rowsAreDistributions(t.dims, t.data as Float32Array);
-  return samples.every((s) => outputs.every((o) => all(s.teacher[o]!))) ? 'kl' : 'mse';
 }
 
 /** The returned model (the fine-tuned one, or PTQ's when kept), the PTQ run and the report. */
@@ -203,11 +179,13 @@ export async function runQatRecipe(
   let heldSamples: Sample[];
   try {
     trainSamples = await collectSamples(train, teacher, outputs);
-    heldSamples = await collectSamples(heldOut, teacher, outputs);
+    heldSamples = await collectSamples(heldOut, teacher, outputs, trainSamples.length);
   } finally {
     await teacher.release();
   }
-  const loss = chooseLoss(settings.loss, trainSamples, outputs);
+  const objective = chooseObjective(settings.loss, trainSamples, outputs, settings.lossName);
+  const loss = objective.kind;
+  const byLoss = loss === 'module';
   const params = new Map<string, AdamParam>();
   const gridRates =
     weightRate === 'grid' ? weightGridRates(training, program) : new Map<string, Float32Array>();
@@ -233,13 +211,19 @@ export async function runQatRecipe(
     clip,
     evalEvery,
     seed,
-    loss,
+    loss: loss === 'module' ? 'mse' : loss,
+    ...(byLoss ? { objective } : {}),
     ...(settings.signal === undefined ? {} : { signal: settings.signal }),
     onStep: (s) => settings.onStep?.({ ...s, steps }),
   });
   const { losses, nan, trainMs } = loop;
-  const before = await sqnrOf(ptq.bytes, heldSamples, outputs, threads);
-  const report = (after: number | undefined, kept: 'qat' | 'ptq', reason?: string): QatReport => ({
+  const judged = await judgeBytes(ptq.bytes, heldSamples, outputs, objective, threads);
+  const before = judged.sqnr;
+  const report = (
+    tuned: { sqnr: number; loss: number } | undefined,
+    kept: 'qat' | 'ptq',
+    reason?: string,
+  ): QatReport => ({
     settings: {
       steps,
       lr,
@@ -258,7 +242,10 @@ export async function runQatRecipe(
       trainable: names.size,
     },
     before,
-    after,
+    after: tuned?.sqnr,
+    decidedBy: byLoss ? 'loss' : 'sqnr',
+    lossBefore: judged.loss,
+    lossAfter: tuned?.loss,
     kept,
     ...(reason === undefined ? {} : { reason }),
     losses,
@@ -285,7 +272,9 @@ export async function runQatRecipe(
       report: report(
         undefined,
         'ptq',
-        `no measured step improved held-out SQNR over the start (${loop.startSqnr.toFixed(2)} dB in the training graph); the PTQ model is kept`,
+        byLoss
+          ? `no measured step lowered the held-out loss below the start (${loop.startLoss!.toPrecision(4)} in the training graph); the PTQ model is kept`
+          : `no measured step improved held-out SQNR over the start (${loop.startSqnr.toFixed(2)} dB in the training graph); the PTQ model is kept`,
       ),
     };
   const built = buildQuantized(
@@ -294,17 +283,17 @@ export async function runQatRecipe(
     source,
     learnedValues(training, program, names),
   );
-  const after = await sqnrOf(built.bytes, heldSamples, outputs, threads);
-  if (!(after > before)) {
+  const after = await judgeBytes(built.bytes, heldSamples, outputs, objective, threads);
+  const improved = byLoss ? after.loss < judged.loss : after.sqnr > before;
+  if (!improved) {
+    const why = byLoss
+      ? `held-out loss did not improve (${after.loss.toPrecision(4)} vs PTQ's ${judged.loss.toPrecision(4)})`
+      : `held-out SQNR did not improve (${after.sqnr.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB)`;
     return {
       static: ptq,
       bytes: ptq.bytes,
       tuned: built.bytes,
-      report: report(
-        after,
-        'ptq',
-        `held-out SQNR did not improve (${after.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB); the PTQ model is kept`,
-      ),
+      report: report(after, 'ptq', `${why}; the PTQ model is kept`),
     };
   }
   return { static: ptq, bytes: built.bytes, tuned: built.bytes, report: report(after, 'qat') };

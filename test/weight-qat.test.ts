@@ -1,6 +1,7 @@
 // Weight-only QAT (int4 blocks) on the tiny transformer: without steps the write-back gives
 // PTQ's codes back (same held-out SQNR), with 30 steps of distillation the held-out output SQNR
-// rises well above int4 RTN's, and the same inputs give the same bytes.
+// rises well above int4 RTN's, the same inputs give the same bytes, and keep-best keeps the
+// measured step that is best by the figure asked for.
 import { describe, expect, it } from 'vitest';
 import { runWeightQatRecipe } from '../src/qat/weight-qat.js';
 import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
@@ -28,4 +29,26 @@ describe('runWeightQatRecipe', () => {
     const again = await runWeightQatRecipe(model, train, held, options, settings);
     expect(again.tuned).toEqual(r.tuned);
   });
+
+  for (const keepBy of ['top1', 'sqnr'] as const) {
+    it(`keeps the measured step with the best held-out ${keepBy}`, async () => {
+      const measured: { step: number; value: number; bytes: Uint8Array }[] = [];
+      const value = (f: { top1: number | null; sqnr: number }) =>
+        keepBy === 'top1' ? f.top1! : f.sqnr;
+      const r = await runWeightQatRecipe(model, train, held, options, {
+        steps: 12,
+        batchSize: 4,
+        evalEvery: 2,
+        keepBy,
+        onMeasured: (step, f, write) => measured.push({ step, value: value(f), bytes: write() }),
+      });
+      expect(measured.map((m) => m.step)).toEqual([2, 4, 6, 8, 10, 12]);
+      const best = Math.max(...measured.map((m) => m.value));
+      const kept = measured.find((m) => m.step === r.report.bestStep);
+      expect(kept?.value).toBe(best);
+      expect(r.tuned).toEqual(kept?.bytes);
+      expect(r.report.heldOut.before.top1).not.toBeNull();
+      expect(r.report.heldOut.after?.kl).toBeGreaterThanOrEqual(0);
+    });
+  }
 });

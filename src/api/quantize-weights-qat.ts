@@ -33,9 +33,9 @@ export interface WeightsQatReport extends WeightQatReport {
 }
 
 /**
- * Weight-only quantizes `model` (blocked DequantizeLinear) and fine-tunes the codes by MSE
- * distillation against the fp32 outputs on `feeds`, keeping PTQ's codes when held-out output
- * SQNR does not improve.
+ * Weight-only quantizes `model` (blocked DequantizeLinear) and fine-tunes the codes by
+ * distillation against the fp32 outputs on `feeds`, keeping PTQ's codes when held-out top-1
+ * agreement with fp32 (SQNR breaking ties) does not improve.
  */
 export async function quantizeWeightsQat(
   model: Uint8Array,
@@ -43,7 +43,8 @@ export async function quantizeWeightsQat(
   options: QuantizeWeightsQatOptions,
 ): Promise<{ readonly model: Uint8Array; readonly report: WeightsQatReport }> {
   const { signal, threads, holdout, onProgress, ...rest } = options;
-  const { steps, lr, batchSize, learnScales, seed, onStep, ...recipe } = rest;
+  const { steps, lr, batchSize, learnScales, seed, onStep, onMeasured, ...more } = rest;
+  const { loss, temperature, keepBy, evalEvery, ...recipe } = more;
   const { train, heldOut } = await splitHeldOut(
     feeds,
     { ...(holdout === undefined ? {} : { holdout }), ...(signal === undefined ? {} : { signal }) },
@@ -59,13 +60,23 @@ export async function quantizeWeightsQat(
   checkAborted(signal);
   const settings: WeightQatSettings = {
     ...Object.fromEntries(
-      Object.entries({ steps, lr, batchSize, learnScales, seed, threads }).filter(
-        ([, v]) => v !== undefined,
-      ),
+      Object.entries({
+        steps,
+        lr,
+        batchSize,
+        learnScales,
+        seed,
+        threads,
+        loss,
+        temperature,
+        keepBy,
+        evalEvery,
+        onMeasured,
+      }).filter(([, v]) => v !== undefined),
     ),
-    onStep: (step, total, loss) => {
+    onStep: (step, total, value, heldOut) => {
       checkAborted(signal);
-      onStep?.(step, total, loss);
+      onStep?.(step, total, value, heldOut);
     },
   };
   const weights: WeightsOptions = {

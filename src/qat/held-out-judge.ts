@@ -3,7 +3,8 @@
 // teacher's and the student's distributions (softmax of logits, or the rows as they are when
 // they already are distributions). Not the training loop, and not an accuracy on labels.
 import { AgreementTally, rowsAreDistributions, type Top1Rule } from '../ptq/index.js';
-import type { RuntimeTensor } from '../runtime/onnxruntime.js';
+import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
+import type { Sample } from './samples.js';
 
 /** Which held-out figure decides: 'auto' is top-1 where the outputs have it, else SQNR. */
 export type KeepBy = 'auto' | 'top1' | 'kl' | 'sqnr';
@@ -16,6 +17,8 @@ export interface HeldOutFigures {
   readonly top1: number | null;
   /** Mean KL(teacher || student) per row, in nats, over the same outputs; null when none has. */
   readonly kl: number | null;
+  /** A user's loss module's held-out loss; when both sides have one, it decides (lower wins). */
+  readonly loss?: number;
 }
 
 /** Sums KL(t || y) over rows: rows of distributions as they are, otherwise softmax(logits). */
@@ -92,6 +95,27 @@ export class HeldOutTally {
   }
 }
 
+/** The held-out figures of model `bytes` run in onnxruntime on `samples` (one at a time). */
+export async function judgeModel(
+  bytes: Uint8Array,
+  samples: readonly Sample[],
+  outputs: readonly string[],
+  rule: Top1Rule,
+  threads = 1,
+): Promise<HeldOutFigures> {
+  const session = await createSession(bytes, { threads });
+  try {
+    const tally = new HeldOutTally(rule);
+    for (const s of samples) {
+      const out = await session.run(s.feeds, outputs);
+      tally.add(Object.fromEntries(outputs.map((o) => [o, s.teacher[o]!])), out);
+    }
+    return tally.result();
+  } finally {
+    await session.release();
+  }
+}
+
 /** The figure `by` ranks on for these figures ('auto' resolved). */
 export function rankedBy(by: KeepBy, f: HeldOutFigures): 'top1' | 'kl' | 'sqnr' {
   if (by === 'auto') return f.top1 === null ? 'sqnr' : 'top1';
@@ -99,10 +123,11 @@ export function rankedBy(by: KeepBy, f: HeldOutFigures): 'top1' | 'kl' | 'sqnr' 
 }
 
 /**
- * True when `a` is strictly better than `b` by `by` (higher top-1, lower KL, higher SQNR), SQNR
- * breaking a tie of top-1 or KL; a NaN figure is never better.
+ * True when `a` is strictly better than `b`: by a user's held-out loss where both have one, else
+ * by `by` (higher top-1, lower KL, higher SQNR); SQNR breaks ties; a NaN figure is never better.
  */
 export function beats(by: KeepBy, a: HeldOutFigures, b: HeldOutFigures): boolean {
+  if (a.loss !== undefined && b.loss !== undefined && a.loss !== b.loss) return a.loss < b.loss;
   const key = rankedBy(by, b);
   if (key !== 'sqnr') {
     const [x, y] = key === 'top1' ? [a.top1!, b.top1!] : [-a.kl!, -b.kl!];
@@ -117,6 +142,7 @@ export function formatFigures(f: HeldOutFigures): string {
     ...(f.top1 === null ? [] : [`top-1 ${(f.top1 * 100).toFixed(2)} %`]),
     ...(f.kl === null ? [] : [`KL ${f.kl.toPrecision(3)}`]),
     `${f.sqnr.toFixed(2)} dB`,
+    ...(f.loss === undefined ? [] : [`loss ${f.loss.toPrecision(4)}`]),
   ];
   return parts.join(', ');
 }

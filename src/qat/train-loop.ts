@@ -1,12 +1,14 @@
 // QAT's optimisation loop over a compiled training graph: seeded batches, distillation loss,
 // gradient accumulation over micro-batches, clipping of gradient-norm spikes, Adam with warm-up
-// + cosine, held-out SQNR measured at the start and every few steps, and the best measured
-// parameters restored at the end (keep-best). Not the graph building, the PTQ start or the
+// + cosine, held-out figures (held-out-judge.ts: top-1 agreement, KL, SQNR) measured at the
+// start and every few steps, and the best measured parameters restored at the end (keep-best). Not the graph building, the PTQ start or the
 // write-back (qat-recipe.ts), and not the optimizer's arithmetic (adam.ts).
 import { fail } from '../core/index.js';
 import { Adam, learningRate, type AdamParam } from './adam.js';
-import { distill, Sqnr, type DistillLoss } from './distill-loss.js';
+import type { Top1Rule } from '../ptq/index.js';
+import { distill, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
+import { beats, HeldOutTally, type HeldOutFigures, type KeepBy } from './held-out-judge.js';
 import { programLoss, type Objective } from './objective.js';
 import { byShape, joinSamples, seededRandom, shuffledIndices, type Sample } from './samples.js';
 import { tensor } from './tensor.js';
@@ -24,6 +26,16 @@ export interface LoopSettings {
   readonly evalEvery: number;
   readonly seed: number;
   readonly loss: DistillLoss;
+  /** Softmax temperature of the 'kl-logits' loss (default 1). */
+  readonly temperature?: number;
+  /**
+   * Which held-out figure picks the kept state (default 'auto': top-1 agreement with the
+   * teacher where the outputs have classes, else SQNR; SQNR breaks ties). An objective's
+   * held-out loss overrides it.
+   */
+  readonly keepBy?: KeepBy;
+  /** Which outputs have classes for top-1 and KL (default 'distributions'). */
+  readonly top1Rule?: Top1Rule;
   /**
    * Replaces `loss` when given (a user's loss module): its gradients train, and its held-out
    * loss, not SQNR, picks the kept state (SQNR is still measured and reported).
@@ -34,6 +46,7 @@ export interface LoopSettings {
     loss: number;
     heldOutSqnr?: number;
     heldOutLoss?: number;
+    heldOut?: HeldOutFigures;
   }) => void;
   readonly signal?: AbortSignal;
 }
@@ -46,6 +59,9 @@ export interface LoopResult {
   /** Held-out SQNR (training graph) before the first step, and the best step's (0: the start). */
   readonly startSqnr: number;
   readonly bestSqnr: number;
+  /** All held-out figures (training graph) at the start and at the kept step. */
+  readonly start: HeldOutFigures;
+  readonly best: HeldOutFigures;
   readonly bestStep: number;
   /** With an objective: its held-out loss (training graph) at the start and at the kept step. */
   readonly startLoss?: number;
@@ -55,19 +71,26 @@ export interface LoopResult {
   readonly trainMs: number;
 }
 
-/** Held-out SQNR of the training graph against the teacher's outputs. */
-export function programSqnr(
+/** Held-out figures of the training graph against the teacher's outputs. */
+export function programFigures(
   program: TrainingProgram,
   samples: readonly Sample[],
   outputs: readonly string[],
-): number {
-  const sqnr = new Sqnr();
+  rule: Top1Rule = 'distributions',
+): HeldOutFigures {
+  const tally = new HeldOutTally(rule);
   for (const group of byShape(samples)) {
     const { feeds, teacher } = joinSamples(group, outputs);
     const pass = program.forward(feeds, { tape: false });
-    for (const o of outputs) sqnr.add(pass.outputs[o]!.data, teacher[o]!.data as Float32Array);
+    const student = Object.fromEntries(
+      outputs.map((o) => {
+        const y = pass.outputs[o]!;
+        return [o, { type: 'float32' as const, dims: y.shape, data: y.data }];
+      }),
+    );
+    tally.add(Object.fromEntries(outputs.map((o) => [o, teacher[o]!])), student);
   }
-  return sqnr.db;
+  return tally.result();
 }
 
 /** Loss and summed gradients of one micro-batch, weighted by `weight` (its share of the update). */
@@ -79,6 +102,7 @@ function microBatch(
   weight: number,
   grads: Map<string, Float32Array>,
   objective?: Objective,
+  temperature = 1,
 ): number {
   let total = 0;
   for (const group of byShape(picked)) {
@@ -99,7 +123,7 @@ function microBatch(
     }
     for (const o of objective === undefined ? outputs : []) {
       const y = pass.outputs[o]!;
-      const d = distill(loss, y.data, teacher[o]!.data as Float32Array, y.shape);
+      const d = distill(loss, y.data, teacher[o]!.data as Float32Array, y.shape, temperature);
       total += d.loss * share;
       gradOutputs[o] = tensor(
         y.shape,
@@ -142,11 +166,14 @@ export function trainLoop(
   const warmup = Math.min(s.steps, Math.max(1, Math.round(s.steps / 10)));
   const losses: number[] = [];
   const started = Date.now();
-  const startSqnr = programSqnr(program, heldOut, outputs);
-  const heldLoss = () =>
-    s.objective === undefined ? undefined : programLoss(program, heldOut, s.objective);
-  const startLoss = heldLoss();
-  let best = { step: 0, sqnr: startSqnr, loss: startLoss, values: snapshot(params) };
+  const keepBy = s.keepBy ?? 'auto';
+  // A user's loss decides by its held-out value (beats), distillation by keepBy.
+  const judge = (): HeldOutFigures => ({
+    ...programFigures(program, heldOut, outputs, s.top1Rule),
+    ...(s.objective === undefined ? {} : { loss: programLoss(program, heldOut, s.objective) }),
+  });
+  const start = judge();
+  let best = { step: 0, figures: start, values: snapshot(params) };
   let meanNorm = 0;
   let clipped = 0;
   let nan = false;
@@ -159,7 +186,8 @@ export function trainLoop(
         { length: Math.min(s.batchSize, train.length) },
         () => train[order.next().value as number]!,
       );
-      total += microBatch(program, picked, outputs, s.loss, 1 / s.accumulate, grads, s.objective);
+      const w = 1 / s.accumulate;
+      total += microBatch(program, picked, outputs, s.loss, w, grads, s.objective, s.temperature);
     }
     losses.push(total);
     const size = norm(grads);
@@ -180,30 +208,26 @@ export function trainLoop(
       break;
     }
     const measure = (step + 1) % s.evalEvery === 0 || step + 1 === s.steps;
-    const heldOutSqnr = measure ? programSqnr(program, heldOut, outputs) : undefined;
-    const heldOutLoss = measure ? heldLoss() : undefined;
-    // A user's loss decides by its held-out value; distillation by held-out SQNR.
-    const better =
-      heldOutLoss !== undefined
-        ? heldOutLoss < best.loss!
-        : heldOutSqnr !== undefined && heldOutSqnr > best.sqnr;
-    if (better)
-      best = { step: step + 1, sqnr: heldOutSqnr!, loss: heldOutLoss, values: snapshot(params) };
+    const heldOut = measure ? judge() : undefined;
+    if (heldOut !== undefined && beats(keepBy, heldOut, best.figures))
+      best = { step: step + 1, figures: heldOut, values: snapshot(params) };
     s.onStep?.({
       step: step + 1,
       loss: total,
-      ...(heldOutSqnr === undefined ? {} : { heldOutSqnr }),
-      ...(heldOutLoss === undefined ? {} : { heldOutLoss }),
+      ...(heldOut === undefined ? {} : { heldOutSqnr: heldOut.sqnr, heldOut }),
+      ...(heldOut?.loss === undefined ? {} : { heldOutLoss: heldOut.loss }),
     });
   }
   for (const [name, values] of best.values) params.get(name)!.data.set(values);
   return {
     losses,
     nan,
-    startSqnr,
-    bestSqnr: best.sqnr,
+    startSqnr: start.sqnr,
+    bestSqnr: best.figures.sqnr,
+    start,
+    best: best.figures,
     bestStep: best.step,
-    ...(startLoss === undefined ? {} : { startLoss, bestLoss: best.loss! }),
+    ...(start.loss === undefined ? {} : { startLoss: start.loss, bestLoss: best.figures.loss! }),
     clipped,
     trainMs: Date.now() - started,
   };

@@ -2,8 +2,10 @@
 // blocked-DequantizeLinear model (format 'qdq', RTN or the given algorithm) turned into a
 // training graph (each `int W -> DQ(block)` becomes fp32 `W -> FakeQuant(block)` at the same
 // scales and zero points), the float weights (and, with learnScales, the block scales)
-// fine-tuned by MSE distillation against the fp32 model, and the learned codes written into
-// the same initializers. Keeps the PTQ model when held-out output SQNR does not improve.
+// fine-tuned by distillation against the fp32 model (MSE, or KL of the logits' softmaxes), and
+// the learned codes written into the same initializers. The kept step and PTQ-vs-QAT are
+// judged on held-out samples by top-1 agreement with fp32 along the last axis (SQNR breaks
+// ties; held-out-judge.ts).
 // Not static QAT (qat-recipe.ts); the training loop is train-loop.ts, as static QAT's.
 import { fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
 import {
@@ -16,10 +18,11 @@ import {
   writeModel,
 } from '../onnx/index.js';
 import { runWeightsRecipe, type Feeds, type WeightsOptions } from '../ptq/index.js';
-import { compareOutputs } from '../ptq/output-agreement.js';
 import { createSession } from '../runtime/onnxruntime.js';
-import { compileTrainingGraph } from './executor.js';
+import type { DistillLoss } from './distill-loss.js';
+import { compileTrainingGraph, type TrainingProgram } from './executor.js';
 import { FAKE_QUANT } from './fake-quant-op.js';
+import { beats, judgeModel, type HeldOutFigures, type KeepBy } from './held-out-judge.js';
 import { collectSamples, type Sample } from './samples.js';
 import { inlineDequantized } from './training-graph.js';
 import { trainLoop } from './train-loop.js';
@@ -34,15 +37,36 @@ export interface WeightQatSettings {
   readonly learnScales?: boolean;
   readonly seed?: number;
   readonly threads?: number;
-  readonly onStep?: (step: number, steps: number, loss: number) => void;
+  /** Distillation loss (default 'kl-logits': KL of the softmaxes of the last axis). */
+  readonly loss?: Extract<DistillLoss, 'mse' | 'kl-logits'>;
+  /** Softmax temperature of 'kl-logits' (default 1). */
+  readonly temperature?: number;
+  /** Which held-out figure picks the kept step and PTQ-vs-QAT (default 'auto': top-1). */
+  readonly keepBy?: KeepBy;
+  /** Steps between held-out measurements (default steps / 10). */
+  readonly evalEvery?: number;
+  readonly onStep?: (step: number, steps: number, loss: number, heldOut?: HeldOutFigures) => void;
+  /**
+   * Called on each measured step with its held-out figures (training graph) and a function that
+   * writes the model of that moment (for benches that score every measured state).
+   */
+  readonly onMeasured?: (step: number, heldOut: HeldOutFigures, write: () => Uint8Array) => void;
 }
 
 /** What weight-only QAT did. */
 export interface WeightQatReport {
   readonly weights: number;
   readonly steps: number;
+  /** Held-out output SQNR (dB, onnxruntime) of the PTQ model and of the fine-tuned one. */
   readonly before: number;
   readonly after: number;
+  /** All held-out figures (onnxruntime) of both; `after` absent after a NaN loss. */
+  readonly heldOut: { readonly before: HeldOutFigures; readonly after?: HeldOutFigures };
+  readonly loss: DistillLoss;
+  readonly temperature: number;
+  readonly keepBy: KeepBy;
+  /** The training step kept (0: none beat the start in the training graph). */
+  readonly bestStep: number;
   readonly kept: 'qat' | 'ptq';
   readonly losses: readonly number[];
   readonly ms: number;
@@ -134,64 +158,8 @@ function weightTrainingGraph(qdqBytes: Uint8Array, floatBytes: Uint8Array) {
   return { graph, trained };
 }
 
-async function heldOutSqnr(reference: Uint8Array, bytes: Uint8Array, feeds: readonly Feeds[]) {
-  const agreement = await compareOutputs(reference, bytes, feeds);
-  return Math.min(...agreement.map((a) => a.sqnrDb));
-}
-
-/**
- * Weight-only quantizes `modelBytes` (blocked DequantizeLinear), fine-tunes the float weights
- * through block fake-quant by MSE distillation on `train`, judges on `heldOut`.
- */
-export async function runWeightQatRecipe(
-  modelBytes: Uint8Array,
-  train: readonly Feeds[],
-  heldOut: readonly Feeds[],
-  options: WeightsOptions,
-  settings: WeightQatSettings = {},
-): Promise<{ bytes: Uint8Array; ptq: Uint8Array; tuned: Uint8Array; report: WeightQatReport }> {
-  const steps = settings.steps ?? 100;
-  const lr = settings.lr ?? 1e-4;
-  const batchSize = settings.batchSize ?? 8;
-  const started = Date.now();
-  const ptq = runWeightsRecipe(modelBytes, { ...options, format: 'qdq' }).bytes;
-  const { graph, trained } = weightTrainingGraph(ptq, modelBytes);
-  if (trained.length === 0) fail('bad-model', 'no blocked weight to fine-tune in the model');
-  const names = new Set(trained.map((t) => t.weight));
-  if (settings.learnScales === true) for (const t of trained) names.add(t.scale);
-  const program = compileTrainingGraph(graph, names);
-  const outputs = program.outputNames;
-  const teacher = await createSession(modelBytes, { threads: settings.threads ?? 1 });
-  let samples: Sample[];
-  let heldSamples: Sample[];
-  try {
-    samples = await collectSamples(train, teacher, outputs);
-    heldSamples = await collectSamples(heldOut, teacher, outputs);
-  } finally {
-    await teacher.release();
-  }
-  const params = new Map(
-    [...names].map((name) => {
-      const data = program.params.get(name)!.data;
-      const mean = data.reduce((a, b) => a + Math.abs(b), 0) / data.length;
-      const isScale = !trained.some((t) => t.weight === name);
-      return [name, { data, rate: isScale ? mean : 1, ...(isScale ? { floor: 1e-12 } : {}) }];
-    }),
-  );
-  // E's loop (train-loop.ts): keep-best on the held-out samples, no accumulation or clipping.
-  const loop = trainLoop(program, params, samples, heldSamples, {
-    steps,
-    lr,
-    batchSize,
-    accumulate: 1,
-    clip: 0,
-    evalEvery: Math.max(1, Math.round(steps / 10)),
-    seed: settings.seed ?? 0,
-    loss: 'mse',
-    onStep: (s) => settings.onStep?.(s.step, steps, s.loss),
-  });
-  const losses = loop.losses;
-  // Write back: the learned weights quantized on the (learned) block grids, into the same names.
+/** The PTQ model with the program's current weights (and scales) quantized into its codes. */
+function writeBack(ptq: Uint8Array, trained: readonly Trained[], program: TrainingProgram) {
   const model = readModel(ptq);
   const out = buildGraph(model);
   for (const t of trained) {
@@ -217,15 +185,90 @@ export async function runWeightQatRecipe(
       out.addInitializer(tensorToProto({ name: t.scale, dtype: 'float32', shape, data: scale }));
     }
   }
-  const tuned = writeModel(model);
-  const before = await heldOutSqnr(modelBytes, ptq, heldOut);
-  const after = !loop.nan ? await heldOutSqnr(modelBytes, tuned, heldOut) : -Infinity;
-  const kept = after > before ? 'qat' : 'ptq';
+  return writeModel(model);
+}
+
+/**
+ * Weight-only quantizes `modelBytes` (blocked DequantizeLinear), fine-tunes the float weights
+ * through block fake-quant by distillation on `train`, judges on `heldOut`.
+ */
+export async function runWeightQatRecipe(
+  modelBytes: Uint8Array,
+  train: readonly Feeds[],
+  heldOut: readonly Feeds[],
+  options: WeightsOptions,
+  settings: WeightQatSettings = {},
+): Promise<{ bytes: Uint8Array; ptq: Uint8Array; tuned: Uint8Array; report: WeightQatReport }> {
+  const steps = settings.steps ?? 100;
+  const lr = settings.lr ?? 1e-4;
+  const batchSize = settings.batchSize ?? 8;
+  const loss = settings.loss ?? 'kl-logits';
+  const temperature = settings.temperature ?? 1;
+  const keepBy = settings.keepBy ?? 'auto';
+  const threads = settings.threads ?? 1;
+  const started = Date.now();
+  const ptq = runWeightsRecipe(modelBytes, { ...options, format: 'qdq' }).bytes;
+  const { graph, trained } = weightTrainingGraph(ptq, modelBytes);
+  if (trained.length === 0) fail('bad-model', 'no blocked weight to fine-tune in the model');
+  const names = new Set(trained.map((t) => t.weight));
+  if (settings.learnScales === true) for (const t of trained) names.add(t.scale);
+  const program = compileTrainingGraph(graph, names);
+  const outputs = program.outputNames;
+  const teacher = await createSession(modelBytes, { threads });
+  let samples: Sample[];
+  let heldSamples: Sample[];
+  try {
+    samples = await collectSamples(train, teacher, outputs);
+    heldSamples = await collectSamples(heldOut, teacher, outputs);
+  } finally {
+    await teacher.release();
+  }
+  const params = new Map(
+    [...names].map((name) => {
+      const data = program.params.get(name)!.data;
+      const mean = data.reduce((a, b) => a + Math.abs(b), 0) / data.length;
+      const isScale = !trained.some((t) => t.weight === name);
+      return [name, { data, rate: isScale ? mean : 1, ...(isScale ? { floor: 1e-12 } : {}) }];
+    }),
+  );
+  // E's loop (train-loop.ts): keep-best on the held-out samples, no accumulation or clipping.
+  const loop = trainLoop(program, params, samples, heldSamples, {
+    steps,
+    lr,
+    batchSize,
+    accumulate: 1,
+    clip: 0,
+    evalEvery: settings.evalEvery ?? Math.max(1, Math.round(steps / 10)),
+    seed: settings.seed ?? 0,
+    loss,
+    temperature,
+    keepBy,
+    // Logits along the last axis: top-1 and KL on every output (a language model's included).
+    top1Rule: 'last-axis',
+    onStep: (s) => {
+      settings.onStep?.(s.step, steps, s.loss, s.heldOut);
+      if (s.heldOut !== undefined)
+        settings.onMeasured?.(s.step, s.heldOut, () => writeBack(ptq, trained, program));
+    },
+  });
+  const losses = loop.losses;
+  // The learned weights quantized on the (learned) block grids, into the same names.
+  const tuned = writeBack(ptq, trained, program);
+  const judge = (bytes: Uint8Array) =>
+    judgeModel(bytes, heldSamples, outputs, 'last-axis', threads);
+  const before = await judge(ptq);
+  const after = !loop.nan ? await judge(tuned) : undefined;
+  const kept = after !== undefined && beats(keepBy, after, before) ? 'qat' : 'ptq';
   const report = {
     weights: trained.length,
     steps,
-    before,
-    after,
+    before: before.sqnr,
+    after: after?.sqnr ?? -Infinity,
+    heldOut: { before, ...(after === undefined ? {} : { after }) },
+    loss,
+    temperature,
+    keepBy,
+    bestStep: loop.bestStep,
     kept,
     losses,
     ms: Date.now() - started,

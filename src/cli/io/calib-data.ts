@@ -41,6 +41,11 @@ export interface CalibrationData {
   /** Samples in all (for progress and ETA); undefined when not cheaply known. */
   readonly samples: number | undefined;
   readonly batches: AsyncIterable<Feeds>;
+  /**
+   * The file each sample came from, in order, where every sample is one file (images; .npy
+   * files of one sample each; the first input's file): what a --loss module looks labels up by.
+   */
+  readonly files?: readonly string[];
 }
 
 /** Image file extensions sharp decodes. */
@@ -127,16 +132,24 @@ export async function openCalibrationData(
     const plan = await planNpyBatches(npy, inputs);
     if (plan.samples === 0) noSamples(path, 'its .npy files hold 0 samples');
     const batches = readNpyBatches(plan.batches);
+    const first = inputs[0]?.name ?? '';
+    const perFile = plan.samples === plan.batches.length;
     return {
       kind: 'npy',
       samples: plan.samples,
+      ...(perFile ? { files: plan.batches.map((b) => b.get(first)!) } : {}),
       batches: options.batchSize === undefined ? batches : rebatch(batches, options.batchSize),
     };
   }
   const images = files.filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()));
   if (images.length > 0) {
     const plan = planImages(images, inputs, options.image ?? {}, batchSize, path);
-    return { kind: 'images', samples: images.length, batches: readImageBatches(plan, batchSize) };
+    return {
+      kind: 'images',
+      samples: images.length,
+      files: images,
+      batches: readImageBatches(plan, batchSize),
+    };
   }
   return noSamples(
     path,

@@ -68,9 +68,40 @@ function buffer(scratch: Map<string, Float32Array>, name: string, length: number
  * x itself unless strictly outside, so -0 stays -0 on a bound of 0 and NaN stays NaN.
  */
 function clip(x: Float32Array, lo: number, hi: number, y: Float32Array): void {
+  if (lo <= hi) return clipBits(x, lo, hi, y);
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     y[i] = v < lo ? lo : hi < v ? hi : v;
+  }
+}
+
+/** The float32 bits as an int32 key whose order is the floats' (-0 just below +0, NaN outside). */
+function orderKey(bits: number): number {
+  return bits ^ ((bits >> 31) & 0x7fffffff);
+}
+
+/**
+ * clip's loop without branches, on the bits (lo <= hi, not NaN): v < lo holds for keys in
+ * [key(-Inf), key(lo)), hi < v for keys in (key(hi), key(+Inf)], with a zero bound compared as
+ * -0 below and +0 above (IEEE: -0 < 0 is false). The branchy loop mispredicts on activations
+ * whose signs alternate and ran 4x slower (bench calibrate's derive).
+ */
+function clipBits(x: Float32Array, lo: number, hi: number, y: Float32Array): void {
+  const bitsOf = (v: number) => new Int32Array(Float32Array.of(v).buffer)[0]!;
+  const [loBits, hiBits] = [bitsOf(lo), bitsOf(hi)];
+  const minKey = orderKey(bitsOf(-Infinity));
+  // Keys below lo: minKey + [0, belowSpan); above hi: hiKey + (0, aboveSpan]; unsigned spans.
+  const belowSpan = ((lo === 0 ? -1 : orderKey(loBits)) - minKey) >>> 0;
+  const hiKey = hi === 0 ? 0 : orderKey(hiBits);
+  const aboveSpan = (orderKey(bitsOf(Infinity)) - hiKey) >>> 0;
+  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
+  for (let i = 0; i < xi.length; i++) {
+    const b = xi[i]!;
+    const key = b ^ ((b >> 31) & 0x7fffffff);
+    const below = -+(((key - minKey) | 0) >>> 0 < belowSpan);
+    const above = -+(((key - hiKey - 1) | 0) >>> 0 < aboveSpan);
+    yi[i] = (b & ~(below | above)) | (loBits & below) | (hiBits & above);
   }
 }
 

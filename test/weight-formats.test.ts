@@ -39,6 +39,13 @@ async function output(bytes: Uint8Array): Promise<Float32Array> {
 }
 
 describe('chooseWeightFormats', () => {
+  it("times the forms with RTN codes: the run's GPTQ statistics do not cover its one-MatMul models", async () => {
+    // `quantize --weights int4 --calib` passes GPTQ and the real model's statistics.
+    const gptq = { bits: 4 as const, algorithm: 'gptq' as const, statistics: new Map() };
+    const { shapes } = await chooseWeightFormats(stack(), gptq, { rows: 4, runs: 1 });
+    expect(shapes).toHaveLength(2);
+  });
+
   it('times every shape in each form and takes the fastest, or an int4 form within 5 % of it (MatMulNBits first)', async () => {
     const { shapes, choices } = await chooseWeightFormats(
       stack(),

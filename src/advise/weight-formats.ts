@@ -72,13 +72,20 @@ export async function chooseWeightFormats(
         ]
       : CANDIDATES;
   const rows = measure.rows ?? 1;
+  // The one-MatMul models time the storage form only: their codes come from RTN, since the
+  // run's GPTQ/AWQ statistics describe the real model's activations, not these models' 'x'.
+  const layout: WeightsOptions = {
+    bits: options.bits,
+    ...(options.blockSize === undefined ? {} : { blockSize: options.blockSize }),
+    ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
+    ...(options.clipSearch === undefined ? {} : { clipSearch: options.clipSearch }),
+    ...(options.accuracyLevel === undefined ? {} : { accuracyLevel: options.accuracyLevel }),
+  };
   const shapes: ShapeChoice[] = [];
   const choices: Record<string, WeightChoice> = {};
   for (const { k, n, weights } of byShape.values()) {
     const float = matmulModel(rows, k, n);
-    const variants = candidates.map(
-      (c) => runWeightsRecipe(float, { ...options, choices: {}, ...c }).bytes,
-    );
+    const variants = candidates.map((c) => runWeightsRecipe(float, { ...layout, ...c }).bytes);
     const x = Float32Array.from({ length: rows * k }, (_, i) => Math.cos(i * 0.37));
     const feeds = { x: { type: 'float32' as const, dims: [rows, k], data: x } };
     const timed = await compareLatency([float, ...variants], feeds, measure);

@@ -8,6 +8,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['accuracy', () => import('./accuracy.js')],
   ['weights', () => import('./weights.js')],
   ['weight-algorithms', () => import('./weight-algorithms.js')],
+  ['weight-selection', () => import('./transformers/selection.js')],
   ['dynamic', () => import('./dynamic.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],

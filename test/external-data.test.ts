@@ -168,7 +168,18 @@ describe.concurrent('external data', () => {
 
   it('--weights int4 --calib (GPTQ) reads external data: the same tensors as the inline twin', async () => {
     const gptq = (input: string, out: string) =>
-      runCli('quantize', at(input), '--weights', 'int4', '--calib', at('calib'), '-o', at(out));
+      runCli(
+        'quantize',
+        at(input),
+        '--weights',
+        'int4',
+        '--calib',
+        at('calib'),
+        '--algorithm',
+        'gptq',
+        '-o',
+        at(out),
+      );
     const [external, inline] = await Promise.all([
       gptq('m.onnx', 'g.onnx'),
       gptq('inline.onnx', 'g-inline.onnx'),

@@ -1,8 +1,9 @@
 // The weight-only algorithms end to end through the public API and onnxruntime-node: a
 // LayerNorm -> MatMul -> Gelu -> MatMul block with correlated inputs, calibrated by
 // weightStatistics; GPTQ's model beats RTN's output error on held-out inputs, AWQ lowers its
-// layers' calibration error and folds 1/s into the LayerNorm, HQQ needs no data, the report names the algorithm and why,
-// and the bytes are the same twice.
+// layers' calibration error and folds 1/s into the LayerNorm, HQQ needs no data, the report
+// names the algorithm and why, the bytes are the same twice, and int4 with calibration writes
+// the candidate that scored best on the held-out quarter, built from every sample.
 import { describe, expect, it } from 'vitest';
 import { isZeropointError } from '../src/core/index.js';
 import { quantizeWeights } from '../src/api/index.js';
@@ -11,6 +12,7 @@ import { ModelBuilder } from '../src/onnx/build.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import type { Feeds } from '../src/ptq/index.js';
 import { ALGORITHM_DEFAULTS } from '../src/ptq/weight-algorithm.js';
+import { candidateOptions, scoresBetter, WEIGHT_CANDIDATES } from '../src/ptq/weight-selection.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 
 const [T, K, H] = [16, 64, 96];
@@ -122,19 +124,45 @@ describe('weight-only algorithms through quantizeWeights', () => {
     const again = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
     const once = await quantizeWeights(fp32, { bits: 4, algorithm: 'gptq', statistics });
     expect(again.model).toEqual(once.model);
-    // The calibration option collects the same statistics itself.
-    const chosen = await quantizeWeights(fp32, { bits: 4, calibration: samples(24, 5) });
-    expect(chosen.model).toEqual(
-      (
-        await quantizeWeights(fp32, {
-          bits: 4,
-          algorithm: chosen.report.algorithm.name,
-          statistics,
-        })
-      ).model,
+    // int8 with calibration: the fixed default, on statistics of every sample.
+    const int8 = await quantizeWeights(fp32, { bits: 8, calibration: samples(24, 5) });
+    expect(int8.model).toEqual(
+      (await quantizeWeights(fp32, { bits: 8, algorithm: 'gptq', statistics })).model,
     );
-    expect(chosen.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
-    expect(chosen.report.algorithm.reason).toMatch(/calibration data/);
+    expect(int8.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
+    expect(int8.report.algorithm.reason).toMatch(/calibration data/);
+    expect(int8.report.algorithm.selection).toBeUndefined();
+  });
+
+  it('int4 with calibration: the best candidate on the held-out quarter, rebuilt from all samples', async () => {
+    const calibration = samples(24, 5);
+    const statistics = await weightStatistics(fp32, calibration, {});
+    const chosen = await quantizeWeights(fp32, { bits: 4, calibration });
+    const selection = chosen.report.algorithm.selection!;
+    expect(selection.candidates.map((c) => c.label)).toEqual(WEIGHT_CANDIDATES.map((c) => c.label));
+    expect([selection.trainBatches, selection.heldOutBatches]).toEqual([18, 6]);
+    // The chosen one scores best (the earliest on a tie).
+    const index = selection.candidates.findIndex((c) => c.label === selection.chosen);
+    selection.candidates.forEach((c, i) => {
+      expect(scoresBetter(c, selection.candidates[index]!)).toBe(false);
+      if (i < index) expect(scoresBetter(selection.candidates[index]!, c)).toBe(true);
+    });
+    expect(chosen.report.algorithm.reason).toMatch(/held-out calibration batch/);
+    // What is written is the chosen candidate built from the statistics of all 24 samples.
+    const candidate = WEIGHT_CANDIDATES[index]!;
+    const forced = await quantizeWeights(fp32, {
+      ...candidateOptions({ bits: 4 }, candidate),
+      statistics,
+    });
+    expect(chosen.model).toEqual(forced.model);
+    expect(chosen.report.scheme).toBe(candidate.scheme);
+    // A scheme asked for narrows the candidates to it; `select: false` keeps the fixed default.
+    const sym = await quantizeWeights(fp32, { bits: 4, scheme: 'symmetric', calibration });
+    expect(sym.report.scheme).toBe('symmetric');
+    expect(sym.report.algorithm.selection?.candidates.length ?? 0).toBeLessThan(2);
+    const fixed = await quantizeWeights(fp32, { bits: 4, calibration, select: false });
+    expect(fixed.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
+    expect(fixed.report.algorithm.selection).toBeUndefined();
   });
 
   it('without calibration data the default is RTN, and GPTQ/AWQ say they need --calib', async () => {

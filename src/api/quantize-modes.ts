@@ -13,7 +13,8 @@ import {
 import type { TensorStore } from '../onnx/index.js';
 import { externalStore, type ExternalDataFile, type ExternalDataOptions } from './external-data.js';
 import { checkAborted, type RunOptions } from './run-options.js';
-import { weightStatistics, type WeightCalibrationOptions } from './weight-statistics.js';
+import { calibrateWeights, type WeightChoiceOptions } from './weight-selection.js';
+import type { WeightCalibrationOptions } from './weight-statistics.js';
 
 /** Where the input's and the output's external data files are (external-data.ts). */
 interface WithExternalData {
@@ -29,7 +30,11 @@ export interface QuantizeDynamicOptions
  * accuracyLevel, algorithm; `calibration` feeds for GPTQ and AWQ (weight-statistics.ts).
  */
 export interface QuantizeWeightsOptions
-  extends WeightsOptions, WithExternalData, WeightCalibrationOptions {}
+  extends
+    WeightsOptions,
+    WithExternalData,
+    WeightCalibrationOptions,
+    Pick<WeightChoiceOptions, 'select' | 'holdout'> {}
 
 /** A quantized model and the report of the recipe that made it. */
 export interface QuantizeModeResult<Report> {
@@ -54,17 +59,23 @@ export function quantizeDynamic(
 
 /**
  * Block-quantizes the MatMul/Gemm weights of `model` to int4 or int8; activations stay float.
- * With `calibration`, the weights' input statistics are collected first (GPTQ and AWQ read them).
+ * With `calibration`, the weights' input statistics are collected first (GPTQ and AWQ read them)
+ * and, for int4 without an `algorithm`, the algorithm is chosen on held-out batches.
  */
 export async function quantizeWeights(
   model: Uint8Array,
   options: QuantizeWeightsOptions,
 ): Promise<QuantizeModeResult<WeightsReport>> {
-  const { signal, externalData, calibration, ...recipe } = options;
-  const statistics =
-    calibration === undefined ? undefined : await weightStatistics(model, calibration, options);
-  const withStatistics = statistics === undefined ? recipe : { ...recipe, statistics };
-  return oneStep(signal, externalData, (store) => runWeightsRecipe(model, withStatistics, store));
+  const { signal, externalData, calibration, select, holdout, threads, onProgress, ...recipe } =
+    options;
+  const run = Object.fromEntries(
+    Object.entries({ signal, select, holdout, threads, onProgress }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  ) as WeightChoiceOptions;
+  const calibrated =
+    calibration === undefined ? recipe : await calibrateWeights(model, calibration, recipe, run);
+  return oneStep(signal, externalData, (store) => runWeightsRecipe(model, calibrated, store));
 }
 
 /** Runs a one-step recipe with the signal checked before and after; failures reject. */

@@ -39,7 +39,8 @@ export function feedsFor(inputs: readonly ModelInput[], feeds: Feeds): Feeds {
   return out;
 }
 
-async function runAll(
+/** Every feed's outputs from one session of `bytes` (feeds cast to its float input types). */
+export async function runAll(
   bytes: Uint8Array,
   feeds: readonly Feeds[],
   options: AgreementOptions,

@@ -1,14 +1,14 @@
 // `quantize --weights int4 --calib PATH`: reads the calibration data (the same readers and image
-// flags as static quantization) and adds the statistics GPTQ and AWQ need (api/'s
-// weightStatistics: X^T X of each MatMul/Gemm input) to the weight-only options, with a
-// progress bar. Without --calib the options are returned as they were. Not the recipe.
+// flags as static quantization) and adds the statistics GPTQ and AWQ need (X^T X of each
+// MatMul/Gemm input) and, without --algorithm, the algorithm chosen on held-out samples (api/'s
+// calibrateWeights), with progress bars. Without --calib the options are as they were. Not the recipe.
 // The statistics session holds the whole model (external data read inline): models past
 // protobuf's 2 GB are refused before anything is read, naming the data-free algorithms.
-import { weightStatistics } from '../../api/weight-statistics.js';
+import { calibrateWeights } from '../../api/weight-selection.js';
 import { fail } from '../../core/errors.js';
 import { externalByteCount, PROTOBUF_LIMIT } from '../../onnx/index.js';
 import { modelInputs, type WeightsOptions } from '../../ptq/index.js';
-import { progressBar } from '../common/progress.js';
+import { progressBar, type Progress } from '../common/progress.js';
 import { openCalibrationData } from '../io/calib-data.js';
 import { readModelFile, readModelProto } from '../io/read-inputs.js';
 import { imageFromFlags, runFromFlags, type QuantizeFlags } from './flags.js';
@@ -39,15 +39,22 @@ async function withWeightStatistics(
     ...run,
     image: imageFromFlags(flags),
   });
-  const bar = progressBar(data.samples, 'calibrating (weights)', { quiet: flags.json === true });
+  const quiet = flags.json === true;
+  const bar = progressBar(data.samples, 'calibrating (weights)', { quiet });
+  let choosing: Progress | undefined;
   try {
-    const statistics = await weightStatistics(bytes, data.batches, {
+    return await calibrateWeights(bytes, data.batches, options, {
       ...(run.threads === undefined ? {} : { threads: run.threads }),
-      onProgress: (_stage, done) => bar.update(done, data.samples),
+      onProgress: (stage, done, total) => {
+        if (stage === 'calibrating') return bar.update(done, data.samples);
+        bar.stop();
+        choosing ??= progressBar(total, 'choosing the algorithm on held-out samples', { quiet });
+        choosing.update(done, total);
+      },
     });
-    return { ...options, statistics };
   } finally {
     bar.stop();
+    choosing?.stop();
   }
 }
 

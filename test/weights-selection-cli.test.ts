@@ -1,0 +1,56 @@
+// `zeropoint quantize --weights int4 --calib DIR` as a user runs it on a tiny transformer with
+// int64 token ids: the algorithm is chosen on a held-out quarter of the samples, the table and
+// --json name every candidate's figures and the chosen one; --algorithm still forces one.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WEIGHT_CANDIDATES } from '../src/ptq/weight-selection.js';
+import { serializeNpyTensor } from '../src/readers/npy.js';
+import { createSession } from '../src/runtime/onnxruntime.js';
+import { runCli } from './helpers/run-cli.js';
+import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
+
+describe('zeropoint quantize --weights int4 --calib (the algorithm chosen by measurement)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zeropoint-wsel-'));
+  const model = join(dir, 'tiny.onnx');
+  const calib = join(dir, 'calib');
+  writeFileSync(model, tinyTransformer());
+  mkdirSync(calib);
+  tinyTransformerFeeds(8, 1, 3).forEach((f, i) => {
+    const bytes = serializeNpyTensor({ type: 'int64', shape: f.ids.dims, data: f.ids.data });
+    writeFileSync(join(calib, `${String(i).padStart(2, '0')}.npy`), bytes);
+  });
+  const quantize = (out: string, ...more: string[]) =>
+    runCli('quantize', model, '--weights', 'int4', '--calib', calib, '-o', join(dir, out), ...more);
+
+  it('prints the candidates, names the chosen one in --json, and writes a model that runs', async () => {
+    const [text, json] = await Promise.all([quantize('t.onnx'), quantize('j.onnx', '--json')]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/measured best of \d+ on 2 held-out calibration batch/);
+    for (const c of WEIGHT_CANDIDATES) expect(text.stdout).toContain(c.label);
+    const report = JSON.parse(json.stdout) as {
+      algorithm: {
+        name: string;
+        selection: { chosen: string; trainBatches: number; candidates: { label: string }[] };
+      };
+    };
+    const { selection } = report.algorithm;
+    expect(selection.trainBatches).toBe(6);
+    expect(selection.candidates).toHaveLength(WEIGHT_CANDIDATES.length);
+    const chosen = WEIGHT_CANDIDATES.find((c) => c.label === selection.chosen)!;
+    expect(report.algorithm.name).toBe(chosen.algorithm);
+    expect(text.stdout).toMatch(new RegExp(`\\* ${selection.chosen}`));
+    // Deterministic: the same bytes twice (the text and --json runs).
+    expect(readFileSync(join(dir, 't.onnx'))).toEqual(readFileSync(join(dir, 'j.onnx')));
+    const session = await createSession(new Uint8Array(readFileSync(join(dir, 't.onnx'))));
+    await session.release();
+  });
+
+  it('--algorithm forces one: no candidates are built', async () => {
+    const run = await quantize('f.onnx', '--algorithm', 'hqq', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { algorithm: { name: string; reason: string } };
+    expect(report.algorithm).toEqual({ name: 'hqq', reason: 'asked for' });
+  });
+});

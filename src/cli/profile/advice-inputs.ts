@@ -3,8 +3,6 @@
 // calibration data with its count of batches and the --holdout flag, for the library to split.
 // Not the advice (advise/, api/) and not the commands' output.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { CalibrationFeeds, HoldoutOptions } from '../../api/index.js';
 import type { HardwareInput, ScoreFunction } from '../../advise/index.js';
 import { fail } from '../../core/errors.js';
@@ -13,6 +11,7 @@ import type { ModelProto } from '../../onnx/gen/onnx_pb.js';
 import { modelInputs, type CalibrationResult, type ModelInput } from '../../ptq/index.js';
 import { prestartObserveWorker, workerObserveHost } from '../calibrate-worker/worker-host.js';
 import { openCalibrationData, type CalibrationDataOptions } from '../io/calib-data.js';
+import { importFunction } from '../io/user-module.js';
 import { loadCache } from '../io/read-inputs.js';
 import { imageFromFlags, runFromFlags, type QuantizeFlags } from '../quantize/flags.js';
 
@@ -32,25 +31,13 @@ export function loadHardware(path: string | undefined): HardwareInput | undefine
 
 /** Imports the module at `path` and returns its `score` export (or its default export). */
 export async function loadMetric(path: string): Promise<ScoreFunction> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (error) {
-    fail('bad-file', `cannot load metric module ${path}: ${(error as Error).message}`, {
-      file: path,
-    });
-  }
-  const score = module.score ?? module.default;
-  if (typeof score !== 'function') {
-    fail(
-      'bad-file',
-      `metric module ${path} must export a function score(outputs, inputs, reference)`,
-      {
-        file: path,
-      },
-    );
-  }
-  return score as ScoreFunction;
+  const score = await importFunction(
+    path,
+    'score',
+    'metric module',
+    'score(outputs, inputs, reference)',
+  );
+  return score as unknown as ScoreFunction;
 }
 
 /** Calibration data and what the library needs to split it: the count of batches, --holdout. */

@@ -1,15 +1,16 @@
 // `zeropoint quantize MODEL --calib PATH -o OUT --qat [--steps N] [--lr X] [--batch-size B]
-// [--accumulate K] [--learn weights|scales|both] [--holdout N]`: static INT8, then quantization-aware fine-tuning
-// by distillation from the fp32 model (api/'s quantizeQat), with a progress line of step, loss
-// and held-out SQNR on stderr. Flags in, one library call, the file written atomically.
-// Not the training (qat/) and not the other modes.
-import { quantizeQat, type QuantizeQatResult } from '../../api/index.js';
-import { fail } from '../../core/errors.js';
+// [--accumulate K] [--learn weights|scales|both] [--holdout N] [--loss module.js]`: static INT8,
+// then quantization-aware fine-tuning by distillation from the fp32 model, or by the user's loss
+// module (api/'s quantizeQat), with a progress line of step, loss and held-out SQNR on stderr.
+// Flags in, one library call, the file written atomically. Not the training (qat/).
+import { quantizeQat, type LossFunction, type QuantizeQatResult } from '../../api/index.js';
+import { fail, isZeropointError } from '../../core/errors.js';
 import { modelInputs } from '../../ptq/index.js';
 import type { LearnMode } from '../../qat/qat-recipe.js';
 import { progressBar } from '../common/progress.js';
 import { openCalibrationData } from '../io/calib-data.js';
 import { readModelFile } from '../io/read-inputs.js';
+import { importFunction } from '../io/user-module.js';
 import { checkOutputPaths, checkWritable, writeAtomic } from '../io/write-atomic.js';
 import { imageFromFlags, planFromFlags, type QuantizeFlags } from './flags.js';
 
@@ -20,6 +21,7 @@ export interface QatFlags {
   readonly lr?: string;
   readonly learn?: string;
   readonly accumulate?: string;
+  readonly loss?: string;
 }
 
 /** [flags, description] of each option, for the command to register. */
@@ -45,6 +47,16 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     'with --qat: weights|scales|both (default both; with --weights: weights|both, default weights)',
   ],
   [
+    '--loss <module.js>',
+    'with --qat: fine-tune against labels instead of the fp32 outputs. The module exports ' +
+      'loss(outputs, sample) returning { loss, grad }: outputs[name] = { dims, data } of one ' +
+      'sample, sample = { index, file, inputs, reference } (its position in --calib, its file ' +
+      'when each sample is one file, its inputs, the fp32 outputs), grad[name] a Float32Array ' +
+      "dL/d(output) of the output's length. The held-out batches' loss then picks the kept " +
+      'step and QAT-vs-PTQ (SQNR is still reported). Example: examples/ppocr-ctc-loss.mjs ' +
+      '(CTC on the PP-OCR recognizer, labels.json beside the calibration files)',
+  ],
+  [
     '--accumulate <n>',
     'with --qat: batches whose gradients are summed into each update, for a larger effective ' +
       'batch at the memory of one (default 1)',
@@ -53,7 +65,7 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
 
 /** True when the flags ask for --qat (and its own flags are not given without it). */
 export function wantsQat(flags: QatFlags): boolean {
-  const stray = (['steps', 'lr', 'learn', 'accumulate'] as const).filter(
+  const stray = (['steps', 'lr', 'learn', 'accumulate', 'loss'] as const).filter(
     (k) => flags[k] !== undefined,
   );
   if (flags.qat !== true && stray.length > 0) {
@@ -122,14 +134,15 @@ export async function openTraining(
 export function stepLine(
   bar: { stop(): void },
   quiet: boolean,
-): (step: number, steps: number, loss: number, heldOutSqnr?: number) => void {
+): (step: number, steps: number, loss: number, heldOutSqnr?: number, heldOutLoss?: number) => void {
   const tty = !quiet && process.stderr.isTTY;
-  return (step, steps, loss, heldOutSqnr) => {
+  return (step, steps, loss, heldOutSqnr, heldOutLoss) => {
     bar.stop();
     if (!tty) return;
     const sqnr = heldOutSqnr === undefined ? '' : `, held-out SQNR ${heldOutSqnr.toFixed(2)} dB`;
+    const held = heldOutLoss === undefined ? '' : `, held-out loss ${heldOutLoss.toExponential(3)}`;
     process.stderr.write(
-      `\rtraining: step ${step}/${steps}, loss ${loss.toExponential(3)}${sqnr}   `,
+      `\rtraining: step ${step}/${steps}, loss ${loss.toExponential(3)}${held}${sqnr}   `,
     );
     if (step === steps) process.stderr.write('\n');
   };
@@ -150,6 +163,7 @@ export async function runQatQuantize(
   }
   const { plan, method, observerOptions } = planFromFlags(flags);
   const { bytes, numbers, data } = await openTraining(modelPath, flags.calib, flags);
+  const loss = flags.loss === undefined ? undefined : await loadLoss(flags.loss, data.files);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating', { quiet });
   const line = stepLine(bar, quiet);
@@ -159,16 +173,43 @@ export async function runQatQuantize(
       method,
       observerOptions,
       learn: learn as LearnMode,
+      ...(loss === undefined ? {} : { loss, lossName: `loss module ${flags.loss}` }),
       ...numbers,
       files: { input: modelPath, output: flags.output },
       onProgress: (_stage, done, total) => bar.update(done, total),
-      onStep: (s) => line(s.step, s.steps, s.loss, s.heldOutSqnr),
+      onStep: (s) => line(s.step, s.steps, s.loss, s.heldOutSqnr, s.heldOutLoss),
     });
     writeAtomic(flags.output, out);
     return report;
   } finally {
     bar.stop();
   }
+}
+
+/**
+ * The `loss` export of the module at `path`, given each sample's file from `files` (when every
+ * sample is one file); what it throws becomes `bad-file` naming the module and the sample.
+ */
+export async function loadLoss(
+  path: string,
+  files: readonly string[] | undefined,
+): Promise<LossFunction> {
+  const signature = 'loss(outputs, sample) returning { loss, grad }';
+  const loss = (await importFunction(path, 'loss', 'loss module', signature)) as LossFunction;
+  return (outputs, sample) => {
+    const file = files?.[sample.index];
+    try {
+      return loss(outputs, { ...sample, ...(file === undefined ? {} : { file }) });
+    } catch (error) {
+      if (isZeropointError(error)) throw error;
+      const at = file === undefined ? '' : ` (${file})`;
+      return fail(
+        'bad-file',
+        `loss module ${path} failed on sample ${sample.index}${at}: ${(error as Error).message}`,
+        { file: path, sample: sample.index },
+      );
+    }
+  };
 }
 
 /** The lines `--qat` adds under the static table. */
@@ -180,6 +221,12 @@ export function formatQat(report: QuantizeQatResult['report']): string[] {
       `lr ${s.lr}, learn ${s.learn}, loss ${s.loss}, ${(q.trainMs / 1000).toFixed(1)} s`,
     `training graph held-out SQNR: start ${q.graphBefore.toFixed(2)} dB, best ${q.graphBest.toFixed(2)} dB ` +
       `at step ${q.bestStep} (the state written back)`,
+    ...(q.decidedBy === 'loss'
+      ? [
+          `held-out loss (the module's, which decides): PTQ ${q.lossBefore.toPrecision(4)} -> QAT ` +
+            (q.lossAfter === undefined ? 'n/a' : q.lossAfter.toPrecision(4)),
+        ]
+      : []),
     `held-out output SQNR: PTQ ${q.before.toFixed(2)} dB -> QAT ${q.after === undefined ? 'n/a' : `${q.after.toFixed(2)} dB`}; ` +
       (q.kept === 'qat' ? 'wrote the fine-tuned model' : (q.reason ?? 'kept the PTQ model')),
   ];

@@ -34,6 +34,9 @@ export async function runWeightsQatQuantize(
   if (flags.accumulate !== undefined) {
     fail('bad-argument', '--accumulate applies to static --qat only');
   }
+  if (flags.loss !== undefined) {
+    fail('bad-argument', '--loss applies to static --qat only (weight-only QAT distils from fp32)');
+  }
   const { bytes, numbers, data } = await openTraining(modelPath, flags.calib, flags);
   const quiet = flags.json === true;
   const bar = progressBar(data.samples, 'calibrating (weights)', { quiet });

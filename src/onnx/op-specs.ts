@@ -45,12 +45,13 @@ export interface OpSpec {
   readonly outputRange?: readonly [number, number];
   /**
    * Mul or Div by a positive scalar constant (`value` reads scalars): output = input x factor,
-   * so a quantized input serves the output unchanged with its scale times `factor`.
+   * so a quantized input serves the output unchanged with its scale times `factor`; Add or Sub
+   * of a scalar constant: output = input + offset, the same integers read at a shifted zero point.
    */
   readonly scaleFactor?: (
     node: NodeProto,
     value: (name: string) => number | undefined,
-  ) => { readonly input: number; readonly factor: number } | undefined;
+  ) => { readonly input: number; readonly factor: number; readonly offset?: number } | undefined;
   /**
    * Relu/Clip, and Max/Min by a constant: the bounds it clamps to, from attributes or constant
    * inputs (`value` reads a one-element constant, `rank` a tensor's rank where the graph fixes it).
@@ -127,7 +128,22 @@ export const OP_SPECS: ReadonlyMap<string, OpSpec> = new Map<string, OpSpec>([
       floatOutput: true,
     },
   ],
-  ['Add', { activations: both, kernel: 'com.microsoft.QLinearAdd' }],
+  [
+    'Add',
+    {
+      activations: both,
+      kernel: 'com.microsoft.QLinearAdd',
+      scaleFactor: (node, value) => {
+        const [a, b] = [value(node.input[0] ?? ''), value(node.input[1] ?? '')];
+        if (b !== undefined && Number.isFinite(b) && a === undefined) {
+          return { input: 0, factor: 1, offset: b };
+        }
+        return a !== undefined && Number.isFinite(a) && b === undefined
+          ? { input: 1, factor: 1, offset: a }
+          : undefined;
+      },
+    },
+  ],
   [
     'Mul',
     {
@@ -216,7 +232,18 @@ export const OP_SPECS: ReadonlyMap<string, OpSpec> = new Map<string, OpSpec>([
       },
     }),
   ],
-  ...['Sub', 'Pow'].map((op): [string, OpSpec] => [op, float(both)]),
+  [
+    'Sub',
+    float(both, {
+      scaleFactor: (node, value) => {
+        const c = value(node.input[1] ?? '');
+        return c !== undefined && Number.isFinite(c) && value(node.input[0] ?? '') === undefined
+          ? { input: 0, factor: 1, offset: -c }
+          : undefined;
+      },
+    }),
+  ],
+  ['Pow', float(both)],
   // Max(x, c) and Min(x, c) with a one-element constant c clamp x (tf2onnx writes LeakyRelu
   // then Max(x, -0.4) this way), unless c's rank would broadcast x to a higher rank.
   ...(['Max', 'Min'] as const).map((op): [string, OpSpec] => [

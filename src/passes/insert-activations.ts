@@ -1,10 +1,12 @@
 // QuantizeLinear -> DequantizeLinear for activations: one QuantizeLinear per planned tensor, one
 // DequantizeLinear its readers share (onnxruntime's EnsureUniqueDQForNodeUnit copies it per
-// consumer before fusing), and DequantizeLinears at a multiple of the scale for tensors a folded
-// Mul/Div derives. Nothing is added that nothing reads. Not parameter choice (insert-qdq.ts).
+// consumer before fusing), and DequantizeLinears at a multiple of the scale (and a shifted zero
+// point) for tensors a folded Mul/Div/Add/Sub derives. Nothing is added that nothing reads.
+// Not parameter choice (insert-qdq.ts).
 import { fail, type QType } from '../core/index.js';
 import { makeNode } from '../onnx/graph-node.js';
 import type { Graph, Use } from '../onnx/graph.js';
+import { shiftedZeroPoint } from './offset-residual.js';
 import { addScale, addZeroPoint, qdqName, quantizedActivationName } from './qdq-names.js';
 import type { QuantPlan } from './plan-types.js';
 
@@ -45,7 +47,7 @@ export function insertActivations(
   const sources = new Set(
     plan.scaled.filter((s) => graph.uses(s.tensor).length > 0).map((s) => s.from),
   );
-  const quantizedAs = new Map<string, { quantized: string; zeroPoint: string }>();
+  const quantizedAs = new Map<string, { quantized: string; zeroPoint: string; p: ChosenParams }>();
   let pairs = 0;
   plan.groups.forEach((group, i) => {
     const p = params[i]!;
@@ -72,7 +74,7 @@ export function insertActivations(
         const inputs = [quantized, names.scale, names.zeroPoint];
         dequantize(graph, tensor, inputs, (use) => use.node !== q && redirect(use));
       }
-      quantizedAs.set(tensor, { quantized, zeroPoint: names.zeroPoint });
+      quantizedAs.set(tensor, { quantized, zeroPoint: names.zeroPoint, p });
       pairs++;
     }
   });
@@ -81,7 +83,11 @@ export function insertActivations(
     const source = quantizedAs.get(s.from) ?? fail('bad-argument', `'${s.from}' is not quantized`);
     const scale = scaleOf.get(s.tensor) ?? fail('bad-argument', `'${s.tensor}' has no scale`);
     const scaleName = addScale(graph, [scale]);
-    dequantize(graph, s.tensor, [source.quantized, scaleName, source.zeroPoint], () => true);
+    const zeroPoint =
+      s.offset === 0
+        ? source.zeroPoint
+        : addZeroPoint(graph, source.p.qtype, [shiftedZeroPoint(source.p, s.offset, scale)]);
+    dequantize(graph, s.tensor, [source.quantized, scaleName, zeroPoint], () => true);
   }
   return pairs;
 }

@@ -146,6 +146,43 @@ describe('insertQdq', () => {
     expect(graph.consumers('conv_0')).toEqual([convQ]);
   });
 
+  it('reads Add of a scalar at a shifted zero point and puts the rounding residual in the next bias', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 1, 2, 2]);
+    const c = b.op('Conv', [x, b.initializer('w', 'float32', [1, 1, 1, 1], [2])]);
+    const a = b.op('Add', [c, b.initializer('c', 'float32', [], [0.3])]);
+    const v = b.initializer('v', 'float32', [2, 1, 1, 1], [1, -2]);
+    const bias = b.initializer('bias', 'float32', [2], [0.5, 0]);
+    b.output(b.op('Tanh', [b.op('Conv', [a, v, bias])]));
+    const graph = buildGraph(b.model());
+    const ranges = new Map([
+      ['x', { min: 0, max: 1 }],
+      ['conv_0', { min: 0, max: 2.55 }],
+      ['conv_2', { min: -2, max: 2 }],
+    ]);
+    const report = quantized(graph, {}, ranges);
+    expect(graph.nodes.some((n) => n.opType === 'Add')).toBe(false);
+    const conv = graph.producer('conv_2')!;
+    const dq = graph.producer(conv.input[0]!)!;
+    const source = report.groups.find((g) => g.id === 'conv_0')!;
+    // The range widened to hold -0.3, so the shifted zero point stays inside uint8.
+    expect(source.min).toBeCloseTo(-0.3, 6);
+    const steps = Math.round(0.3 / source.scale);
+    expect(values(graph, dq.input[2]!)).toEqual([source.zeroPoint - steps]);
+    const residual = 0.3 - steps * source.scale;
+    expect(Math.abs(residual)).toBeGreaterThan(0);
+    const biasDq = graph.producer(conv.input[2]!)!;
+    const stored = values(graph, biasDq.input[0]!);
+    const biasScale = values(graph, biasDq.input[1]!);
+    const weightScale = values(graph, graph.producer(conv.input[1]!)!.input[1]!);
+    // Each channel's bias adds residual x its weight sum back (1 and -2), to a bias step.
+    [0.5 + residual, -2 * residual].forEach((want, ch) => {
+      expect(Math.abs(stored[ch]! * biasScale[ch]! - want)).toBeLessThanOrEqual(
+        source.scale * weightScale[ch]!,
+      );
+    });
+  });
+
   it('fails naming the tensor when a range is missing, and below the opset the plan needs', () => {
     const codeOf = (run: () => unknown) => {
       try {

@@ -11,6 +11,7 @@ import { opSpec } from '../onnx/op-specs.js';
 import { weightRoundingShift } from './bias-correction.js';
 import { dropIfUnused } from './conv-affine.js';
 import { insertActivations } from './insert-activations.js';
+import { offsetResiduals } from './offset-residual.js';
 import {
   biasMinScale,
   storeBias,
@@ -74,6 +75,25 @@ function groupRange(group: ActivationGroup, ranges: ReadonlyMap<string, TensorRa
 }
 
 /**
+ * The range widened (within the group's clamp) to hold -offset / factor of every tensor a folded
+ * Add/Sub derives from the group, so that its shifted zero point stays inside the integer type.
+ */
+function reachOffsets(
+  group: ActivationGroup,
+  range: { min: number; max: number },
+  plan: QuantPlan,
+) {
+  let { min, max } = range;
+  for (const s of plan.scaled) {
+    if (s.offset === 0 || !group.tensors.includes(s.from)) continue;
+    const zero = -s.offset / s.factor;
+    min = Math.max(Math.min(min, zero), group.clamp?.min ?? -Infinity);
+    max = Math.min(Math.max(max, zero), group.clamp?.max ?? Infinity);
+  }
+  return { min, max };
+}
+
+/**
  * Rewrites `graph` per `plan` with `ranges` (calibrated min/max by tensor name). The model must
  * be at plan.opset or later (upgradeOpset first); fails with `bad-calibration-data` naming a
  * tensor whose range is missing. `means` (per-channel means by tensor name, for the tensors of
@@ -116,7 +136,7 @@ export function insertQdq(
       const [min, max] = [(qmin - zeroPoint) * scale, (qmax - zeroPoint) * scale];
       return { id: group.id, qtype: group.qtype, scale, zeroPoint, min, max };
     }
-    const { min, max } = groupRange(group, ranges);
+    const { min, max } = reachOffsets(group, groupRange(group, ranges), plan);
     const { scale, zeroPoint } = chooseQParams(min, max, group);
     return { id: group.id, qtype: group.qtype, scale, zeroPoint, min, max };
   });
@@ -130,7 +150,10 @@ export function insertQdq(
   // Constants before activations, while node inputs still carry the float tensors' names.
   const cache: WeightCache = new Map();
   const weightScales = new Map<string, Float32Array>();
-  const shifts = new Map<string, Float64Array>();
+  const paramsOf = new Map<string, GroupParams>();
+  plan.groups.forEach((g, i) => g.tensors.forEach((t) => paramsOf.set(t, groups[i]!)));
+  const shifts = offsetResiduals(graph, plan, (t) => paramsOf.get(t), scaleOf);
+  const corrected = new Set<string>();
   const meanInputs = new Map(plan.channelMeans.map((m) => [m.node, m.tensor]));
   const constantCache = new Map<string, string>();
   const counts = { weight: 0, bias: 0, constant: 0, saturated: 0, corrected: 0 };
@@ -157,7 +180,11 @@ export function insertQdq(
       const w = graph.constantValue(entry.tensor);
       if (inputMeans !== undefined && w?.dtype === 'float32') {
         const shift = weightRoundingShift(target, w.data, w.shape, stored.params, inputMeans);
-        if (shift !== undefined) shifts.set(entry.node, shift);
+        if (shift !== undefined) {
+          shifts.get(entry.node)?.forEach((r, c) => (shift[c]! += r));
+          shifts.set(entry.node, shift);
+          corrected.add(entry.node);
+        }
       }
       output = stored.output;
     } else if (entry.role === 'bias') {
@@ -168,7 +195,7 @@ export function insertQdq(
       const shift = shifts.get(entry.node);
       const stored = storeBias(graph, entry, inputScale, weightScale, shift);
       counts.saturated += stored.saturated;
-      if (shift !== undefined) counts.corrected++;
+      if (corrected.has(entry.node)) counts.corrected++;
       output = stored.output;
     } else {
       const { qtype, scheme } = plan.activation;

@@ -1,14 +1,15 @@
 // The folds of planning: Mul/Div by a positive scalar whose input is quantized disappears into
-// a DequantizeLinear scale (x * k reads Q(x) at scale s * k), and Relu/Clip after a kernel's
-// output disappears into that output's range (the QuantizeLinear saturates where it clamped).
-// Both are exact up to float rounding, and both remove float islands between integer kernels.
-// Not the quantized-tensor sets (plan-quantization.ts).
+// a DequantizeLinear scale (x * k reads Q(x) at scale s * k), Add/Sub of a scalar into its zero
+// point (x + c reads Q(x) at zero point z - c / s, c rounded to the grid: at most half a step),
+// and Relu/Clip after a kernel's output disappears into that output's range (the QuantizeLinear
+// saturates where it clamped). They remove float islands and integer kernels (PP-LCNetV3's
+// affine after each hard-swish). Not the quantized-tensor sets (plan-quantization.ts).
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { nodeLabel } from '../onnx/graph-node.js';
-import type { Bounds } from '../onnx/op-specs.js';
+import { opSpec, type Bounds } from '../onnx/op-specs.js';
 import type { Scheme } from '../core/index.js';
 import type { Classified, KernelNode, PlanEnv } from './plan-nodes.js';
-import type { NodeDecision } from './plan-types.js';
+import { activationQuant, type NodeDecision } from './plan-types.js';
 
 /** Decisions so far and what the folds record. */
 export interface FoldState {
@@ -22,8 +23,21 @@ export interface FoldState {
   readonly clamps: Map<string, Bounds>;
   /** The clamp output whose calibrated range stands for a kernel output's. */
   readonly rangeSources: Map<string, string>;
-  /** Folded Mul/Div output -> the quantized tensor it dequantizes, and the scale factor. */
-  readonly derived: Map<string, { from: string; factor: number }>;
+  /** Folded Mul/Div/Add/Sub output -> the quantized tensor it dequantizes, factor and offset. */
+  readonly derived: Map<string, { from: string; factor: number; offset: number }>;
+}
+
+/**
+ * An Add/Sub of a scalar whose output a clamp reads stays a kernel (hard-swish's x + 3 before
+ * its Clip): the clamp folds into that kernel's output range, which a shifted zero point cannot
+ * clamp. Runs before the other folds.
+ */
+export function keepClampedOffsets(env: PlanEnv, kinds: Map<NodeProto, Classified>): void {
+  for (const [node, kind] of kinds) {
+    if (kind.kind !== 'scales' || kind.offset === 0) continue;
+    const readers = env.graph.consumers(node.output[0] ?? '');
+    if (readers.some((r) => kinds.get(r)?.kind === 'clamp')) kinds.set(node, kind.fallback);
+  }
 }
 
 /**
@@ -42,16 +56,37 @@ export function foldScales(state: FoldState): void {
     const quantized =
       base !== undefined || (producer !== undefined && kernels.get(producer)?.output === input);
     const sharing = graph.consumers(out).some((c) => kinds.get(c)?.kind === 'shares-scale');
-    if (!quantized || sharing || graph.isGraphOutput(out)) {
+    const from = base?.from ?? input;
+    const factor = (base?.factor ?? 1) * kind.factor;
+    const offset = (base?.offset ?? 0) * kind.factor + kind.offset;
+    if (
+      !quantized ||
+      sharing ||
+      offsetBlocked(state, from, offset / factor) ||
+      graph.isGraphOutput(out)
+    ) {
       const fallback = kind.fallback;
       if (fallback.kind === 'kernel') kernels.set(node, fallback);
       else decisions.set(node, { status: 'float', reason: reasonOf(fallback) });
       continue;
     }
-    const from = base?.from ?? input;
-    derived.set(out, { from, factor: (base?.factor ?? 1) * kind.factor });
-    decisions.set(node, { status: 'folded', reason: `into the scale of ${from}` });
+    derived.set(out, { from, factor, offset });
+    const into = kind.offset === 0 ? 'scale' : 'zero point';
+    decisions.set(node, { status: 'folded', reason: `into the ${into} of ${from}` });
   }
+}
+
+/**
+ * Whether `from` cannot be read `shift` higher by a zero point: symmetric grids keep theirs fixed,
+ * and a clamped or bounded range cannot widen to hold -shift (insert-qdq.ts reachOffsets).
+ */
+function offsetBlocked({ env, clamps }: FoldState, from: string, shift: number): boolean {
+  if (shift === 0) return false;
+  const scheme = env.options.tensors?.[from]?.scheme ?? activationQuant(env.options).scheme;
+  const producer = env.graph.producer(from);
+  const [lo, hi] = clamps.get(from) ??
+    (producer && opSpec(producer)?.outputRange) ?? [-Infinity, Infinity];
+  return scheme !== 'asymmetric' || !(lo <= -shift && -shift <= hi);
 }
 
 function reasonOf(kind: Classified): string {

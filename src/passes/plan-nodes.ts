@@ -45,9 +45,13 @@ export type Classified =
   | { readonly kind: 'clamp'; readonly bounds: Bounds }
   | {
       readonly kind: 'scales';
-      /** The input whose quantized form serves the output, at its scale times `factor`. */
+      /**
+       * The input whose quantized form serves the output, at its scale times `factor`, plus
+       * `offset` (an Add or Sub of a scalar: the same integers at a shifted zero point).
+       */
       readonly input: string;
       readonly factor: number;
+      readonly offset: number;
       /** What the node is when its input is not quantized. */
       readonly fallback: Classified;
     };
@@ -86,7 +90,7 @@ export function classifyNode(node: NodeProto, env: PlanEnv): Classified {
   const scaled = spec.scaleFactor?.(node, (name) => scalar(env.graph, name));
   const input = scaled === undefined ? '' : (node.input[scaled.input] ?? '');
   if (scaled !== undefined && env.isFloat(input) && env.isFloat(node.output[0] ?? '')) {
-    return { kind: 'scales', input, factor: scaled.factor, fallback };
+    return { kind: 'scales', input, factor: scaled.factor, offset: scaled.offset ?? 0, fallback };
   }
   return fallback;
 }

@@ -128,10 +128,32 @@ describe('planQuantization', () => {
     const { p, status } = plan(buildGraph(b.model()));
     expect(status).toMatchObject({ Div_1: 'folded', Mul_2: 'folded', Conv_3: 'quantized' });
     expect(p.scaled).toEqual([
-      { tensor: 'div_1', from: 'conv_0', factor: 1 / 6 },
-      { tensor: 'mul_2', from: 'conv_0', factor: 0.5 / 6 },
+      { tensor: 'div_1', from: 'conv_0', factor: 1 / 6, offset: 0 },
+      { tensor: 'mul_2', from: 'conv_0', factor: 0.5 / 6, offset: 0 },
     ]);
     expect(p.groups.map((g) => g.id)).toEqual(['x', 'conv_0', 'conv_3']);
+  });
+
+  it('folds Add/Sub of a scalar into the zero point, unless a clamp reads it or the grid is symmetric', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 2, 4, 4]);
+    const c = b.op('Conv', [x, weight(b, 'w', 2, 2)]);
+    const m = b.op('Mul', [c, b.initializer('two', 'float32', [], [2])]);
+    const a = b.op('Add', [b.initializer('bias', 'float32', [1], [0.25]), m]);
+    const s = b.op('Sub', [a, b.initializer('one', 'float32', [], [1])]);
+    const shifted = b.op('Add', [s, b.initializer('three', 'float32', [], [3])]);
+    const clipped = b.op('Relu', [shifted]);
+    b.output(b.op('Tanh', [b.op('Conv', [clipped, weight(b, 'v', 2, 2)])]));
+    const { p, status } = plan(buildGraph(b.model()));
+    expect(status).toMatchObject({ Mul_1: 'folded', Add_2: 'folded', Sub_3: 'folded' });
+    expect(status).toMatchObject({ Add_4: 'quantized', Relu_5: 'folded' });
+    expect(p.scaled.map((t) => [t.tensor, t.factor, t.offset])).toEqual([
+      ['mul_1', 2, 0],
+      ['add_2', 2, 0.25],
+      ['sub_3', 2, -0.75],
+    ]);
+    const symmetric = plan(buildGraph(b.model()), { activations: 'symmetric' });
+    expect(symmetric.status).toMatchObject({ Mul_1: 'folded', Add_2: 'quantized' });
   });
 
   it('quantizes both inputs of MatMul between activations when asked, and never int64 shape arithmetic', () => {

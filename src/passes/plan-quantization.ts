@@ -9,7 +9,7 @@ import type { Graph } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/graph-node.js';
 import { opSpec, type Bounds } from '../onnx/op-specs.js';
 import { channelMeanInput } from './bias-correction.js';
-import { foldClamps, foldScales, type FoldState } from './plan-folds.js';
+import { foldClamps, foldScales, keepClampedOffsets, type FoldState } from './plan-folds.js';
 import { FLOAT32, inferElementTypes } from './element-types.js';
 import { buildGroups, TensorSets } from './plan-groups.js';
 import { MASK_STAYS_FLOAT, maskReaders } from './plan-masks.js';
@@ -64,6 +64,7 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
   for (const node of maskReaders(graph, kinds)) {
     kinds.set(node, { kind: 'float', reason: MASK_STAYS_FLOAT });
   }
+  keepClampedOffsets(env, kinds);
   const decisions = new Map<NodeProto, Omit<NodeDecision, 'label' | 'node' | 'opType'>>();
   const kernels = new Map<NodeProto, KernelNode>();
   for (const [node, kind] of kinds) {

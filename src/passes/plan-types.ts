@@ -101,7 +101,9 @@ export interface ScaledTensor {
   readonly tensor: string;
   /** The quantized tensor whose QuantizeLinear output it dequantizes. */
   readonly from: string;
+  /** tensor = from x factor + offset: read at from's scale x factor, zero point shifted. */
   readonly factor: number;
+  readonly offset: number;
 }
 
 /** What the plan decided for one node. */

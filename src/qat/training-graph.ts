@@ -257,7 +257,17 @@ export function buildTrainingGraph(
       graph.addInitializer(
         tensorToProto({ name: ratio, dtype: 'float32', shape: [], data: [derived / base] }),
       );
-      graph.addNode(makeNode({ opType: 'Mul', inputs: [shared, ratio], outputs: [output] }));
+      // ... and a shifted zero point (a folded Add/Sub of a scalar): a constant added.
+      const steps = zeroPointOf(graph, zp) - zeroPointOf(graph, dq.input[2]);
+      const product = steps === 0 ? output : graph.uniqueName(`${output}_scaled`);
+      graph.addNode(makeNode({ opType: 'Mul', inputs: [shared, ratio], outputs: [product] }));
+      if (steps !== 0) {
+        const offset = graph.uniqueName(`${output}_offset`);
+        graph.addInitializer(
+          tensorToProto({ name: offset, dtype: 'float32', shape: [], data: [derived * steps] }),
+        );
+        graph.addNode(makeNode({ opType: 'Add', inputs: [product, offset], outputs: [output] }));
+      }
     }
   }
   for (const dq of graph.nodes.filter((n) => n.opType === 'DequantizeLinear'))
@@ -273,4 +283,10 @@ export function buildTrainingGraph(
     groups: [...s.groups],
   }));
   return { graph, weights, biases, activations };
+}
+
+/** The stored value of a one-element zero point (0 when absent). */
+function zeroPointOf(graph: Graph, name: string | undefined): number {
+  const value = name === undefined || name === '' ? undefined : graph.constantValue(name);
+  return value === undefined ? 0 : Number(value.data[0]);
 }

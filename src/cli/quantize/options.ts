@@ -79,6 +79,8 @@ Examples:
     zeropoint quantize model.onnx --calib samples/ -o model.int8.onnx
   until 99 % of fp32's score, with your metric:
     zeropoint quantize model.onnx --calib samples/ --target 99% --target-metric score.js -o out.onnx
+  quantization-aware training against labels (CTC on the PP-OCR recognizer):
+    zeropoint quantize rec.onnx --calib lines/ --qat --loss examples/ppocr-ctc-loss.mjs -o rec.int8.onnx
   int4 weights of a transformer, GPTQ on calibration text:
     zeropoint quantize model.onnx --weights int4 --calib lines.txt -o model.q4.onnx
   every transformers.js variant of a model folder:

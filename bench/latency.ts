@@ -1,16 +1,19 @@
-// `npm run bench -- latency [--quick] [--only-weights|--only-transformers]`: per model of the
-// accuracy bench (CASES), the default
-// static output's latency against fp32 before and after the rewrites that unlock fast kernels
-// (depthwise channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with
-// size ratio and accuracy, and the verdict line `zeropoint quantize` prints; then the same for
-// the transformers (latency-transformers.ts). Latency: one thread, interleaved in one run per
-// model, on the case's latency input. Asserts nothing.
+// `npm run bench -- latency [--quick] [--repeat N] [--only-weights|--only-transformers|--only-conv]`:
+// per model of the accuracy bench (CASES; ZP_MODELS=rec,det picks by name), the default static
+// output's latency against fp32 before and after the rewrites that unlock fast kernels (depthwise
+// channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with size ratio and
+// accuracy, and the verdict line `zeropoint quantize` prints; then the same for the transformers
+// (latency-transformers.ts). Latency: one thread, process CPU time, models interleaved in a
+// rotating order on the case's latency input, the median of per-round ratios to fp32 with their
+// interquartile spread and the load average beside it; --repeat N times the same models N times
+// to show how far one figure moves. Asserts nothing.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { weighedExcludes } from '../src/advise/op-payoff.js';
 import { judgeStatic, judgeWeights } from '../src/advise/quantize-verdict.js';
 import { ModelBuilder } from '../src/onnx/build.js';
 import { runWeightsRecipe } from '../src/ptq/quantize-weights.js';
-import { compareLatency } from '../src/hardware/model-latency.js';
+import { compareLatency, type LatencyComparison } from '../src/hardware/model-latency.js';
 import { readCalibrationData } from '../src/cli/io/calib-data.js';
 import { readModel } from '../src/onnx/index.js';
 import { modelInputs, runStaticRecipe } from '../src/ptq/index.js';
@@ -26,9 +29,13 @@ export async function run(): Promise<void> {
   const verdicts: string[] = [];
   // --only-weights / --only-transformers: that part alone.
   const only = process.argv.find((a) => a.startsWith('--only-'));
+  const at = process.argv.indexOf('--repeat');
+  const repeat = at < 0 ? 1 : Math.max(1, Number(process.argv[at + 1]));
+  const picked = process.env.ZP_MODELS?.split(',');
   if (only === undefined || only === '--only-transformers') await transformerLatency(runs);
   if (only === '--only-transformers') return;
-  for (const c of only === '--only-weights' ? [] : CASES) {
+  const cases = CASES.filter((c) => picked?.some((p) => c.bench.name.includes(p)) ?? true);
+  for (const c of only === '--only-weights' ? [] : cases) {
     const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
     const inputs = modelInputs(readModel(fp32));
     const batches = readCalibrationData(c.calib, inputs, {});
@@ -50,7 +57,13 @@ export async function run(): Promise<void> {
     const score = async (bytes: Uint8Array) =>
       (await c.bench.evaluate(await ortRunner(bytes), count)).value;
     const [base, a, b] = [await score(fp32), await score(before.bytes), await score(after)];
-    const timed = await compareLatency([fp32, before.bytes, after], feeds, { runs });
+    const timings: LatencyComparison[] = [];
+    const loads: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      loads.push(loadavg()[0]!);
+      timings.push(await compareLatency([fp32, before.bytes, after], feeds, { runs }));
+    }
+    const timed = timings[timings.length - 1]!;
     const padded = first.pads.filter((p) => p.padded !== undefined).length;
     for (const [label, bytes, value, i] of [
       ['before', before.bytes, a, 1],
@@ -62,7 +75,9 @@ export async function run(): Promise<void> {
         `${(fp32.length / bytes.length).toFixed(2)}x`,
         `${timed.medianMs[0]!.toFixed(2)}`,
         `${timed.medianMs[i]!.toFixed(2)}`,
-        `${timed.ratios[i]!.toFixed(2)}x`,
+        timings.map((t) => `${t.ratios[i]!.toFixed(3)}x`).join(' '),
+        timings.map((t) => t.spread[i]!.map((x) => x.toFixed(2)).join('-')).join(' '),
+        loads.map((l) => l.toFixed(1)).join(' '),
         label === 'after' ? `${padded} dw padded; ${judged.verdict.chosen ?? 'none'}` : '',
       ]);
     }
@@ -71,12 +86,26 @@ export async function run(): Promise<void> {
     verdicts.push(`${c.bench.name}: verdict: ${judged.verdict.words}`);
   }
   printTable(
-    ['model', '% of fp32', 'smaller', 'fp32 ms', 'int8 ms', 'vs fp32', 'rewrites; chosen'],
+    [
+      'model',
+      '% of fp32',
+      'smaller',
+      'fp32 ms',
+      'int8 ms',
+      'vs fp32',
+      'IQR',
+      'load',
+      'rewrites; chosen',
+    ],
     rows,
   );
   for (const v of verdicts) console.log(v);
-  await weightOnly(runs);
-  console.log(`\nlatency: onnxruntime-node, 1 thread, median of ${runs} interleaved runs`);
+  if (only !== '--only-conv') await weightOnly(runs);
+  console.log(
+    `\nlatency: onnxruntime-node, 1 thread, process CPU time, median of ${runs} interleaved ` +
+      'rounds (vs fp32: median of per-round ratios, one figure per --repeat; IQR: their ' +
+      'interquartile range; load: 1-minute load average when each started)',
+  );
 }
 
 /** A GPT-like MatMul stack: `layers` blocks of qkv [d, 3d], out [d, d], up [d, 4d], down [4d, d]. */

@@ -22,10 +22,15 @@ export function median(values: readonly number[]): number {
  * in the same rounds so that a slow round slows both alike.
  */
 export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(pairedRatios(a, b));
+}
+
+/** `a[r] / b[r]` for every round both have. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.min(a.length, b.length);
   const ratios: number[] = [];
   for (let r = 0; r < n; r++) ratios.push(a[r]! / b[r]!);
-  return median(ratios);
+  return ratios;
 }
 
 /** Runs to repeat per sample so that one sample lasts about `targetSeconds` (at least one). */

@@ -1,8 +1,9 @@
-// `npm run bench -- calibrate [--samples=N] [--rounds=R] [--models=rec,cls]`: calibration wall
-// time on the PP-OCR recognizer and classifier against fp32 inference over the same samples on
-// one onnxruntime thread, interleaved in one process, as ratios, with the process's CPU time
-// beside (the machine is shared: CPU time is what a quiet machine's wall time would be for the
-// serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies every tensor out of
+// `npm run bench -- calibrate [--samples=N] [--rounds=R] [--models=rec,cls] [--fetch=MODES]`:
+// calibration wall time on the PP-OCR recognizer and classifier against fp32 inference over the
+// same samples, one per run as calibration runs them (a row beside runs fp32 on same-shape
+// batches of 8), on one onnxruntime thread, interleaved in one process, as ratios, with the
+// process's CPU time beside (the machine is shared: CPU time is what a quiet machine's wall time
+// would be for the serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies every tensor out of
 // onnxruntime, 'shared' lets reshaping copies share a fetch and reduces in the graph for
 // minmax, 'derived' also recomputes arithmetic on the observer side), observers in this thread
 // (serial) or a worker (cli/calibrate-worker); per method, all must give the same statistics.
@@ -21,6 +22,7 @@ import {
   exposeTensors,
   inThreadObserveHost,
   prepareModel,
+  rebatch,
   type Feeds,
   type ObserveHostFactory,
 } from '../src/ptq/index.js';
@@ -67,12 +69,33 @@ async function runAll(session: Session, feeds: readonly Feeds[], fetch: string[]
 }
 
 type Fetch = 'all' | 'shared' | 'derived';
+
+/** Samples per run of the batched fp32 comparison row. */
+const BATCH = 8;
 type Case = { name: string; fn: () => Promise<void>; wall: number[]; cpu: number[] };
 
-async function benchModel(bench: OcrBench, samples: number, rounds: number): Promise<string[][]> {
+/** `feeds` in runs of up to `size` samples of one shape (the recognizer's widths vary). */
+async function sameShapeBatches(feeds: readonly Feeds[], size: number): Promise<Feeds[]> {
+  const byShape = new Map<string, Feeds[]>();
+  for (const f of feeds) {
+    const key = f.x!.dims.join('x');
+    byShape.set(key, [...(byShape.get(key) ?? []), f]);
+  }
+  const out: Feeds[] = [];
+  for (const group of byShape.values()) for await (const b of rebatch(group, size)) out.push(b);
+  return out;
+}
+
+async function benchModel(
+  bench: OcrBench,
+  samples: number,
+  rounds: number,
+  modes: readonly Fetch[],
+): Promise<string[][]> {
   const feeds: Feeds[] = bench
     .calibrationInputs(samples)
     .map(([x]) => ({ x: { type: 'float32', dims: x!.dims, data: x!.data } }));
+  const batched = await sameShapeBatches(feeds, BATCH);
   const bytes = new Uint8Array(readFileSync(bench.modelPath));
   const { model, graph } = prepareModel(bytes, requiredOpset({}));
   const plan = planQuantization(graph, {});
@@ -112,19 +135,17 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
       runAll(sessions.get(fetch)!, feeds, [...e.fetch]),
     );
   };
+  const fp32Case = make('fp32 inference', () => runAll(fp32, feeds, []));
+  const runs = new Map(modes.map((f) => [f, runsCase(f)]));
+  const serial = new Map(modes.map((f) => [f, calibrateCase('percentile', f, false)]));
   const cases = [
-    make('fp32 inference', () => runAll(fp32, feeds, [])),
-    runsCase('all'),
-    runsCase('shared'),
-    runsCase('derived'),
-    calibrateCase('percentile', 'all', false),
-    calibrateCase('percentile', 'all', true),
-    calibrateCase('percentile', 'shared', false),
-    calibrateCase('percentile', 'shared', true),
-    calibrateCase('percentile', 'derived', false),
-    calibrateCase('percentile', 'derived', true),
-    calibrateCase('minmax', 'all', false),
-    calibrateCase('minmax', 'shared', false),
+    fp32Case,
+    make(`fp32 inference, ${batched.length} runs of <= ${BATCH} same-shape samples`, () =>
+      runAll(fp32, batched, []),
+    ),
+    ...runs.values(),
+    ...modes.flatMap((f) => [serial.get(f)!, calibrateCase('percentile', f, true)]),
+    ...modes.filter((f) => f !== 'derived').map((f) => calibrateCase('minmax', f, false)),
   ];
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
@@ -138,7 +159,7 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
   for (const [method, same] of results) {
     if (new Set(same.values()).size !== 1) throw new Error(`${method} statistics differ`);
   }
-  const [base, baseCpu] = [median(cases[0]!.wall), median(cases[0]!.cpu)];
+  const [base, baseCpu] = [median(fp32Case.wall), median(fp32Case.cpu)];
   const name = `${bench.name} (${samples})`;
   const ratio = (s: number, b: number) => `${(s / b).toFixed(2)}x`;
   const row = (c: string, wall: number, cpu?: number): string[] => [
@@ -170,9 +191,7 @@ async function benchModel(bench: OcrBench, samples: number, rounds: number): Pro
   };
   return [
     ...cases.map((c) => row(c.name, median(c.wall), median(c.cpu))),
-    ...profile('all', cases[1]!, cases[4]!),
-    ...profile('shared', cases[2]!, cases[6]!),
-    ...profile('derived', cases[3]!, cases[8]!),
+    ...modes.flatMap((f) => profile(f, runs.get(f)!, serial.get(f)!)),
   ];
 }
 
@@ -181,14 +200,21 @@ export async function run(): Promise<void> {
   const samples = Number(flag('--samples', '128'));
   const rounds = Number(flag('--rounds', '3'));
   const models = flag('--models', 'rec,cls').split(',');
+  const modes = flag('--fetch', 'all,shared,derived').split(',') as Fetch[];
+  if (modes.some((m) => !['all', 'shared', 'derived'].includes(m))) {
+    throw new Error(`--fetch takes all, shared and derived, got ${modes.join(',')}`);
+  }
   prestartObserveWorker();
   const rows: string[][] = [];
   for (const bench of [recBench, clsBench]) {
     if (models.some((m) => bench.name.endsWith(m))) {
-      rows.push(...(await benchModel(bench, samples, rounds)));
+      rows.push(...(await benchModel(bench, samples, rounds, modes)));
     }
   }
-  console.log(`onnxruntime 1 thread; median of ${rounds} interleaved rounds; ratio to fp32`);
+  console.log(
+    `onnxruntime 1 thread; median of ${rounds} interleaved rounds; ratios to fp32 inference ` +
+      'one sample per run, as calibration runs (the batched fp32 row is for comparison)',
+  );
   console.log('each method gave the same statistics however its tensors were fetched');
   printTable(['model (samples)', 'case', 'wall s', 'ratio', 'CPU s', 'CPU ratio'], rows);
 }

@@ -3,6 +3,7 @@
 // rises well above int4 RTN's, the same inputs give the same bytes, and keep-best keeps the
 // measured step that is best by the figure asked for.
 import { describe, expect, it } from 'vitest';
+import { quantizeWeightsQat } from '../src/api/index.js';
 import { runWeightQatRecipe } from '../src/qat/weight-qat.js';
 import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
 
@@ -17,6 +18,17 @@ describe('runWeightQatRecipe', () => {
     expect(r.report.weights).toBe(7);
     expect(r.report.after).toBe(r.report.before);
     expect(r.report.kept).toBe('ptq');
+  });
+
+  it('starts from the PTQ codes where GPTQ did not round to nearest', async () => {
+    const feeds = [...train, ...held];
+    const gptq = { ...options, algorithm: 'gptq', holdout: held.length } as const;
+    const r = await quantizeWeightsQat(model, feeds, { ...gptq, steps: 0 });
+    const rtn = await quantizeWeightsQat(model, feeds, { ...gptq, algorithm: 'rtn', steps: 0 });
+    // GPTQ's codes give another held-out SQNR than RTN's; written back untrained, the same.
+    expect(r.report.before).not.toBeCloseTo(rtn.report.before, 3);
+    expect(r.report.after).toBe(r.report.before);
+    expect(r.report.heldOut.after).toEqual(r.report.heldOut.before);
   });
 
   it('recovers output SQNR lost to int4 RTN, deterministically', async () => {

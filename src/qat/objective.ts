@@ -8,6 +8,7 @@ import { rowsAreDistributions } from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 import { distill, Sqnr, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
+import { HeldOutTally, type HeldOutFigures } from './held-out-judge.js';
 import { byShape, joinSamples, type Sample } from './samples.js';
 
 /** One calibration sample as a loss function sees it. */
@@ -174,9 +175,11 @@ export function chooseObjective(
   return distillObjective(kind, outputs);
 }
 
-/** Held-out figures of a model: output SQNR against fp32 and the objective's mean loss. */
-export interface HeldOutScore {
-  readonly sqnr: number;
+/**
+ * Held-out figures of a model: output SQNR against fp32, top-1 agreement and KL where outputs
+ * are distributions (held-out-judge.ts), and the objective's mean loss.
+ */
+export interface HeldOutScore extends HeldOutFigures {
   readonly loss: number;
 }
 
@@ -191,9 +194,11 @@ export async function judgeBytes(
   const session = await createSession(bytes, { threads });
   try {
     const sqnr = new Sqnr();
+    const tally = new HeldOutTally('distributions');
     let loss = 0;
     for (const s of samples) {
       const out = await session.run(s.feeds, outputs);
+      tally.add(Object.fromEntries(outputs.map((o) => [o, s.teacher[o]!])), out);
       const values: Record<string, { data: Float32Array }> = {};
       for (const o of outputs) {
         values[o] = { data: out[o]!.data as Float32Array };
@@ -201,7 +206,7 @@ export async function judgeBytes(
       }
       loss += objective.evaluate(values, [s]).loss / samples.length;
     }
-    return { sqnr: sqnr.db, loss };
+    return { ...tally.result(), sqnr: sqnr.db, loss };
   } finally {
     await session.release();
   }

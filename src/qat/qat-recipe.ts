@@ -12,7 +12,8 @@ import type { AdamParam } from './adam.js';
 import type { DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
-import { chooseObjective, judgeBytes, type LossFunction } from './objective.js';
+import { beats, formatFigures, type HeldOutFigures } from './held-out-judge.js';
+import { chooseObjective, judgeBytes, type HeldOutScore, type LossFunction } from './objective.js';
 
 export type { LearnMode } from './learned.js';
 import { collectSamples, type Sample } from './samples.js';
@@ -73,6 +74,8 @@ export interface QatStep {
   readonly loss: number;
   /** Held-out SQNR of the training graph in dB, on measuring steps. */
   readonly heldOutSqnr?: number;
+  /** With a loss function: its held-out mean loss (training graph), on measuring steps. */
+  readonly heldOutLoss?: number;
 }
 
 /** What fine-tuning did, for the report and `--json`. */
@@ -101,8 +104,14 @@ export interface QatReport {
   /** Held-out output SQNR (dB) of the PTQ model and of the fine-tuned one, run in onnxruntime. */
   readonly before: number;
   readonly after: number | undefined;
-  /** What decided QAT-vs-PTQ and the kept step: held-out SQNR, or the loss function's held-out loss. */
-  readonly decidedBy: 'sqnr' | 'loss';
+  /**
+   * What decided QAT-vs-PTQ and the kept step: held-out top-1 agreement with fp32 (outputs that
+   * are distributions, SQNR breaking ties), held-out SQNR (no such output), or the loss
+   * function's held-out loss.
+   */
+  readonly decidedBy: 'top1' | 'sqnr' | 'loss';
+  /** Held-out top-1 agreement, KL and SQNR of PTQ and of QAT, in onnxruntime. */
+  readonly heldOut: { readonly before: HeldOutFigures; readonly after?: HeldOutFigures };
   /** Held-out mean loss (the loss function's, or the distillation loss) of PTQ and of QAT, in onnxruntime. */
   readonly lossBefore: number;
   readonly lossAfter: number | undefined;
@@ -118,6 +127,9 @@ export interface QatReport {
   readonly clipped: number;
   readonly trainMs: number;
 }
+
+/** The distillation figures of a held-out score (its loss left out: beats ranks a loss first). */
+const figures = (s: HeldOutScore): HeldOutFigures => ({ sqnr: s.sqnr, top1: s.top1, kl: s.kl });
 
 /** The returned model (the fine-tuned one, or PTQ's when kept), the PTQ run and the report. */
 export interface QatResult {
@@ -220,7 +232,7 @@ export async function runQatRecipe(
   const judged = await judgeBytes(ptq.bytes, heldSamples, outputs, objective, threads);
   const before = judged.sqnr;
   const report = (
-    tuned: { sqnr: number; loss: number } | undefined,
+    tuned: HeldOutScore | undefined,
     kept: 'qat' | 'ptq',
     reason?: string,
   ): QatReport => ({
@@ -243,7 +255,8 @@ export async function runQatRecipe(
     },
     before,
     after: tuned?.sqnr,
-    decidedBy: byLoss ? 'loss' : 'sqnr',
+    decidedBy: byLoss ? 'loss' : judged.top1 === null ? 'sqnr' : 'top1',
+    heldOut: { before: figures(judged), ...(tuned === undefined ? {} : { after: figures(tuned) }) },
     lossBefore: judged.loss,
     lossAfter: tuned?.loss,
     kept,
@@ -274,7 +287,7 @@ export async function runQatRecipe(
         'ptq',
         byLoss
           ? `no measured step lowered the held-out loss below the start (${loop.startLoss!.toPrecision(4)} in the training graph); the PTQ model is kept`
-          : `no measured step improved held-out SQNR over the start (${loop.startSqnr.toFixed(2)} dB in the training graph); the PTQ model is kept`,
+          : `no measured step improved on the start's held-out agreement (${formatFigures(loop.start)} in the training graph); the PTQ model is kept`,
       ),
     };
   const built = buildQuantized(
@@ -284,11 +297,13 @@ export async function runQatRecipe(
     learnedValues(training, program, names),
   );
   const after = await judgeBytes(built.bytes, heldSamples, outputs, objective, threads);
-  const improved = byLoss ? after.loss < judged.loss : after.sqnr > before;
+  const improved = byLoss
+    ? after.loss < judged.loss
+    : beats('auto', figures(after), figures(judged));
   if (!improved) {
     const why = byLoss
       ? `held-out loss did not improve (${after.loss.toPrecision(4)} vs PTQ's ${judged.loss.toPrecision(4)})`
-      : `held-out SQNR did not improve (${after.sqnr.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB)`;
+      : `held-out agreement did not improve (${formatFigures(after)} vs PTQ's ${formatFigures(judged)})`;
     return {
       static: ptq,
       bytes: ptq.bytes,

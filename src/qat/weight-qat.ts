@@ -7,7 +7,7 @@
 // judged on held-out samples by top-1 agreement with fp32 along the last axis (SQNR breaks
 // ties; held-out-judge.ts).
 // Not static QAT (qat-recipe.ts); the training loop is train-loop.ts, as static QAT's.
-import { fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
+import { dequantize, fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
 import {
   attr,
   attrInt,
@@ -115,9 +115,10 @@ function weightTrainingGraph(qdqBytes: Uint8Array, floatBytes: Uint8Array) {
       Number,
     );
     const zeroPoint = graph.uniqueName(`${weight}_zero_point_float`);
-    graph.addInitializer(
-      tensorToProto({ name: weight, dtype: 'float32', shape, data: value.data }),
-    );
+    const grid = blockParams(qtype, blockSize, scale.data as Float32Array, zeroPoints);
+    const ptqCodes = graph.constantValue(dq.input[0]!)!.data as ArrayLike<number>;
+    const start = startingWeights(value.data, ptqCodes, shape, grid);
+    graph.addInitializer(tensorToProto({ name: weight, dtype: 'float32', shape, data: start }));
     graph.addInitializer(
       tensorToProto({
         name: zeroPoint,
@@ -158,6 +159,28 @@ function weightTrainingGraph(qdqBytes: Uint8Array, floatBytes: Uint8Array) {
   return { graph, trained };
 }
 
+/** The block grid of a weight [K, N]: blocks of `blockSize` along K. */
+function blockParams(qtype: QType, blockSize: number, scale: Float32Array, zeroPoint: Int32Array) {
+  const granularity = { kind: 'per-block', axis: 0, blockSize } as const;
+  return { qtype, granularity, scale, zeroPoint, grid: QTYPES[qtype] };
+}
+
+/**
+ * The float weights training starts from, which fake-quantize to exactly PTQ's codes: each
+ * float weight where rounding it gives PTQ's code (all of them after RTN), else the centre of
+ * PTQ's code (where GPTQ, AWQ or HQQ chose another code than nearest rounding).
+ */
+function startingWeights(
+  w: Float32Array,
+  codes: ArrayLike<number>,
+  shape: readonly number[],
+  grid: ReturnType<typeof blockParams>,
+): Float32Array {
+  const nearest = quantize(w, shape, grid);
+  const centres = dequantize(codes, shape, grid);
+  return w.map((v, i) => (nearest[i] === codes[i] ? v : centres[i]!));
+}
+
 /** The PTQ model with the program's current weights (and scales) quantized into its codes. */
 function writeBack(ptq: Uint8Array, trained: readonly Trained[], program: TrainingProgram) {
   const model = readModel(ptq);
@@ -167,13 +190,7 @@ function writeBack(ptq: Uint8Array, trained: readonly Trained[], program: Traini
     const scale = Float32Array.from(
       program.params.get(t.scale)?.data ?? (out.constantValue(t.scale)!.data as Float32Array),
     );
-    const params = {
-      qtype: t.qtype,
-      granularity: { kind: 'per-block', axis: 0, blockSize: t.blockSize } as const,
-      scale,
-      zeroPoint: t.zeroPoints,
-      grid: QTYPES[t.qtype],
-    };
+    const params = blockParams(t.qtype, t.blockSize, scale, t.zeroPoints);
     const codes = quantize(Float32Array.from(w), t.shape, params);
     out.removeInitializer(t.codes);
     out.addInitializer(

@@ -201,6 +201,8 @@ describe.concurrent('external data', () => {
       'int4',
       '--calib',
       at('calib'),
+      '--algorithm',
+      'gptq',
       '-o',
       at('h.onnx'),
     );

@@ -12,7 +12,7 @@ import { ModelBuilder } from '../src/onnx/build.js';
 import { buildGraph, readModel } from '../src/onnx/index.js';
 import type { Feeds } from '../src/ptq/index.js';
 import { ALGORITHM_DEFAULTS } from '../src/ptq/weight-algorithm.js';
-import { candidateOptions, scoresBetter, WEIGHT_CANDIDATES } from '../src/ptq/weight-selection.js';
+import { candidateOptions, scoresBetter, weightCandidates } from '../src/ptq/weight-selection.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 
 const [T, K, H] = [16, 64, 96];
@@ -134,12 +134,22 @@ describe('weight-only algorithms through quantizeWeights', () => {
     expect(int8.report.algorithm.selection).toBeUndefined();
   });
 
-  it('int4 with calibration: the best candidate on the held-out quarter, rebuilt from all samples', async () => {
+  it('int4 with calibration: HQQ by default; --algorithm auto writes the best candidate on the held-out quarter, rebuilt from all samples', async () => {
     const calibration = samples(24, 5);
     const statistics = await weightStatistics(fp32, calibration, {});
-    const chosen = await quantizeWeights(fp32, { bits: 4, calibration });
+    // The measured default for asymmetric int4 reads no data.
+    const byDefault = await quantizeWeights(fp32, { bits: 4, calibration });
+    expect(byDefault.report.algorithm).toEqual({
+      name: ALGORITHM_DEFAULTS.int4WithCalibration,
+      reason: ALGORITHM_DEFAULTS.reason.int4WithCalibration,
+    });
+    expect(byDefault.model).toEqual(
+      (await quantizeWeights(fp32, { bits: 4, algorithm: 'hqq' })).model,
+    );
+    const chosen = await quantizeWeights(fp32, { bits: 4, calibration, select: true });
     const selection = chosen.report.algorithm.selection!;
-    expect(selection.candidates.map((c) => c.label)).toEqual(WEIGHT_CANDIDATES.map((c) => c.label));
+    const candidates = weightCandidates('asymmetric');
+    expect(selection.candidates.map((c) => c.label)).toEqual(candidates.map((c) => c.label));
     expect([selection.trainBatches, selection.heldOutBatches]).toEqual([18, 6]);
     // The chosen one scores best (the earliest on a tie).
     const index = selection.candidates.findIndex((c) => c.label === selection.chosen);
@@ -149,20 +159,31 @@ describe('weight-only algorithms through quantizeWeights', () => {
     });
     expect(chosen.report.algorithm.reason).toMatch(/held-out calibration batch/);
     // What is written is the chosen candidate built from the statistics of all 24 samples.
-    const candidate = WEIGHT_CANDIDATES[index]!;
     const forced = await quantizeWeights(fp32, {
-      ...candidateOptions({ bits: 4 }, candidate),
+      ...candidateOptions({ bits: 4 }, candidates[index]!),
       statistics,
     });
     expect(chosen.model).toEqual(forced.model);
-    expect(chosen.report.scheme).toBe(candidate.scheme);
-    // A scheme asked for narrows the candidates to it; `select: false` keeps the fixed default.
-    const sym = await quantizeWeights(fp32, { bits: 4, scheme: 'symmetric', calibration });
+    // A scheme asked for gives that scheme's candidates.
+    const sym = await quantizeWeights(fp32, {
+      bits: 4,
+      scheme: 'symmetric',
+      calibration,
+      select: true,
+    });
     expect(sym.report.scheme).toBe('symmetric');
-    expect(sym.report.algorithm.selection?.candidates.length ?? 0).toBeLessThan(2);
-    const fixed = await quantizeWeights(fp32, { bits: 4, calibration, select: false });
-    expect(fixed.report.algorithm.name).toBe(ALGORITHM_DEFAULTS.withStatistics);
-    expect(fixed.report.algorithm.selection).toBeUndefined();
+    expect(sym.report.algorithm.selection!.candidates.map((c) => c.label)).toContain('rtn sym');
+    // auto without calibration data, or with one batch, names what it needs.
+    const [bare, one] = await Promise.all([
+      quantizeWeights(fp32, { bits: 4, select: true }).catch((e: unknown) => e),
+      quantizeWeights(fp32, { bits: 4, select: true, calibration: samples(1, 5) }).catch(
+        (e: unknown) => e,
+      ),
+    ]);
+    expect(isZeropointError(bare, 'bad-argument')).toBe(true);
+    expect((bare as Error).message).toMatch(/auto.*--calib/);
+    expect(isZeropointError(one, 'bad-argument')).toBe(true);
+    expect((one as Error).message).toMatch(/--algorithm auto holds out 1 of 1/);
   });
 
   it('without calibration data the default is RTN, and GPTQ/AWQ say they need --calib', async () => {

@@ -1,7 +1,7 @@
 // `npm run bench -- weight-selection`: does choosing the int4 algorithm on held-out calibration
 // samples track held-out accuracy? For each transformer and each of ZP_FOLDS (4) rotations of
 // its 32 calibration samples (the last quarter held out, as quantizeWeights does), every
-// candidate of WEIGHT_CANDIDATES is built from the other samples' statistics and scored on the
+// candidate of `--algorithm auto` is built from the other samples' statistics and scored on the
 // held-out quarter (top-1 agreement, worst SQNR: ptq/weight-selection.ts); its accuracy on the
 // model's test set is measured both as built there and rebuilt from all 32 samples. Prints,
 // per fold, the candidate chosen and the test accuracy it gets, beside every candidate's. Figures only.
@@ -12,7 +12,7 @@ import { collectWeightActivations } from '../../src/ptq/weight-activations.js';
 import {
   candidateOptions,
   selectWeightCandidate,
-  WEIGHT_CANDIDATES,
+  weightCandidates,
 } from '../../src/ptq/weight-selection.js';
 import { buildGraph, readModel } from '../../src/onnx/index.js';
 import { findWeightTargets } from '../../src/passes/weight-only-targets.js';
@@ -21,6 +21,8 @@ import { calibrationFeeds, metricOf, modelBytes, TRANSFORMERS } from './models.j
 
 const FOLDS = Number(process.env.ZP_FOLDS ?? 4);
 const BASE: WeightsOptions = { bits: 4 };
+/** The five asymmetric candidates of `--algorithm auto`, and GPTQ act-order symmetric. */
+const WEIGHT_CANDIDATES = [...weightCandidates('asymmetric'), weightCandidates('symmetric')[0]!];
 
 async function statsOf(model: Uint8Array, batches: readonly Feeds[]) {
   const { targets } = findWeightTargets(buildGraph(readModel(model)));

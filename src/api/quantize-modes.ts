@@ -34,7 +34,7 @@ export interface QuantizeWeightsOptions
     WeightsOptions,
     WithExternalData,
     WeightCalibrationOptions,
-    Pick<WeightChoiceOptions, 'select' | 'holdout'> {}
+    Pick<WeightChoiceOptions, 'holdout'> {}
 
 /** A quantized model and the report of the recipe that made it. */
 export interface QuantizeModeResult<Report> {
@@ -59,19 +59,17 @@ export function quantizeDynamic(
 
 /**
  * Block-quantizes the MatMul/Gemm weights of `model` to int4 or int8; activations stay float.
- * With `calibration`, the weights' input statistics are collected first (GPTQ and AWQ read them)
- * and, for int4 without an `algorithm`, the algorithm is chosen on held-out batches.
+ * With `calibration`, the weights' input statistics are collected first (GPTQ and AWQ read them);
+ * asymmetric int4 without an `algorithm` takes HQQ (ALGORITHM_DEFAULTS), and `select` chooses
+ * the algorithm on held-out batches (api/weight-selection.ts).
  */
 export async function quantizeWeights(
   model: Uint8Array,
   options: QuantizeWeightsOptions,
 ): Promise<QuantizeModeResult<WeightsReport>> {
-  const { signal, externalData, calibration, select, holdout, threads, onProgress, ...recipe } =
-    options;
+  const { signal, externalData, calibration, holdout, threads, onProgress, ...recipe } = options;
   const run = Object.fromEntries(
-    Object.entries({ signal, select, holdout, threads, onProgress }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({ signal, holdout, threads, onProgress }).filter(([, v]) => v !== undefined),
   ) as WeightChoiceOptions;
   const calibrated =
     calibration === undefined ? recipe : await calibrateWeights(model, calibration, recipe, run);

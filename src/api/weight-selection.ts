@@ -1,17 +1,17 @@
-// What quantizeWeights and `quantize --weights int4 --calib` do with calibration data when no
-// --algorithm is given: hold out the last quarter of the batches, let ptq/weight-selection.ts
-// score each candidate (built from the rest) against fp32 there, and return the best one's
-// options with statistics of ALL batches, so the model written uses every sample (the same
-// bytes as asking for that candidate's algorithm and scheme).
-// An explicit algorithm, int8, or a single batch skips the choice (the batches then stream).
+// What quantizeWeights and `quantize --weights ... --calib` do with calibration data. By default
+// (int4, asymmetric) the measured default HQQ, which reads no data (ALGORITHM_DEFAULTS); GPTQ and
+// AWQ get statistics of every batch; `--algorithm auto` (select) holds out the last quarter of
+// the batches, lets ptq/weight-selection.ts score each candidate (built from the rest) against
+// fp32 there, and returns the best one's options with statistics of ALL batches.
 import { buildGraph, readModel } from '../onnx/index.js';
 import { findWeightTargets } from '../passes/weight-only-targets.js';
-import type { Batches, Feeds, WeightsOptions } from '../ptq/index.js';
+import { WEIGHT_DEFAULTS, type Batches, type Feeds, type WeightsOptions } from '../ptq/index.js';
+import { ALGORITHM_DEFAULTS } from '../ptq/weight-algorithm.js';
 import { collectWeightActivations } from '../ptq/weight-activations.js';
 import {
   candidateOptions,
   selectWeightCandidate,
-  WEIGHT_CANDIDATES,
+  weightCandidates,
   type WeightSelection,
 } from '../ptq/weight-selection.js';
 import { toBatches, type CalibrationFeeds } from './feeds.js';
@@ -20,18 +20,28 @@ import { checkAborted, stageProgress, type RunOptions } from './run-options.js';
 
 /** Options of calibrateWeights besides the recipe's. */
 export interface WeightChoiceOptions extends Pick<RunOptions, 'signal' | 'threads' | 'onProgress'> {
-  /**
-   * Choose the algorithm on held-out batches when none is asked for (default: true for int4;
-   * int8's candidates differ by less than the held-out set resolves).
-   */
-  readonly select?: boolean;
-  /** Batches held out to choose on (default a quarter of them, at least 1). */
+  /** Batches `--algorithm auto` holds out to choose on (default a quarter, at least 1). */
   readonly holdout?: number;
 }
 
 /**
- * `options` with the calibration statistics GPTQ and AWQ read added and, unless an algorithm is
- * asked for, the algorithm and scheme measured best on held-out batches (and the figures).
+ * `options` with the int4-with-calibration default's algorithm and reason, or undefined when
+ * something asked rules it out (int8, symmetric blocks, an algorithm, auto, GPTQ's options).
+ */
+export function withInt4Default(options: WeightsOptions): WeightsOptions | undefined {
+  const scheme = options.scheme ?? WEIGHT_DEFAULTS.scheme(options.bits);
+  const free = options.algorithm === undefined && options.select !== true;
+  if (!(options.bits === 4 && scheme === 'asymmetric' && free && options.gptq === undefined)) {
+    return undefined;
+  }
+  const { int4WithCalibration: algorithm, reason } = ALGORITHM_DEFAULTS;
+  return { ...options, algorithm, reason: reason.int4WithCalibration };
+}
+
+/**
+ * `options` ready for runWeightsRecipe given calibration data: the int4 default's algorithm and
+ * reason, or the statistics GPTQ and AWQ read, or (select) the candidate measured best on
+ * held-out batches with its figures.
  */
 export async function calibrateWeights(
   model: Uint8Array,
@@ -39,11 +49,8 @@ export async function calibrateWeights(
   options: WeightsOptions,
   run: WeightChoiceOptions = {},
 ): Promise<WeightsOptions> {
-  const candidates = WEIGHT_CANDIDATES.filter(
-    (c) => options.scheme === undefined || c.scheme === options.scheme,
-  );
-  const wanted =
-    (run.select ?? options.bits === 4) && options.algorithm === undefined && candidates.length > 1;
+  const defaulted = withInt4Default(options);
+  if (defaulted !== undefined) return defaulted;
   const batches: Feeds[] = [];
   const { targets } = findWeightTargets(buildGraph(readModel(model)));
   const activations = new Map(targets.map((t) => [t.activation, t.k]));
@@ -56,13 +63,12 @@ export async function calibrateWeights(
       onProgress: (_batches, n) => progress(before + (done = n), undefined),
     });
   const stream = toBatches(calibration, run.signal);
-  if (!wanted) return { ...options, statistics: await statsOf(stream) };
+  if (options.select !== true) return { ...options, statistics: await statsOf(stream) };
   for await (const f of stream) batches.push(f);
-  if (batches.length < 2) return { ...options, statistics: await statsOf(batches) };
   const { train, heldOut } = await splitHeldOut(
     batches,
     { ...(run.holdout === undefined ? {} : { holdout: run.holdout }) },
-    'the weight algorithm choice',
+    '--algorithm auto',
   );
   const trainStats = await statsOf(train);
   before = done;
@@ -72,7 +78,7 @@ export async function calibrateWeights(
     options,
     trainStats,
     heldOut,
-    candidates,
+    weightCandidates(options.scheme ?? WEIGHT_DEFAULTS.scheme(options.bits)),
     {
       ...(run.threads === undefined ? {} : { threads: run.threads }),
       onCandidate: (_score, done, total) => search(done, total),

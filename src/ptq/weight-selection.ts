@@ -1,7 +1,7 @@
-// The weight-only default with calibration data, chosen by measurement per model: each candidate
-// (algorithm and scheme) is built from statistics of the training batches, run on the held-out
-// batches, and scored against the float model's outputs there (top-1 agreement where outputs
-// are classes, worst output SQNR to break ties); the best one's options are returned.
+// `--algorithm auto`: the weight-only algorithm chosen by measurement per model. Each candidate
+// is built from statistics of the training batches, run on the held-out batches, and scored
+// against the float model's outputs there (top-1 agreement where outputs are classes, worst
+// output SQNR to break ties); the best one's options are returned.
 // Not the split (api/ holds batches out) and not the final build (runWeightsRecipe).
 import type { Scheme } from '../core/index.js';
 import type { WeightAlgorithm } from '../passes/weight-only-algorithms.js';
@@ -24,22 +24,25 @@ export interface WeightCandidate {
 }
 
 /**
- * The candidates tried when the scheme is free, in tie-break order (the earlier wins a tie):
- * measured by `npm run bench -- weight-selection` on the three transformers and the recognizer.
+ * The candidates `--algorithm auto` tries, in tie-break order (the earlier wins a tie): the four
+ * algorithms in the run's scheme, GPTQ with and without act-order.
  */
-export const WEIGHT_CANDIDATES: readonly WeightCandidate[] = Object.freeze([
-  { label: 'gptq act-order asym', algorithm: 'gptq', scheme: 'asymmetric', actOrder: true },
-  { label: 'gptq asym', algorithm: 'gptq', scheme: 'asymmetric', actOrder: false },
-  { label: 'awq asym', algorithm: 'awq', scheme: 'asymmetric' },
-  { label: 'hqq asym', algorithm: 'hqq', scheme: 'asymmetric' },
-  { label: 'rtn asym', algorithm: 'rtn', scheme: 'asymmetric' },
-  { label: 'gptq act-order sym', algorithm: 'gptq', scheme: 'symmetric', actOrder: true },
-]);
+export function weightCandidates(scheme: Scheme): WeightCandidate[] {
+  const s = scheme === 'asymmetric' ? 'asym' : 'sym';
+  return [
+    { label: `gptq act-order ${s}`, algorithm: 'gptq', scheme, actOrder: true },
+    { label: `gptq ${s}`, algorithm: 'gptq', scheme, actOrder: false },
+    { label: `awq ${s}`, algorithm: 'awq', scheme },
+    { label: `hqq ${s}`, algorithm: 'hqq', scheme },
+    { label: `rtn ${s}`, algorithm: 'rtn', scheme },
+  ];
+}
 
 /** The candidate's options over `base` (its algorithm, scheme and act-order). */
 export function candidateOptions(base: WeightsOptions, c: WeightCandidate): WeightsOptions {
   return {
     ...base,
+    select: false,
     algorithm: c.algorithm,
     scheme: c.scheme,
     ...(c.actOrder === undefined ? {} : { gptq: { ...base.gptq, actOrder: c.actOrder } }),

@@ -113,8 +113,12 @@ describe('--algorithm and --act-order', () => {
       mode: 'weights',
       options: { bits: 4, algorithm: 'gptq', gptq: { actOrder: true } },
     });
+    expect(parseModeFlags({ weights: 'int4', algorithm: 'auto' })).toEqual({
+      mode: 'weights',
+      options: { bits: 4, select: true },
+    });
     expect(badArgument(() => parseModeFlags({ weights: 'int4', algorithm: 'sq' }))).toMatch(
-      /--algorithm takes rtn\|gptq\|awq\|hqq, not 'sq'/,
+      /--algorithm takes rtn\|gptq\|awq\|hqq\|auto, not 'sq'/,
     );
     expect(
       badArgument(() => parseModeFlags({ weights: 'int4', algorithm: 'hqq', actOrder: false })),

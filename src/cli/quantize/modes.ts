@@ -56,9 +56,9 @@ export const MODE_OPTIONS: readonly (readonly [string, string])[] = [
   ['--no-clip-search', 'with --weights: plain min/max blocks'],
   [
     '--algorithm <name>',
-    'with --weights: how block codes are chosen: rtn|gptq|awq|hqq (default with --calib for ' +
-      'int4: the best of gptq/awq/hqq/rtn measured against fp32 on a held-out quarter of the ' +
-      'samples; int8 with --calib: gptq; without --calib: rtn; gptq and awq read --calib)',
+    'with --weights: how block codes are chosen: rtn|gptq|awq|hqq|auto (default: rtn without ' +
+      '--calib; with --calib hqq for asymmetric int4, else gptq; gptq and awq read --calib; ' +
+      'auto builds each on 3/4 of the --calib samples and keeps the closest to fp32 on the rest)',
   ],
   ['--act-order', 'with gptq: columns by descending activation energy (default)'],
   ['--no-act-order', 'with gptq: columns in their order'],
@@ -86,6 +86,13 @@ const CONV_FORMS: readonly DynamicConvForm[] = ['cast-mul', 'dequantize', 'integ
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   return fail('bad-argument', `${flag} takes ${allowed.join('|')}, not '${value}'`);
+}
+
+/** `--algorithm NAME`: one algorithm, or `auto` (chosen on held-out calibration samples). */
+function algorithmOptions(name: string | undefined): Pick<WeightsOptions, 'algorithm' | 'select'> {
+  if (name === undefined) return {};
+  const choice = oneOf('--algorithm', name, [...WEIGHT_ALGORITHMS, 'auto'] as const);
+  return choice === 'auto' ? { select: true } : { algorithm: choice };
 }
 
 /** The mode the flags ask for, or undefined when neither --dynamic nor --weights is given. */
@@ -134,9 +141,7 @@ export function parseModeFlags(flags: ModeFlags): ModeOptions | undefined {
       ? {}
       : { format: oneOf<WeightFormat>('--format', flags.format, ['matmulnbits', 'qdq']) }),
     ...(flags.clipSearch === undefined ? {} : { clipSearch: flags.clipSearch }),
-    ...(flags.algorithm === undefined
-      ? {}
-      : { algorithm: oneOf('--algorithm', flags.algorithm, WEIGHT_ALGORITHMS) }),
+    ...algorithmOptions(flags.algorithm),
     ...(flags.actOrder === undefined ? {} : { gptq: { actOrder: flags.actOrder } }),
     ...(flags.gather === undefined ? {} : { gather: flags.gather }),
     ...(flags.accuracyLevel === undefined

@@ -3,8 +3,9 @@
 // MatMul/Gemm input) and, without --algorithm, the algorithm chosen on held-out samples (api/'s
 // calibrateWeights), with progress bars. Without --calib the options are as they were. Not the recipe.
 // The statistics session holds the whole model (external data read inline): models past
-// protobuf's 2 GB are refused before anything is read, naming the data-free algorithms.
-import { calibrateWeights } from '../../api/weight-selection.js';
+// protobuf's 2 GB are refused before anything is read, naming the data-free algorithms; the
+// int4 default (HQQ) reads no data and skips all of this.
+import { calibrateWeights, withInt4Default } from '../../api/weight-selection.js';
 import { fail } from '../../core/errors.js';
 import { externalByteCount, PROTOBUF_LIMIT } from '../../onnx/index.js';
 import { modelInputs, type WeightsOptions } from '../../ptq/index.js';
@@ -22,6 +23,9 @@ export async function calibrateMode(
 ): Promise<ModeOptions | undefined> {
   const { calib } = flags;
   if (mode?.mode !== 'weights' || calib === undefined) return mode;
+  // The int4 default reads no data (and streams past 2 GB): nothing to calibrate.
+  const defaulted = withInt4Default(mode.options);
+  if (defaulted !== undefined) return { mode: 'weights', options: defaulted };
   const options = await withWeightStatistics(modelPath, mode.options, { ...flags, calib });
   return { mode: 'weights', options };
 }

@@ -72,6 +72,10 @@ export const MODES: readonly QuantMode[] = [
   { name: 'int4 b32 asym awq', quantize: calibrated({ bits: 4, algorithm: 'awq' }) },
   { name: 'int4 b32 default with calib', quantize: calibrated({ bits: 4 }) },
   {
+    name: 'int4 b32 auto (chosen on held-out calib)',
+    quantize: calibrated({ bits: 4, select: true }),
+  },
+  {
     name: 'int4 b32 default with calib + gather',
     quantize: calibrated({ bits: 4, gather: true }),
   },

@@ -4,7 +4,7 @@
 // (model, mode): metric, % of fp32, size, time to quantize, single-threaded batch-1 latency
 // (all of a model's variants interleaved in one process, median). A mode the API refuses is
 // a row "refused" with the message below the table. ZP_MODELS=bert,gpt and ZP_MODES=int4
-// (substrings) pick rows; `--json=FILE` also writes the rows. Asserts nothing: figures only.
+// (substrings, or =NAME for one mode exactly) pick rows; `--json=FILE` also writes the rows. Asserts nothing: figures only.
 import { writeFileSync } from 'node:fs';
 import type { FeedsLike } from '../../src/api/index.js';
 import { createSession, type RuntimeTensor } from '../../src/runtime/onnxruntime.js';
@@ -31,8 +31,13 @@ export interface TransformerRow {
   readonly refused?: string;
 }
 
+/** Whether `name` is picked by `env`: comma-separated substrings, or `=name` for that one. */
 const picked = (env: string | undefined, name: string): boolean =>
-  env === undefined || env.split(',').some((s) => name.includes(s.trim()));
+  env === undefined ||
+  env.split(',').some((s) => {
+    const t = s.trim();
+    return t.startsWith('=') ? name === t.slice(1) : name.includes(t);
+  });
 
 /** Median ms per batch-1 run of each model, all sessions interleaved, one thread. */
 async function latencies(

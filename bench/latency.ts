@@ -1,11 +1,11 @@
-// `npm run bench -- latency [--quick] [--repeat N] [--only-weights|--only-transformers|--only-conv]`:
+// `npm run bench -- latency [--quick] [--repeat=N] [--only-weights|--only-transformers|--only-conv]`:
 // per model of the accuracy bench (CASES; ZP_MODELS=rec,det picks by name), the default static
 // output's latency against fp32 before and after the rewrites that unlock fast kernels (depthwise
 // channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with size ratio and
 // accuracy, and the verdict line `zeropoint quantize` prints; then the same for the transformers
 // (latency-transformers.ts). Latency: one thread, process CPU time, models interleaved in a
 // rotating order on the case's latency input, the median of per-round ratios to fp32 with their
-// interquartile spread and the load average beside it; --repeat N times the same models N times
+// interquartile spread and the load average beside it; --repeat=N times the same models N times
 // to show how far one figure moves. Asserts nothing.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,8 +29,8 @@ export async function run(): Promise<void> {
   const verdicts: string[] = [];
   // --only-weights / --only-transformers: that part alone.
   const only = process.argv.find((a) => a.startsWith('--only-'));
-  const at = process.argv.indexOf('--repeat');
-  const repeat = at < 0 ? 1 : Math.max(1, Number(process.argv[at + 1]));
+  const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
+  const repeat = Math.max(1, Number(repeatArg?.slice('--repeat='.length) ?? 1) || 1);
   const picked = process.env.ZP_MODELS?.split(',');
   if (only === undefined || only === '--only-transformers') await transformerLatency(runs);
   if (only === '--only-transformers') return;
@@ -103,7 +103,7 @@ export async function run(): Promise<void> {
   if (only !== '--only-conv') await weightOnly(runs);
   console.log(
     `\nlatency: onnxruntime-node, 1 thread, process CPU time, median of ${runs} interleaved ` +
-      'rounds (vs fp32: median of per-round ratios, one figure per --repeat; IQR: their ' +
+      'rounds (vs fp32: median of per-round ratios, one figure per --repeat=N; IQR: their ' +
       'interquartile range; load: 1-minute load average when each started)',
   );
 }

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { HeldOutFigures } from '../src/qat/held-out-judge.js';
 import { serializeNpyTensor } from '../src/readers/npy.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
@@ -52,11 +53,16 @@ describe('zeropoint quantize --weights int4 --qat', () => {
       kept: string;
       trainBatches: number;
       heldOutBatches: number;
+      heldOut: { before: HeldOutFigures; after?: HeldOutFigures };
     };
     expect(report).toMatchObject({ weights: 7, steps: 20, trainBatches: 9, heldOutBatches: 3 });
     // GPTQ's codes are the start; 20 steps of distillation still raise held-out SQNR here.
     expect(report.kept).toBe('qat');
     expect(report.after).toBeGreaterThan(report.before);
+    // Kept by held-out top-1 agreement with fp32 (SQNR breaking ties), reported beside KL.
+    const { before, after } = report.heldOut;
+    expect(after!.top1!).toBeGreaterThanOrEqual(before.top1!);
+    expect(after!.kl!).toBeGreaterThanOrEqual(0);
     const session = await createSession(new Uint8Array(readFileSync(out)));
     const outputs = await session.run(feeds[0]!);
     await session.release();

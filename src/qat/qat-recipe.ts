@@ -76,6 +76,8 @@ export interface QatStep {
   readonly heldOutSqnr?: number;
   /** With a loss function: its held-out mean loss (training graph), on measuring steps. */
   readonly heldOutLoss?: number;
+  /** Every held-out figure (top-1, KL, SQNR, loss) of the training graph, on measuring steps. */
+  readonly heldOut?: HeldOutFigures;
 }
 
 /** What fine-tuning did, for the report and `--json`. */

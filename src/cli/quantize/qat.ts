@@ -6,6 +6,7 @@
 import { quantizeQat, type LossFunction, type QuantizeQatResult } from '../../api/index.js';
 import { fail, isZeropointError } from '../../core/errors.js';
 import { modelInputs } from '../../ptq/index.js';
+import { formatFigures, type HeldOutFigures } from '../../qat/held-out-judge.js';
 import type { LearnMode } from '../../qat/qat-recipe.js';
 import { progressBar } from '../common/progress.js';
 import { openCalibrationData } from '../io/calib-data.js';
@@ -134,15 +135,15 @@ export async function openTraining(
 export function stepLine(
   bar: { stop(): void },
   quiet: boolean,
-): (step: number, steps: number, loss: number, heldOutSqnr?: number, heldOutLoss?: number) => void {
+): (step: number, steps: number, loss: number, heldOut?: HeldOutFigures) => void {
   const tty = !quiet && process.stderr.isTTY;
-  return (step, steps, loss, heldOutSqnr, heldOutLoss) => {
+  return (step, steps, loss, heldOut) => {
     bar.stop();
     if (!tty) return;
-    const sqnr = heldOutSqnr === undefined ? '' : `, held-out SQNR ${heldOutSqnr.toFixed(2)} dB`;
-    const held = heldOutLoss === undefined ? '' : `, held-out loss ${heldOutLoss.toExponential(3)}`;
+    // "held-out top-1 97.27 %, KL 0.0123, 24.51 dB[, loss ...]" on measured steps.
+    const held = heldOut === undefined ? '' : `, held-out ${formatFigures(heldOut)}`;
     process.stderr.write(
-      `\rtraining: step ${step}/${steps}, loss ${loss.toExponential(3)}${held}${sqnr}   `,
+      `\rtraining: step ${step}/${steps}, loss ${loss.toExponential(3)}${held}   `,
     );
     if (step === steps) process.stderr.write('\n');
   };
@@ -177,7 +178,7 @@ export async function runQatQuantize(
       ...numbers,
       files: { input: modelPath, output: flags.output },
       onProgress: (_stage, done, total) => bar.update(done, total),
-      onStep: (s) => line(s.step, s.steps, s.loss, s.heldOutSqnr, s.heldOutLoss),
+      onStep: (s) => line(s.step, s.steps, s.loss, s.heldOut),
     });
     writeAtomic(flags.output, out);
     return report;

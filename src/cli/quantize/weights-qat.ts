@@ -7,6 +7,7 @@ import { quantizeWeightsQat, type WeightsQatReport } from '../../api/index.js';
 import { fail } from '../../core/errors.js';
 import type { WeightsOptions } from '../../ptq/index.js';
 import { progressBar } from '../common/progress.js';
+import { formatFigures, rankedBy } from '../../qat/held-out-judge.js';
 import { checkOutputPaths, writeAtomic } from '../io/write-atomic.js';
 import type { QuantizeFlags } from './flags.js';
 import { openTraining, stepLine, type QatFlags } from './qat.js';
@@ -47,7 +48,7 @@ export async function runWeightsQatQuantize(
       learnScales: learn === 'both',
       ...numbers,
       onProgress: (_stage, done, total) => bar.update(done, total),
-      onStep: (step, total, loss) => line(step, total, loss),
+      onStep: (step, total, loss, heldOut) => line(step, total, loss, heldOut),
     });
     writeAtomic(flags.output, out);
     return report;
@@ -64,10 +65,14 @@ export function formatWeightsQat(input: string, output: string, r: WeightsQatRep
     `weights: ${r.weights} blocked weight tensors, ${kb(r.bytesIn)} -> ${kb(r.bytesOut)} ` +
       `(${(r.bytesIn / r.bytesOut).toFixed(2)}x smaller)`,
     `qat: ${r.steps} steps on ${r.trainBatches} batch(es), ${r.heldOutBatches} held out, ` +
-      `${(r.ms / 1000).toFixed(1)} s; held-out output SQNR ${r.before.toFixed(2)} -> ` +
-      `${r.after.toFixed(2)} dB`,
+      `loss ${r.loss}${r.loss === 'kl-logits' ? ` (T ${r.temperature})` : ''}, ` +
+      `${(r.ms / 1000).toFixed(1)} s`,
+    `held-out agreement with fp32: PTQ ${formatFigures(r.heldOut.before)} -> QAT ` +
+      (r.heldOut.after === undefined
+        ? 'n/a (a loss was not finite)'
+        : formatFigures(r.heldOut.after)),
     r.kept === 'qat'
-      ? 'kept: the fine-tuned codes'
-      : 'kept: the PTQ codes (fine-tuning did not improve held-out SQNR)',
+      ? `kept: the fine-tuned codes (step ${r.bestStep}, by held-out ${rankedBy(r.keepBy, r.heldOut.before)})`
+      : `kept: the PTQ codes (fine-tuning did not improve held-out ${rankedBy(r.keepBy, r.heldOut.before)})`,
   ].join('\n');
 }

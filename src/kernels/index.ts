@@ -39,3 +39,4 @@ export { histogramAddFast, type BinGrid } from './wasm/histogram.js';
 export { cachedChunkCases, memoryBoundPassWasm, type CachedChunkCase } from './wasm/baseline.js';
 export { quantMetricsFast } from './wasm/metrics.js';
 export { packFast, unpackFast } from './wasm/pack.js';
+export { kernelArray, releaseKernelArray, type ResidentArray } from './wasm/resident.js';

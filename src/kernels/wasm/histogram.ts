@@ -3,6 +3,7 @@
 // of src/observers/histogram.ts (the reference and fallback, which the observer keeps). Not the
 // grid's choice or growth, which stay in observers/.
 import { CHUNK, wasmKernels } from './instance.js';
+import { residentAt } from './resident.js';
 
 /** Where values fall: torch.histc's unit position on a lattice, then a grid of 2^exponent units. */
 export interface BinGrid {
@@ -43,7 +44,9 @@ export function histogramAddFast(
   counts: Float64Array,
   batch?: BatchFacts,
 ): boolean {
-  const k = wasmKernels();
+  const fast = wasmKernels();
+  const resident = residentAt(x); // read where it lives, in the shared instance
+  const k = fast === undefined ? undefined : (resident?.kernels ?? fast);
   const invF = 2 ** -g.exponent;
   if (k === undefined) return false;
   const bins = g.bins;
@@ -59,11 +62,12 @@ export function histogramAddFast(
   const tTop = position(g, g.top);
   const finite = batch?.finite === true ? 1 : 0;
   const belowTop = batch !== undefined && position(g, batch.max) < tTop ? 1 : 0;
+  const at = resident?.offset;
   for (let s = 0; s < x.length; s += CHUNK) {
     const c = Math.min(CHUNK, x.length - s);
-    view.set(x.subarray(s, s + c));
+    if (at === undefined) view.set(x.subarray(s, s + c));
     k.exports.histogramChunk(
-      xp,
+      at === undefined ? xp : at + s * 4,
       c,
       hp,
       bins,

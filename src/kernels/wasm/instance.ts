@@ -1,8 +1,11 @@
 // Loads the WebAssembly SIMD kernels synchronously from the bytes embedded at build time (no
 // fetch, no Node built-in, so the same code runs in Node and browsers), when the engine has
-// WebAssembly SIMD, and hands out their memory: regions laid out from the module's heap base,
-// grown as needed. Not the kernel drivers (quantize.ts, minmax.ts, ...) and not a fallback.
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.generated.js';
+// WebAssembly SIMD, and hands out scratch regions of their memory. A second instance, of the
+// shared-memory build, holds the arrays that live in kernel memory (resident.ts): its views
+// survive growth, but V8 copies into shared memory slower, so copying paths use the first.
+// Not the kernel drivers and not a fallback.
+import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './kernels-wasm.generated.js';
+import { Regions } from './regions.js';
 
 /** The module's exports; pointers are byte offsets into `memory`. */
 export interface KernelExports {
@@ -107,25 +110,38 @@ export function simdSupported(): boolean {
 /** A loaded kernel module and a bump layout of its memory. */
 export class WasmKernels {
   readonly exports: KernelExports;
-  private readonly base: number;
+  /** Arrays that live in the memory (resident.ts), from the heap base up; scratch lies above. */
+  readonly regions: Regions;
+  /** True when the memory is shared: its views stay valid when it grows. */
+  readonly shared: boolean;
 
   constructor(exports: KernelExports) {
     this.exports = exports;
-    this.base = align(exports.heapBase());
+    this.regions = new Regions(align(exports.heapBase()));
+    this.shared =
+      typeof SharedArrayBuffer === 'function' && exports.memory.buffer instanceof SharedArrayBuffer;
   }
 
-  /** Byte offsets of regions of the given byte sizes (64-byte aligned), memory grown to hold them. */
+  /**
+   * Byte offsets of scratch regions of the given byte sizes (64-byte aligned, above every
+   * resident array), memory grown to hold them. Valid until the next call.
+   */
   reserve(sizes: readonly number[]): number[] {
     const offsets: number[] = [];
-    let end = this.base;
+    let end = this.regions.end;
     for (const size of sizes) {
       offsets.push(end);
       end = align(end + size);
     }
+    this.ensure(end);
+    return offsets;
+  }
+
+  /** Grows the memory to hold `end` bytes. */
+  ensure(end: number): void {
     const memory = this.exports.memory;
     const missing = end - memory.buffer.byteLength;
     if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-    return offsets;
   }
 
   /** The memory's current buffer (replaced whenever memory grows: views are made after reserve). */
@@ -145,6 +161,11 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+function instantiate(base64: string): KernelExports {
+  const module = new WebAssembly.Module(decodeBase64(base64));
+  return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+}
+
 let loaded: WasmKernels | null | undefined;
 let enabled = true;
 
@@ -153,13 +174,31 @@ export function wasmKernels(): WasmKernels | undefined {
   if (!enabled) return undefined;
   if (loaded === undefined) {
     loaded = null;
-    if (simdSupported()) {
-      const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
-      const instance = new WebAssembly.Instance(module, {});
-      loaded = new WasmKernels(instance.exports as unknown as KernelExports);
-    }
+    if (simdSupported()) loaded = new WasmKernels(instantiate(KERNELS_WASM_BASE64));
   }
   return loaded ?? undefined;
+}
+
+let sharedLoaded: WasmKernels | null | undefined;
+
+/**
+ * The instance with a shared memory, for arrays that live in kernel memory; undefined where
+ * the fast paths are off, SIMD is missing, or the engine has no shared memory.
+ */
+export function sharedKernels(): WasmKernels | undefined {
+  if (wasmKernels() === undefined) return undefined;
+  if (sharedLoaded === undefined) {
+    sharedLoaded = null;
+    if (typeof SharedArrayBuffer === 'function') {
+      try {
+        const k = new WasmKernels(instantiate(KERNELS_WASM_SHARED_BASE64));
+        if (k.shared) sharedLoaded = k;
+      } catch {
+        // SharedArrayBuffer without shared wasm memory: no resident arrays
+      }
+    }
+  }
+  return sharedLoaded ?? undefined;
 }
 
 /**

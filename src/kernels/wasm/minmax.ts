@@ -1,9 +1,11 @@
 // Min and max of the finite values of a float32 tensor, per tensor or per channel, with counts of
 // finite, NaN and infinite values, through the WebAssembly SIMD kernels chunk by chunk. The same
 // results as src/observers/scan.ts's loops (the reference and the fallback, which the observers
-// keep); undefined here means "no fast path": SIMD missing or disabled.
+// keep); undefined here means "no fast path": SIMD missing or disabled. Arrays in the kernels'
+// memory (resident.ts) are scanned in place.
 import { layoutOf } from '../../core/index.js';
 import { CHUNK, wasmKernels } from './instance.js';
+import { residentAt } from './resident.js';
 
 /** Per-group extremes of the finite values (+Inf / -Inf for a group with none; -0 as +0). */
 export interface MinMaxGroups {
@@ -23,7 +25,9 @@ export function minmaxFast(
   shape: readonly number[] | undefined,
   axis: number | undefined,
 ): MinMaxGroups | undefined {
-  const k = wasmKernels();
+  const fast = wasmKernels();
+  const resident = residentAt(x); // read where it lives, in the shared instance
+  const k = fast === undefined ? undefined : (resident?.kernels ?? fast);
   if (k === undefined) return undefined;
   const n = x.length;
   let mode = 0;
@@ -48,11 +52,13 @@ export function minmaxFast(
   const view = new Float32Array(buffer, xp, CHUNK);
   let nan = 0;
   let infinite = 0;
+  const at = resident?.offset;
   for (let s = 0; s < n; s += CHUNK) {
     const c = Math.min(CHUNK, n - s);
-    view.set(x.subarray(s, s + c));
+    if (at === undefined) view.set(x.subarray(s, s + c));
     counts.fill(0);
-    k.exports.minmaxChunk(xp, s, c, mode, length, inner, minp, maxp, counters);
+    const p = at === undefined ? xp : at + s * 4;
+    k.exports.minmaxChunk(p, s, c, mode, length, inner, minp, maxp, counters);
     nan += counts[0]!;
     infinite += counts[1]!;
   }

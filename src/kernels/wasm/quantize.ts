@@ -1,7 +1,8 @@
 // Quantize, dequantize and fake-quant through the WebAssembly SIMD kernels, chunk by chunk
-// (16K elements copied in, processed, copied out while still in cache), with the same results
-// bit for bit as src/core/quantize.ts, which stays the reference and the fallback: used where
-// SIMD is missing, the fast paths are disabled, or a zero point is outside +-2^16.
+// (16K elements copied in, processed, copied out while still in cache; arrays that live in the
+// kernels' memory, resident.ts, are read or written in place), with the same results bit for
+// bit as src/core/quantize.ts, which stays the reference and the fallback: used where SIMD is
+// missing, the fast paths are disabled, or a zero point is outside +-2^16.
 import {
   dequantize,
   fakeQuantize,
@@ -13,6 +14,7 @@ import {
   type StorageArray,
 } from '../../core/index.js';
 import { CHUNK, wasmKernels, type WasmKernels } from './instance.js';
+import { residentAt, residentOffset } from './resident.js';
 
 /** The kernels' storage kinds, by typed array. */
 export const KINDS = new Map<unknown, number>([
@@ -52,7 +54,7 @@ export function walkOf(n: number, shape: readonly number[], params: QParams): Wa
 
 /** Runs one operation over all chunks; `input`/`output` are typed arrays of the sides' kinds. */
 function run(
-  k: WasmKernels,
+  kernels: WasmKernels,
   what: 0 | 1 | 2,
   input: StorageArray | Float32Array,
   output: StorageArray | Float32Array,
@@ -61,6 +63,8 @@ function run(
   walk: Walk,
   params: QParams,
 ): void {
+  // a resident input is read where it lives, in the shared instance
+  const k = residentAt(input)?.kernels ?? kernels;
   const n = input.length;
   const groups = params.scale.length;
   const [sp, zpp, ip, op] = k.reserve([
@@ -79,13 +83,22 @@ function run(
   const { qmin, qmax } = QTYPES[params.qtype];
   const kind = what === 1 ? inKind : outKind;
   const { mode, length, inner, blockSize } = walk;
+  // in place only elementwise: an output overlapping the input elsewhere takes the copies
+  let inAt = residentOffset(k, input);
+  let outAt = residentOffset(k, output);
+  if (inAt !== undefined && outAt !== undefined) {
+    const inEnd = inAt + input.byteLength;
+    const outEnd = outAt + output.byteLength;
+    const inPlace = inAt === outAt && SIZES[inKind] === SIZES[outKind];
+    if (inAt < outEnd && outAt < inEnd && !inPlace) [inAt, outAt] = [undefined, undefined];
+  }
   for (let s = 0; s < n; s += CHUNK) {
     const c = Math.min(CHUNK, n - s);
-    inView.set(input.subarray(s, s + c));
+    if (inAt === undefined) inView.set(input.subarray(s, s + c));
     k.exports.quantizeChunk(
       what,
-      ip,
-      op,
+      inAt === undefined ? ip : inAt + s * SIZES[inKind]!,
+      outAt === undefined ? op : outAt + s * SIZES[outKind]!,
       s,
       c,
       mode,
@@ -98,7 +111,7 @@ function run(
       qmax,
       kind,
     );
-    output.set(c === CHUNK ? outView : outView.subarray(0, c), s);
+    if (outAt === undefined) output.set(c === CHUNK ? outView : outView.subarray(0, c), s);
   }
 }
 

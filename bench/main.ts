@@ -9,6 +9,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['weights', () => import('./weights.js')],
   ['weight-algorithms', () => import('./weight-algorithms.js')],
   ['weight-selection', () => import('./transformers/selection.js')],
+  ['transformer-agreement', () => import('./transformers/agreement.js')],
   ['dynamic', () => import('./dynamic.js')],
   ['observe', () => import('./observe.js')],
   ['kernels', () => import('./kernels.js')],

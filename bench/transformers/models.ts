@@ -20,6 +20,16 @@ export interface TransformerModel {
   readonly evaluate: (session: Session) => Promise<number>;
   /** One batch-1 input for latency. */
   readonly latencyFeeds: () => Record<string, RuntimeTensor>;
+  /** The held-out inputs `evaluate` runs, in its batches (agreement with fp32's answers). */
+  readonly heldOutFeeds: () => Record<string, RuntimeTensor>[];
+}
+
+/** Batches of BATCH rows [start, end) over `count` samples, each made by `feeds`. */
+function batches<T>(count: number, feeds: (start: number, end: number) => T): T[] {
+  const out: T[] = [];
+  for (let start = 0; start < count; start += BATCH)
+    out.push(feeds(start, Math.min(count, start + BATCH)));
+  return out;
 }
 
 const ROOT = 'data/transformers';
@@ -114,6 +124,10 @@ export const bert: TransformerModel = {
   },
   latencyFeeds: () =>
     Object.fromEntries(bertData().inputs.map(([n, a]) => [n, rowsInt64(a, 0, 1)])),
+  heldOutFeeds: () =>
+    batches(bertData().labels.length, (start, end) =>
+      Object.fromEntries(bertData().inputs.map(([n, a]) => [n, rowsInt64(a, start, end)])),
+    ),
 };
 
 const gptData = lazy(() => readNpy(join(ROOT, 'gpt', 'heldout', 'windows.npy')));
@@ -154,6 +168,19 @@ export const gpt: TransformerModel = {
     const data = BigInt64Array.from(w.data.slice(0, t) as Uint8Array, (v) => BigInt(v));
     return { input_ids: { type: 'int64', dims: [1, t], data } };
   },
+  heldOutFeeds: () => {
+    const w = gptData();
+    const [n, width] = [w.shape[0]!, w.shape[1]!];
+    return batches(n, (start, end) => {
+      const ids = new BigInt64Array((end - start) * (width - 1));
+      for (let i = start; i < end; i++) {
+        for (let j = 0; j < width - 1; j++) {
+          ids[(i - start) * (width - 1) + j] = BigInt(w.data[i * width + j]!);
+        }
+      }
+      return { input_ids: { type: 'int64' as const, dims: [end - start, width - 1], data: ids } };
+    });
+  },
 };
 
 const vitData = lazy(() => ({
@@ -191,6 +218,10 @@ export const vit: TransformerModel = {
     return correct / labels.length;
   },
   latencyFeeds: () => ({ pixel_values: pixels(vitData().images, 0, 1) }),
+  heldOutFeeds: () =>
+    batches(vitData().labels.length, (start, end) => ({
+      pixel_values: pixels(vitData().images, start, end),
+    })),
 };
 
 /** The models the transformer bench and its test score, in table order. */

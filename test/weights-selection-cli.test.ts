@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { weightCandidates } from '../src/ptq/weight-selection.js';
 import { serializeNpyTensor } from '../src/readers/npy.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
-import { runCli } from './helpers/run-cli.js';
+import { cliError, runCli } from './helpers/run-cli.js';
 import { tinyTransformer, tinyTransformerFeeds } from './helpers/tiny-transformer.js';
 
 describe('zeropoint quantize --weights int4 --calib --algorithm auto', () => {
@@ -64,5 +64,18 @@ describe('zeropoint quantize --weights int4 --calib --algorithm auto', () => {
     expect(forced.status, forced.stderr).toBe(0);
     const rtn = JSON.parse(forced.stdout) as { algorithm: { name: string; reason: string } };
     expect(rtn.algorithm).toEqual({ name: 'rtn', reason: 'asked for' });
+    // The default reads no samples, but a --calib path that is not there is still an error.
+    const missing = await runCli(
+      'quantize',
+      model,
+      '--weights',
+      'int4',
+      '--calib',
+      join(dir, 'nowhere'),
+      '-o',
+      join(dir, 'm.onnx'),
+    );
+    expect(cliError(missing)?.code).toBe('io');
+    expect(cliError(missing)?.message).toMatch(/nowhere/);
   });
 });

@@ -23,9 +23,13 @@ export async function calibrateMode(
 ): Promise<ModeOptions | undefined> {
   const { calib } = flags;
   if (mode?.mode !== 'weights' || calib === undefined) return mode;
-  // The int4 default reads no data (and streams past 2 GB): nothing to calibrate.
+  // The int4 default reads no data (and streams past 2 GB): the data is opened only to check it.
   const defaulted = withInt4Default(mode.options);
-  if (defaulted !== undefined) return { mode: 'weights', options: defaulted };
+  if (defaulted !== undefined) {
+    const { model } = readModelProto(modelPath);
+    await openCalibrationData(calib, modelInputs(model), { image: imageFromFlags(flags) });
+    return { mode: 'weights', options: defaulted };
+  }
   const options = await withWeightStatistics(modelPath, mode.options, { ...flags, calib });
   return { mode: 'weights', options };
 }

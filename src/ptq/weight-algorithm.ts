@@ -117,7 +117,9 @@ function chooseWeightAlgorithm(options: WeightAlgorithmOptions): {
   if (options.select === true) {
     fail(
       'bad-argument',
-      '--algorithm auto chooses on held-out calibration batches: it needs --calib PATH',
+      '--algorithm auto chooses on held-out calibration batches before the recipe runs ' +
+        '(quantize --weights --calib PATH, quantizeWeights with calibration); it needs --calib ' +
+        'and weight-only --qat does not take it',
     );
   }
   if (options.algorithm !== undefined) {

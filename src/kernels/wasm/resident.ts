@@ -18,13 +18,12 @@ type ResidentConstructor<T extends ResidentArray> = new (
 const buffers = new WeakSet<ArrayBufferLike>();
 /** The module the arrays live in (kept when the fast paths are switched off). */
 let owner: WasmKernels | undefined;
-/** Frees the region of an array the program dropped without releasing it. */
-const collected = new FinalizationRegistry<number>((offset) => owner?.regions.free(offset));
 
 /**
- * A zeroed array of n elements of `type` in the kernels' memory (release it with
- * releaseKernelArray, or let it be collected), or undefined where the fast paths are off or the
- * memory is not shared (no SharedArrayBuffer): callers keep an ordinary array then.
+ * A zeroed array of n elements of `type` in the kernels' memory, allocated until
+ * releaseKernelArray (not freed on collection: a subarray may outlive it); undefined where the
+ * fast paths are off or the memory is not shared (no SharedArrayBuffer): callers keep an
+ * ordinary array then.
  */
 export function kernelArray<T extends ResidentArray>(
   type: ResidentConstructor<T> & { readonly BYTES_PER_ELEMENT: number },
@@ -40,14 +39,12 @@ export function kernelArray<T extends ResidentArray>(
   buffers.add(buffer);
   const array = new type(buffer, offset, n);
   array.fill(0);
-  collected.register(array, offset, array);
   return array;
 }
 
 /** Gives a kernel array's memory back; the array must not be used afterwards. */
 export function releaseKernelArray(array: ResidentArray): void {
   if (owner === undefined || !buffers.has(array.buffer)) return;
-  collected.unregister(array);
   owner.regions.free(array.byteOffset);
 }
 

@@ -1,6 +1,6 @@
 // `npm run bench -- qat-weights [--models=gpt,vit,bert] [--schemes=asymmetric,symmetric]
 // [--algorithm=rtn|gptq] [--losses=kl-logits,mse] [--steps=N] [--eval=N] [--lr=X]
-// [--temperature=T] [--holdout=N]`: int4 weight-only QAT on the transformers (issue 12: recover
+// [--temperature=T] [--holdout=N] [--learn=weights|both]`: int4 weight-only QAT on the transformers (issue 12: recover
 // at least half of what int4 PTQ loses) through the public quantizeWeightsQat. Per run: fp32,
 // PTQ, the kept QAT model (% of fp32, % of the loss recovered), and every measured step's
 // held-out figures (top-1 agreement, KL, SQNR on calibration samples held out of training) beside
@@ -81,6 +81,7 @@ export async function run(): Promise<void> {
   const lr = Number(option('lr', '1e-4'));
   const temperature = Number(option('temperature', '1'));
   const holdout = Number(option('holdout', '8'));
+  const learnScales = option('learn', 'weights') === 'both';
   const summary: string[][] = [];
   for (const m of TRANSFORMERS.filter((t) => models.includes(t.name))) {
     const fp32 = modelBytes(m);
@@ -106,6 +107,7 @@ export async function run(): Promise<void> {
           temperature,
           holdout,
           evalEvery,
+          learnScales,
           onMeasured: (step, f, write) => states.push({ step, f, bytes: write() }),
         });
         const seconds = (performance.now() - t0) / 1000;
@@ -169,7 +171,7 @@ export async function run(): Promise<void> {
     }
   }
   console.log(
-    `\nint4 blocks of 32, ${steps} steps of 8, lr ${lr}, T ${temperature}, kept by held-out top-1 (SQNR ties)`,
+    `\nint4 blocks of 32, ${steps} steps of 8, lr ${lr}, T ${temperature}, learn ${learnScales ? 'weights and scales' : 'weights'}, kept by held-out top-1 (SQNR ties)`,
   );
   printTable(['run', 'fp32', 'PTQ', 'QAT (kept)', 'loss recovered', 'kept', 'time s'], summary);
 }

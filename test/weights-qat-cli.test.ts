@@ -59,10 +59,10 @@ describe('zeropoint quantize --weights int4 --qat', () => {
     // GPTQ's codes are the start; 20 steps of distillation still raise held-out SQNR here.
     expect(report.kept).toBe('qat');
     expect(report.after).toBeGreaterThan(report.before);
-    // Kept by held-out top-1 agreement with fp32 (SQNR breaking ties), reported beside KL.
+    // Kept by held-out KL from fp32 (SQNR breaking ties), reported beside top-1 agreement.
     const { before, after } = report.heldOut;
-    expect(after!.top1!).toBeGreaterThanOrEqual(before.top1!);
-    expect(after!.kl!).toBeGreaterThanOrEqual(0);
+    expect(after!.kl!).toBeLessThanOrEqual(before.kl!);
+    expect(after!.top1!).toBeGreaterThan(0);
     const session = await createSession(new Uint8Array(readFileSync(out)));
     const outputs = await session.run(feeds[0]!);
     await session.release();

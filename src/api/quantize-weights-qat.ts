@@ -34,8 +34,8 @@ export interface WeightsQatReport extends WeightQatReport {
 
 /**
  * Weight-only quantizes `model` (blocked DequantizeLinear) and fine-tunes the codes by
- * distillation against the fp32 outputs on `feeds`, keeping PTQ's codes when held-out top-1
- * agreement with fp32 (SQNR breaking ties) does not improve.
+ * distillation against the fp32 outputs on `feeds`, keeping PTQ's codes when held-out KL
+ * from fp32's softmax (SQNR breaking ties) does not fall.
  */
 export async function quantizeWeightsQat(
   model: Uint8Array,

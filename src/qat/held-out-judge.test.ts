@@ -54,13 +54,15 @@ describe('beats', () => {
     kl,
     sqnr,
   });
-  it('ranks by top-1, SQNR breaking a tie', () => {
-    expect(beats('auto', f(0.9, 1, 10), f(0.8, 0, 30))).toBe(true);
-    expect(beats('auto', f(0.9, 1, 31), f(0.9, 1, 30))).toBe(true);
-    expect(beats('auto', f(0.9, 1, 30), f(0.9, 1, 30))).toBe(false);
+  it('ranks by top-1 when asked, SQNR breaking a tie', () => {
+    expect(beats('top1', f(0.9, 1, 10), f(0.8, 0, 30))).toBe(true);
+    expect(beats('top1', f(0.9, 1, 31), f(0.9, 1, 30))).toBe(true);
+    expect(beats('top1', f(0.9, 1, 30), f(0.9, 1, 30))).toBe(false);
   });
-  it('ranks by KL (lower) or SQNR when asked, and by SQNR when there is no top-1', () => {
-    expect(beats('kl', f(0.5, 0.1, 10), f(0.9, 0.2, 30))).toBe(true);
+  it("ranks by KL (lower) by default ('auto'), by SQNR when asked or without classes", () => {
+    expect(beats('auto', f(0.5, 0.1, 10), f(0.9, 0.2, 30))).toBe(true);
+    expect(beats('auto', f(0.5, 0.1, 31), f(0.9, 0.1, 30))).toBe(true);
+    expect(beats('auto', f(null, null, 29), f(null, null, 30))).toBe(false);
     expect(beats('sqnr', f(0.5, 0.1, 31), f(0.9, 0.0, 30))).toBe(true);
     expect(beats('top1', f(null, null, 31), f(null, null, 30))).toBe(true);
     expect(beats('auto', f(1, 0, Number.NaN), f(1, 0, 3))).toBe(false);

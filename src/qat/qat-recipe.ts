@@ -12,7 +12,7 @@ import type { AdamParam } from './adam.js';
 import type { DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
-import { beats, formatFigures, type HeldOutFigures } from './held-out-judge.js';
+import { beats, formatFigures, rankedBy, type HeldOutFigures } from './held-out-judge.js';
 import { chooseObjective, judgeBytes, type HeldOutScore, type LossFunction } from './objective.js';
 
 export type { LearnMode } from './learned.js';
@@ -107,11 +107,11 @@ export interface QatReport {
   readonly before: number;
   readonly after: number | undefined;
   /**
-   * What decided QAT-vs-PTQ and the kept step: held-out top-1 agreement with fp32 (outputs that
-   * are distributions, SQNR breaking ties), held-out SQNR (no such output), or the loss
-   * function's held-out loss.
+   * What decided QAT-vs-PTQ and the kept step: held-out KL from fp32 (outputs that are
+   * distributions, SQNR breaking ties), held-out SQNR (no such output), or the loss function's
+   * held-out loss.
    */
-  readonly decidedBy: 'top1' | 'sqnr' | 'loss';
+  readonly decidedBy: 'top1' | 'kl' | 'sqnr' | 'loss';
   /** Held-out top-1 agreement, KL and SQNR of PTQ and of QAT, in onnxruntime. */
   readonly heldOut: { readonly before: HeldOutFigures; readonly after?: HeldOutFigures };
   /** Held-out mean loss (the loss function's, or the distillation loss) of PTQ and of QAT, in onnxruntime. */
@@ -257,7 +257,7 @@ export async function runQatRecipe(
     },
     before,
     after: tuned?.sqnr,
-    decidedBy: byLoss ? 'loss' : judged.top1 === null ? 'sqnr' : 'top1',
+    decidedBy: byLoss ? 'loss' : rankedBy('auto', judged),
     heldOut: { before: figures(judged), ...(tuned === undefined ? {} : { after: figures(tuned) }) },
     lossBefore: judged.loss,
     lossAfter: tuned?.loss,

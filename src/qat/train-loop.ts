@@ -29,9 +29,9 @@ export interface LoopSettings {
   /** Softmax temperature of the 'kl-logits' loss (default 1). */
   readonly temperature?: number;
   /**
-   * Which held-out figure picks the kept state (default 'auto': top-1 agreement with the
-   * teacher where the outputs have classes, else SQNR; SQNR breaks ties). An objective's
-   * held-out loss overrides it.
+   * Which held-out figure picks the kept state (default 'auto': KL from the teacher where the
+   * outputs have classes, else SQNR; SQNR breaks ties). An objective's held-out loss overrides
+   * it.
    */
   readonly keepBy?: KeepBy;
   /** Which outputs have classes for top-1 and KL (default 'distributions'). */

@@ -4,8 +4,8 @@
 // scales and zero points), the float weights (and, with learnScales, the block scales)
 // fine-tuned by distillation against the fp32 model (MSE, or KL of the logits' softmaxes), and
 // the learned codes written into the same initializers. The kept step and PTQ-vs-QAT are
-// judged on held-out samples by top-1 agreement with fp32 along the last axis (SQNR breaks
-// ties; held-out-judge.ts).
+// judged on held-out samples by KL from fp32's softmax along the last axis (SQNR breaks ties;
+// held-out-judge.ts).
 // Not static QAT (qat-recipe.ts); the training loop is train-loop.ts, as static QAT's.
 import { dequantize, fail, QTYPES, qtypeFromOnnx, quantize, type QType } from '../core/index.js';
 import {
@@ -41,7 +41,7 @@ export interface WeightQatSettings {
   readonly loss?: Extract<DistillLoss, 'mse' | 'kl-logits'>;
   /** Softmax temperature of 'kl-logits' (default 1). */
   readonly temperature?: number;
-  /** Which held-out figure picks the kept step and PTQ-vs-QAT (default 'auto': top-1). */
+  /** Which held-out figure picks the kept step and PTQ-vs-QAT (default 'auto': KL). */
   readonly keepBy?: KeepBy;
   /** Steps between held-out measurements (default steps / 10). */
   readonly evalEvery?: number;

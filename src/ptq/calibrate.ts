@@ -17,6 +17,7 @@ import { createSession, type RuntimeTensor, type Session } from '../runtime/onnx
 import { rebatch, samplesOf, type Batches, type Feeds } from './batches.js';
 import { modelFingerprint } from './calibration-cache.js';
 import { CalibrationResult } from './calibration-result.js';
+import { fetchForSizes, peekBatches } from './calibrate-fetch.js';
 import { checkFeeds } from './check-feeds.js';
 import type { DerivedTensor } from './derived-tensors.js';
 import { exposeTensors, type CalibrationNote } from './expose-tensors.js';
@@ -51,13 +52,15 @@ export interface CalibrateOptions {
    * What is copied out of onnxruntime; every choice gives the same statistics. 'all': every
    * observed tensor. 'shared': a Reshape/Transpose/Squeeze/Unsqueeze/Flatten/Identity of an
    * observed tensor shares its fetch, and for methods that read only extremes (minmax, ema)
-   * float32 tensors come back reduced in the graph to four scalars. 'derived' (default): as
-   * shared, and the histogram methods' observers also recompute element-wise Add/Sub/Mul/Div,
-   * Clip and Relu outputs from fetched tensors: on the recognizer runs + copies fall from 8.7x to
-   * 2.6x fp32's CPU time and a percentile calibration with the worker from 9.9x to 8.3x
-   * (bench calibrate; the arithmetic moves to the observer side, which a worker runs).
+   * float32 tensors come back reduced in the graph to four scalars. 'derived': as shared, and
+   * the histogram methods' observers also recompute element-wise Add/Sub/Mul/Div, Clip and Relu
+   * outputs from fetched tensors: on the recognizer runs + copies fall from 8.7x to 2.6x fp32's
+   * CPU time and a percentile calibration with the worker from 9.9x to 8.3x, on the classifier
+   * (small tensors, cheap to copy) it costs more than it saves (bench calibrate). 'auto'
+   * (default): 'derived' when the first batch's fetched tensors are large (calibrate-fetch.ts),
+   * else 'shared'.
    */
-  readonly fetch?: 'all' | 'shared' | 'derived';
+  readonly fetch?: 'all' | 'shared' | 'derived' | 'auto';
 }
 
 /**
@@ -76,15 +79,39 @@ export async function calibrate(
     fail('bad-argument', 'activations are calibrated per tensor; drop the axis option');
   }
   createObserver(options.method, observerOptions);
-  const fetching = options.fetch ?? 'derived';
   const bytes = model instanceof Uint8Array ? model : writeModel(model);
   const meanAxes = new Map((options.means ?? []).map((m) => [m.tensor, m.axis]));
   const requested = new Set(tensorNames);
-  const exposed = exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])], {
-    ...(fetching === 'all' ? {} : { derive: fetching === 'shared' ? 'copies' : 'arithmetic' }),
-    reduce: fetching !== 'all' && methodTraits(options.method).extremes,
-    averaged: new Set(meanAxes.keys()),
-  });
+  const expose = (fetching: 'all' | 'shared' | 'derived') =>
+    exposeTensors(bytes, [...new Set([...tensorNames, ...meanAxes.keys()])], {
+      ...(fetching === 'all' ? {} : { derive: fetching === 'shared' ? 'copies' : 'arithmetic' }),
+      reduce: fetching !== 'all' && methodTraits(options.method).extremes,
+      averaged: new Set(meanAxes.keys()),
+    });
+  const threads = options.threads ?? 1;
+  let stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
+  let exposed = expose(
+    options.fetch === 'auto' || options.fetch === undefined ? 'derived' : options.fetch,
+  );
+  // 'auto': run the first batch on the derived model and keep it, or fetch when tensors are small.
+  let opened: Session | undefined;
+  if ((options.fetch ?? 'auto') === 'auto' && exposed.derived.some((d) => d.op !== 'Copy')) {
+    const peeked = await peekBatches(stream);
+    stream = peeked.all;
+    if (peeked.first !== undefined && samplesOf(peeked.first) > 0) {
+      checkFeeds(peeked.first, exposed.inputs, 0);
+      opened = await openSession(exposed.bytes, threads);
+      const outputs = await run(opened, peeked.first, exposed.fetch, 0, 0).catch(async (e) => {
+        await opened!.release();
+        throw e;
+      });
+      if (fetchForSizes(outputs) === 'shared') {
+        await opened.release();
+        opened = undefined;
+        exposed = expose('shared');
+      }
+    }
+  }
   const notes: CalibrationNote[] = exposed.notes.filter((n) => requested.has(n.tensor));
   const reduced = new Map(exposed.reduced.map((r) => [r.tensor, r]));
   const received = exposed.fetch.concat(exposed.fromFeeds, [...reduced.keys()]);
@@ -107,7 +134,9 @@ export async function calibrate(
   };
   // The host first: a worker starts while onnxruntime loads the model.
   const host = (options.observeHost ?? inThreadObserveHost)(spec);
-  const session = await openSession(exposed.bytes, options.threads ?? 1).catch(async (error) => {
+  const session = await (
+    opened === undefined ? openSession(exposed.bytes, threads) : Promise.resolve(opened)
+  ).catch(async (error) => {
     await host.close();
     throw error;
   });
@@ -155,7 +184,6 @@ export async function calibrate(
     options.onProgress?.(done, options.total);
   };
   try {
-    const stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
     for await (const feeds of stream) {
       checkFeeds(feeds, exposed.inputs, samples);
       if (samplesOf(feeds) === 0) continue;

@@ -82,7 +82,7 @@ Examples:
   quantization-aware training against labels (CTC on the PP-OCR recognizer):
     zeropoint quantize rec.onnx --calib lines/ --qat --loss examples/ppocr-ctc-loss.mjs -o rec.int8.onnx
   int4 weights of a transformer, GPTQ on calibration text:
-    zeropoint quantize model.onnx --weights int4 --calib lines.txt -o model.q4.onnx
+    zeropoint quantize model.onnx --weights int4 --calib lines.txt --algorithm gptq -o model.q4.onnx
   every transformers.js variant of a model folder:
     zeropoint quantize my-model/ --variants`;
 

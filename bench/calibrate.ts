@@ -3,10 +3,12 @@
 // same samples, one per run as calibration runs them (a row beside runs fp32 on same-shape
 // batches of 8), on one onnxruntime thread, interleaved in one process, as ratios, with the
 // process's CPU time beside (the machine is shared: CPU time is what a quiet machine's wall time
-// would be for the serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies every tensor out of
-// onnxruntime, 'shared' lets reshaping copies share a fetch and reduces in the graph for
-// minmax, 'derived' also recomputes arithmetic on the observer side), observers in this thread
-// (serial) or a worker (cli/calibrate-worker); per method, all must give the same statistics.
+// would be for the serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies
+// every tensor out of onnxruntime, 'shared' lets reshaping copies share a fetch and reduces in
+// the graph for minmax, 'derived' also recomputes arithmetic on the observer side), observers in
+// this thread
+// (serial) or a worker (cli/calibrate-worker), and the default ('auto', which picks shared or
+// derived from the first batch) with the worker; per method, all give the same statistics.
 // Then where a serial percentile calibration's time goes: fp32 runs, copying the tensors out,
 // observing, the rest. Goals (issue 15): recognizer <= 1.5x fp32, classifier <= 2x (default
 // method, percentile). Samples are rendered lines (CALIBRATION_SEED), 128 by default.
@@ -114,10 +116,14 @@ async function benchModel(
   const spent = new Map<Fetch, Spent>();
   const results = new Map<string, Map<string, string>>();
   const make = (name: string, fn: () => Promise<void>): Case => ({ name, fn, wall: [], cpu: [] });
-  const calibrateCase = (method: 'percentile' | 'minmax', fetch: Fetch, worker: boolean): Case =>
+  const calibrateCase = (
+    method: 'percentile' | 'minmax',
+    fetch: Fetch | 'auto',
+    worker: boolean,
+  ): Case =>
     make(`${method}, fetch ${fetch}, ${worker ? 'worker' : 'serial'}`, async () => {
-      const timed = spent.get(fetch) ?? { wall: 0, cpu: 0 };
-      if (method === 'percentile' && !worker) spent.set(fetch, timed);
+      const timed = (fetch === 'auto' ? undefined : spent.get(fetch)) ?? { wall: 0, cpu: 0 };
+      if (method === 'percentile' && !worker && fetch !== 'auto') spent.set(fetch, timed);
       const r = await calibrate(prepared, plan.calibrate, feeds, {
         method,
         means: plan.channelMeans,
@@ -145,6 +151,7 @@ async function benchModel(
     ),
     ...runs.values(),
     ...modes.flatMap((f) => [serial.get(f)!, calibrateCase('percentile', f, true)]),
+    calibrateCase('percentile', 'auto', true), // the default, as the CLI runs it
     ...modes.filter((f) => f !== 'derived').map((f) => calibrateCase('minmax', f, false)),
   ];
   for (let r = 0; r < rounds; r++) {

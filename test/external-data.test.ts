@@ -193,6 +193,37 @@ describe.concurrent('external data', () => {
     expect(maxDiff(await run(at('g.onnx')), await run(at('g-inline.onnx')))).toBe(0);
   });
 
+  it('--weights int4 --calib without --algorithm (HQQ) streams external data like --algorithm hqq', async () => {
+    const [byDefault, hqq] = await Promise.all([
+      runCli(
+        'quantize',
+        at('m.onnx'),
+        '--weights',
+        'int4',
+        '--calib',
+        at('calib'),
+        '-o',
+        at('hd.onnx'),
+      ),
+      runCli(
+        'quantize',
+        at('inline.onnx'),
+        '--weights',
+        'int4',
+        '--algorithm',
+        'hqq',
+        '-o',
+        at('hq.onnx'),
+      ),
+    ]);
+    expect(byDefault.stderr).toBe('');
+    expect(hqq.stderr).toBe('');
+    expect(byDefault.stdout).toMatch(/algorithm: hqq/);
+    const [streamed, expected] = [tensorBytes(at('hd.onnx')), tensorBytes(at('hq.onnx'))];
+    expect([...streamed.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [name, bytes] of expected) expect(streamed.get(name), name).toEqual(bytes);
+  });
+
   it('--weights --calib on a model past 2 GB is refused naming the data-free algorithms', async () => {
     const cli = await runCli(
       'quantize',

@@ -31,12 +31,13 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     '--qat',
     'after static quantization, fine-tune weights, biases and scales on --calib by distillation ' +
       'from the fp32 outputs (quantization-aware training; the last --holdout batches judge it, ' +
-      'and the PTQ model is kept when it does not improve their output SQNR); with --weights: ' +
+      'and the PTQ model is kept when it does not improve their KL from fp32 where outputs are ' +
+      'distributions or logits, else their output SQNR); with --weights: ' +
       'the block codes are fine-tuned instead (weight-only QAT, blocked DequantizeLinear)',
   ],
   [
     '--steps <n>',
-    'with --qat: optimizer steps (default 16); held-out SQNR is measured every eighth of them ' +
+    'with --qat: optimizer steps (default 16); held-out KL, top-1 and SQNR are measured every eighth of them ' +
       'and the best measured state is written',
   ],
   [
@@ -228,7 +229,8 @@ export function formatQat(report: QuantizeQatResult['report']): string[] {
             (q.lossAfter === undefined ? 'n/a' : q.lossAfter.toPrecision(4)),
         ]
       : []),
-    `held-out output SQNR: PTQ ${q.before.toFixed(2)} dB -> QAT ${q.after === undefined ? 'n/a' : `${q.after.toFixed(2)} dB`}; ` +
+    `held-out (${q.decidedBy} decides): PTQ ${formatFigures(q.heldOut.before)} -> QAT ` +
+      `${q.heldOut.after === undefined ? 'n/a' : formatFigures(q.heldOut.after)}; ` +
       (q.kept === 'qat' ? 'wrote the fine-tuned model' : (q.reason ?? 'kept the PTQ model')),
   ];
 }

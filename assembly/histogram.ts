@@ -87,8 +87,9 @@ function binFast(
   atTop: i32,
   plain: bool,
 ): u32 {
-  // The loop's eleven invariant vectors live in memory after the counts and are loaded where
-  // used: held in registers, they spill under V8's x64 allocator and the loop runs 2.4x slower.
+  // The loops' invariant vectors live in memory after the counts: the checked loop loads its
+  // eleven where used (held in registers they spill under V8's x64 allocator and the loop ran
+  // 2.4x slower when it also extracted lanes); the plain loop holds its eight.
   const stride = (bins + 1) << 2;
   const cp = hp + <usize>(4 * stride);
   const h = <i32>hp;
@@ -108,19 +109,23 @@ function binFast(
   let k: u32 = 0;
   let j: u32 = 0; // staged vectors not yet counted
   if (plain) {
-    // finite values and no top position to place apart: the checks' lanes would change nothing
+    // finite values and no top position to place apart: the checks' lanes would change nothing.
+    // Its eight invariants held in registers run 7 % faster than loaded (no lane extracts left).
+    const vorigin = v128.load(cp, 0);
+    const vbins = v128.load(cp, 16);
+    const vspan = v128.load(cp, 32);
+    const margin = v128.load(cp, 48);
+    const hi = v128.load(cp, 64);
+    const lo = v128.load(cp, 80);
+    const bits = v128.load(cp, 96);
+    const lanes = v128.load(cp, 160);
     for (; k + 4 <= n; k += 4) {
       const v = v128.load(xp + ((<usize>k) << 2));
-      const t = f32x4.div(
-        f32x4.mul(f32x4.sub(v, v128.load(cp, 0)), v128.load(cp, 16)),
-        v128.load(cp, 32),
-      );
-      const c = f32x4.pmax(
-        v128.load(cp, 80),
-        f32x4.pmin(v128.load(cp, 64), f32x4.add(t, v128.load(cp, 48))),
-      ); // lo < c ? c : lo after c = t < hi ? t : hi: NaN goes to hi, keeping the bin on the grid
-      const u = i32x4.sub(f32x4.add(f32x4.floor(c), magic), v128.load(cp, 96));
-      j = stage4(j, i32x4.add(i32x4.shl(i32x4.shr_s(u, exponent), 2), v128.load(cp, 160)));
+      const t = f32x4.div(f32x4.mul(f32x4.sub(v, vorigin), vbins), vspan);
+      // lo < c ? c : lo after c = t < hi ? t : hi: NaN goes to hi, keeping the bin on the grid
+      const c = f32x4.pmax(lo, f32x4.pmin(hi, f32x4.add(t, margin)));
+      const u = i32x4.sub(f32x4.add(f32x4.floor(c), magic), bits);
+      j = stage4(j, i32x4.add(i32x4.shl(i32x4.shr_s(u, exponent), 2), lanes));
     }
     countStaged(j);
     return k;

@@ -40,7 +40,13 @@ export function distill(
 }
 
 /** Softmax of x[row .. row + n) / temperature into out (float64). */
-function softmax(x: Float32Array, row: number, n: number, temperature: number, out: Float64Array) {
+export function softmax(
+  x: Float32Array,
+  row: number,
+  n: number,
+  temperature: number,
+  out: Float64Array,
+) {
   let max = -Infinity;
   for (let j = 0; j < n; j++) max = Math.max(max, x[row + j]! / temperature);
   let sum = 0;

@@ -3,8 +3,9 @@
 // fetch them ('shared') when they are small. Copying an output out of onnxruntime-node costs
 // little per value while it is small (heap memory) and about 3x more once it is large (a fresh
 // mmap, zero-filled page by page), while recomputing costs about the same per value either way
-// (bench calibrate: the recognizer, mean fetched tensor 75K values, gains from deriving; the
-// classifier, 9.5K, loses). Both modes give the same statistics. Not the fetching itself.
+// (bench calibrate: the recognizer, mean fetched tensor 100K values fetching 'shared', gains
+// from deriving; the classifier, 15K, loses). Both modes give the same statistics. Not the
+// fetching itself.
 import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import type { Batches, Feeds } from './batches.js';
 

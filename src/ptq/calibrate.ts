@@ -57,8 +57,8 @@ export interface CalibrateOptions {
    * outputs from fetched tensors: on the recognizer runs + copies fall from 8.7x to 2.6x fp32's
    * CPU time and a percentile calibration with the worker from 9.9x to 8.3x, on the classifier
    * (small tensors, cheap to copy) it costs more than it saves (bench calibrate). 'auto'
-   * (default): 'derived' when the first batch's fetched tensors are large (calibrate-fetch.ts),
-   * else 'shared'.
+   * (default): 'shared', switched to 'derived' after the first batch when its fetched tensors
+   * are large (calibrate-fetch.ts).
    */
   readonly fetch?: 'all' | 'shared' | 'derived' | 'auto';
 }
@@ -90,12 +90,14 @@ export async function calibrate(
     });
   const threads = options.threads ?? 1;
   let stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
+  const auto = (options.fetch ?? 'auto') === 'auto';
   let exposed = expose(
-    options.fetch === 'auto' || options.fetch === undefined ? 'derived' : options.fetch,
+    options.fetch === undefined || options.fetch === 'auto' ? 'shared' : options.fetch,
   );
-  // 'auto': run the first batch on the derived model and keep it, or fetch when tensors are small.
+  // 'auto': run the first batch fetching as 'shared' and keep that session, or, when its
+  // tensors are large, derive instead (extremes methods reduce in the graph: nothing to choose).
   let opened: Session | undefined;
-  if ((options.fetch ?? 'auto') === 'auto' && exposed.derived.some((d) => d.op !== 'Copy')) {
+  if (auto && !methodTraits(options.method).extremes) {
     const peeked = await peekBatches(stream);
     stream = peeked.all;
     if (peeked.first !== undefined && samplesOf(peeked.first) > 0) {
@@ -105,10 +107,11 @@ export async function calibrate(
         await opened!.release();
         throw e;
       });
-      if (fetchForSizes(outputs) === 'shared') {
+      const derived = fetchForSizes(outputs) === 'derived' ? expose('derived') : undefined;
+      if (derived?.derived.some((d) => d.op !== 'Copy') === true) {
         await opened.release();
         opened = undefined;
-        exposed = expose('shared');
+        exposed = derived;
       }
     }
   }

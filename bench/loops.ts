@@ -244,11 +244,44 @@ export async function run(): Promise<void> {
         ]),
     );
   }
+  minmaxAgainstTorch(x, xr);
   kernelsAlone(x, p8.scale[0]!);
   await browserVsNode();
   console.log(
     '\ngoals: quantize int8 per tensor >= 2.5e9/s and >= onnxruntime; dequantize >= 2e9/s; ' +
       'minmax >= PyTorch; histogram >= 1.5e9/s',
+  );
+}
+
+/**
+ * minmax observe against PyTorch's MinMaxObserver close in time, since on a busy machine runs
+ * far apart compare the load, not the code: three rounds, each timing the copied and the
+ * in-kernel-memory observe (median of 5) right before one PyTorch run (its median of 3).
+ */
+function minmaxAgainstTorch(x: Float32Array, xr: Float32Array | undefined): void {
+  const time = (f: Fn): number => {
+    const s: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      f();
+      s.push((performance.now() - t0) / 1e3);
+    }
+    return median(s);
+  };
+  const rows: string[][] = [];
+  for (let round = 0; round < 3; round++) {
+    const copied = time(() => new MinMaxObserver().observe(x));
+    const inKernel = xr === undefined ? undefined : time(() => new MinMaxObserver().observe(xr));
+    const torch = torchTimings(x)?.['minmax'];
+    if (torch === undefined) return;
+    const vs = (t: number | undefined): string =>
+      t === undefined ? '-' : `${perSecond(N, t)} (${(torch / t).toFixed(2)}x)`;
+    rows.push([`${round + 1}`, perSecond(N, torch), vs(copied), vs(inKernel)]);
+  }
+  console.log('');
+  printTable(
+    ['minmax, close in time', 'PyTorch', 'wasm copied (/PyTorch)', 'wasm in kernel memory'],
+    rows,
   );
 }
 

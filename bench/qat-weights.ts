@@ -171,7 +171,7 @@ export async function run(): Promise<void> {
     }
   }
   console.log(
-    `\nint4 blocks of 32, ${steps} steps of 8, lr ${lr}, T ${temperature}, learn ${learnScales ? 'weights and scales' : 'weights'}, kept by held-out top-1 (SQNR ties)`,
+    `\nint4 blocks of 32, ${steps} steps of 8, lr ${lr}, T ${temperature}, learn ${learnScales ? 'weights and scales' : 'weights'}, kept by held-out KL (SQNR ties)`,
   );
   printTable(['run', 'fp32', 'PTQ', 'QAT (kept)', 'loss recovered', 'kept', 'time s'], summary);
 }

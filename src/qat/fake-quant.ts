@@ -7,10 +7,14 @@ import {
   fail,
   forEachRun,
   layoutOf,
+  QTYPE_NAMES,
+  QTYPES,
   ROUNDING_MAGIC,
   type Granularity,
   type Layout,
+  type QType,
 } from '../core/index.js';
+import { fakeQuantizeFast } from '../kernels/index.js';
 
 const MAGIC = ROUNDING_MAGIC;
 
@@ -80,9 +84,25 @@ function zeroPoints(zeroPoint: Float32Array, spec: FakeQuantSpec, groups: number
   return rounded.length === groups ? rounded : new Float64Array(groups).fill(rounded[0]!);
 }
 
+/** The qtype whose saturation range is [qmin, qmax] (the int32 bias grid has none). */
+function qtypeOfRange(qmin: number, qmax: number): QType | undefined {
+  return QTYPE_NAMES.find((q) => QTYPES[q].qmin === qmin && QTYPES[q].qmax === qmax);
+}
+
+let fastPath = true;
+
+/** Turns the SIMD forward off (tests compare it with the loop); returns the previous setting. */
+export function setFakeQuantFastPath(on: boolean): boolean {
+  const previous = fastPath;
+  fastPath = on;
+  return previous;
+}
+
 /**
  * x: f32 [shape], scale f32 [groups], zeroPoint f32 [groups] -> y f32 [shape], where
- * y = (saturate(round_half_even(x / scale) + zp) - zp) * scale, exactly core's fakeQuantize.
+ * y = (saturate(round_half_even(x / scale) + zp) - zp) * scale, exactly core's fakeQuantize:
+ * through kernels' WebAssembly SIMD fake-quant (the same bits) where the range is a qtype's,
+ * else (the int32 bias grid, fast path off) the loop below, which is also its fallback.
  */
 export function fakeQuantForward(
   x: Float32Array,
@@ -94,6 +114,13 @@ export function fakeQuantForward(
 ): Float32Array {
   const layout = checkParams(x.length, shape, spec, scale.length);
   const zp = zeroPoints(zeroPoint, spec, scale.length);
+  const qtype = fastPath ? qtypeOfRange(spec.qmin, spec.qmax) : undefined;
+  if (qtype !== undefined) {
+    const { granularity } = spec;
+    const zeroPoints32 = Int32Array.from(zp);
+    const params = { qtype, granularity, scale, zeroPoint: zeroPoints32, grid: QTYPES[qtype] };
+    return fakeQuantizeFast(x, shape, params, into);
+  }
   const y = into ?? new Float32Array(x.length);
   eachRun(layout, spec.granularity, (start, count, group, step) => {
     if (step === 0) {

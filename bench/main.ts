@@ -24,6 +24,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['qat-step', () => import('./qat-step.js')],
   ['qat', () => import('./qat.js')],
   ['qat-table', () => import('./qat-table.js')],
+  ['qat-labels', () => import('./qat-labels.js')],
   ['qat-weights', () => import('./qat-weights.js')],
   ['activation-matmul', () => import('./activation-matmul.js')],
 ]);

@@ -92,13 +92,17 @@ export class HeldOutTally {
   }
 }
 
-/** The held-out figures of model `bytes` run in onnxruntime on `samples` (one at a time). */
+/**
+ * The held-out figures of model `bytes` run in onnxruntime on `samples` (one at a time, one
+ * session, released before returning); `each` also sees every sample's outputs (a loss).
+ */
 export async function judgeModel(
   bytes: Uint8Array,
   samples: readonly Sample[],
   outputs: readonly string[],
   rule: Top1Rule,
   threads = 1,
+  each?: (out: Readonly<Record<string, RuntimeTensor>>, sample: Sample) => void,
 ): Promise<HeldOutFigures> {
   const session = await createSession(bytes, { threads });
   try {
@@ -106,6 +110,7 @@ export async function judgeModel(
     for (const s of samples) {
       const out = await session.run(s.feeds, outputs);
       tally.add(Object.fromEntries(outputs.map((o) => [o, s.teacher[o]!])), out);
+      each?.(out, s);
     }
     return tally.result();
   } finally {

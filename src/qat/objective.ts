@@ -5,10 +5,10 @@
 // Not the loop (train-loop.ts), not loading modules (cli/) and not the keep-best rule.
 import { fail } from '../core/index.js';
 import { rowsAreDistributions } from '../ptq/index.js';
-import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
-import { distill, Sqnr, type DistillLoss } from './distill-loss.js';
+import type { RuntimeTensor } from '../runtime/onnxruntime.js';
+import { distill, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
-import { HeldOutTally, type HeldOutFigures } from './held-out-judge.js';
+import { judgeModel, type HeldOutFigures } from './held-out-judge.js';
 import { byShape, joinSamples, type Sample } from './samples.js';
 
 /** One calibration sample as a loss function sees it. */
@@ -183,7 +183,10 @@ export interface HeldOutScore extends HeldOutFigures {
   readonly loss: number;
 }
 
-/** Scores model `bytes` in onnxruntime on `samples` (one at a time) by SQNR and `objective`. */
+/**
+ * Scores model `bytes` in onnxruntime on `samples` (one at a time): held-out-judge's figures (the
+ * one SQNR the training graph's judge also reports) and `objective`'s mean loss.
+ */
 export async function judgeBytes(
   bytes: Uint8Array,
   samples: readonly Sample[],
@@ -191,35 +194,26 @@ export async function judgeBytes(
   objective: Objective,
   threads: number,
 ): Promise<HeldOutScore> {
-  const session = await createSession(bytes, { threads });
-  try {
-    const sqnr = new Sqnr();
-    const tally = new HeldOutTally('distributions');
-    let loss = 0;
-    for (const s of samples) {
-      const out = await session.run(s.feeds, outputs);
-      tally.add(Object.fromEntries(outputs.map((o) => [o, s.teacher[o]!])), out);
-      const values: Record<string, { data: Float32Array }> = {};
-      for (const o of outputs) {
-        values[o] = { data: out[o]!.data as Float32Array };
-        sqnr.add(out[o]!.data as Float32Array, s.teacher[o]!.data as Float32Array);
-      }
-      loss += objective.evaluate(values, [s]).loss / samples.length;
-    }
-    return { ...tally.result(), sqnr: sqnr.db, loss };
-  } finally {
-    await session.release();
-  }
+  let loss = 0;
+  const each = (out: Readonly<Record<string, RuntimeTensor>>, s: Sample) => {
+    const values = Object.fromEntries(
+      outputs.map((o) => [o, { data: out[o]!.data as Float32Array }]),
+    );
+    loss += objective.evaluate(values, [s]).loss / samples.length;
+  };
+  const figures = await judgeModel(bytes, samples, outputs, 'distributions', threads, each);
+  return { ...figures, loss };
 }
 
-/** The objective's mean held-out loss in the training graph (no tape). */
+/** The objective's mean held-out loss in the training graph (no tape), `most` samples at a time. */
 export function programLoss(
   program: TrainingProgram,
   samples: readonly Sample[],
   objective: Objective,
+  most = Infinity,
 ): number {
   let loss = 0;
-  for (const group of byShape(samples)) {
+  for (const group of byShape(samples, most)) {
     const { feeds } = joinSamples(group, []);
     const pass = program.forward(feeds, { tape: false });
     loss += (objective.evaluate(pass.outputs, group).loss * group.length) / samples.length;

@@ -1,9 +1,9 @@
 // collectSamples' input checks (the teacher is never reached, so none is created) and the
-// seeded epoch order: each epoch a permutation, the same for the same seed.
+// seeded epoch order: each epoch a permutation, the same for the same seed; byShape's groups.
 import { describe, expect, it } from 'vitest';
 import { isZeropointError } from '../core/index.js';
 import type { Session } from '../runtime/onnxruntime.js';
-import { collectSamples, seededRandom, shuffledIndices } from './samples.js';
+import { byShape, collectSamples, seededRandom, shuffledIndices, type Sample } from './samples.js';
 
 const noTeacher = {} as unknown as Session;
 const floats = (dims: number[]) => ({
@@ -40,5 +40,15 @@ describe('shuffledIndices', () => {
     expect([...a.slice(0, 7)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect([...a.slice(7)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(take(4)).not.toEqual(a);
+  });
+});
+
+describe('byShape', () => {
+  const sample = (key: string, index: number) => ({ key, index }) as unknown as Sample;
+  it('groups by shape in first-seen order and splits a group into runs of at most `most`', () => {
+    const samples = [0, 1, 2, 3, 4, 5].map((i) => sample(i === 2 ? 'b' : 'a', i));
+    const indices = (groups: Sample[][]) => groups.map((g) => g.map((s) => s.index));
+    expect(indices(byShape(samples))).toEqual([[0, 1, 3, 4, 5], [2]]);
+    expect(indices(byShape(samples, 2))).toEqual([[0, 1], [3, 4], [5], [2]]);
   });
 });

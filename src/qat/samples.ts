@@ -121,13 +121,21 @@ export function joinSamples(
   return { feeds, teacher };
 }
 
-/** Groups `samples` by input shape, keeping first-seen order. */
-export function byShape(samples: readonly Sample[]): Sample[][] {
+/**
+ * Groups `samples` by input shape, keeping first-seen order; a group of more than `most`
+ * samples is split into runs of at most `most` (an executor batch's memory grows with it).
+ */
+export function byShape(samples: readonly Sample[], most = Infinity): Sample[][] {
   const groups = new Map<string, Sample[]>();
   for (const s of samples) {
     const list = groups.get(s.key) ?? [];
     list.push(s);
     groups.set(s.key, list);
   }
-  return [...groups.values()];
+  return [...groups.values()].flatMap((group) => {
+    if (group.length <= most) return [group];
+    const runs: Sample[][] = [];
+    for (let at = 0; at < group.length; at += most) runs.push(group.slice(at, at + most));
+    return runs;
+  });
 }

@@ -71,15 +71,19 @@ export interface LoopResult {
   readonly trainMs: number;
 }
 
-/** Held-out figures of the training graph against the teacher's outputs. */
+/**
+ * Held-out figures of the training graph against the teacher's outputs, run `most` samples at a
+ * time (a tape-less pass holds every buffer it allocates until it returns).
+ */
 export function programFigures(
   program: TrainingProgram,
   samples: readonly Sample[],
   outputs: readonly string[],
   rule: Top1Rule = 'distributions',
+  most = Infinity,
 ): HeldOutFigures {
   const tally = new HeldOutTally(rule);
-  for (const group of byShape(samples)) {
+  for (const group of byShape(samples, most)) {
     const { feeds, teacher } = joinSamples(group, outputs);
     const pass = program.forward(feeds, { tape: false });
     const student = Object.fromEntries(
@@ -169,8 +173,10 @@ export function trainLoop(
   const keepBy = s.keepBy ?? 'auto';
   // A user's loss decides by its held-out value (beats), distillation by keepBy.
   const judge = (): HeldOutFigures => ({
-    ...programFigures(program, heldOut, outputs, s.top1Rule),
-    ...(s.objective === undefined ? {} : { loss: programLoss(program, heldOut, s.objective) }),
+    ...programFigures(program, heldOut, outputs, s.top1Rule, s.batchSize),
+    ...(s.objective === undefined
+      ? {}
+      : { loss: programLoss(program, heldOut, s.objective, s.batchSize) }),
   });
   const start = judge();
   let best = { step: 0, figures: start, values: snapshot(params) };

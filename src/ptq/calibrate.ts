@@ -54,11 +54,13 @@ export interface CalibrateOptions {
    * observed tensor shares its fetch, and for methods that read only extremes (minmax, ema)
    * float32 tensors come back reduced in the graph to four scalars. 'derived': as shared, and
    * the histogram methods' observers also recompute element-wise Add/Sub/Mul/Div, Clip and Relu
-   * outputs from fetched tensors: on the recognizer runs + copies fall from 8.7x to 2.6x fp32's
-   * CPU time and a percentile calibration with the worker from 9.9x to 8.3x, on the classifier
-   * (small tensors, cheap to copy) it costs more than it saves (bench calibrate). 'auto'
-   * (default): 'shared', switched to 'derived' after the first batch when its fetched tensors
-   * are large (calibrate-fetch.ts).
+   * outputs from fetched tensors: on the recognizer runs + copies fall from 3.6-8.7x to 2.0-2.6x
+   * fp32's CPU time, but the arithmetic lands on the observer side; on the classifier (small
+   * tensors, cheap to copy) it costs more than it saves (bench calibrate). 'auto':
+   * 'shared', switched to 'derived' after the first batch when its fetched tensors are large
+   * (calibrate-fetch.ts). Default 'shared': with the faster histogram kernels the worker side
+   * is light and deriving overloads it; on the recognizer 'derived' measured better in two runs
+   * and worse in one (wall and CPU, load 3-15), on the classifier worse in all.
    */
   readonly fetch?: 'all' | 'shared' | 'derived' | 'auto';
 }
@@ -90,10 +92,8 @@ export async function calibrate(
     });
   const threads = options.threads ?? 1;
   let stream = options.batchSize === undefined ? batches : rebatch(batches, options.batchSize);
-  const auto = (options.fetch ?? 'auto') === 'auto';
-  let exposed = expose(
-    options.fetch === undefined || options.fetch === 'auto' ? 'shared' : options.fetch,
-  );
+  const auto = options.fetch === 'auto';
+  let exposed = expose(options.fetch === undefined || auto ? 'shared' : options.fetch);
   // 'auto': run the first batch fetching as 'shared' and keep that session, or, when its
   // tensors are large, derive instead (extremes methods reduce in the graph: nothing to choose).
   let opened: Session | undefined;

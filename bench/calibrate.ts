@@ -6,9 +6,9 @@
 // would be for the serial cases). Each way of fetching (CalibrateOptions.fetch: 'all' copies
 // every tensor out of onnxruntime, 'shared' lets reshaping copies share a fetch and reduces in
 // the graph for minmax, 'derived' also recomputes arithmetic on the observer side), observers in
-// this thread
-// (serial) or a worker (cli/calibrate-worker), and the default ('auto', which picks shared or
-// derived from the first batch) with the worker; per method, all give the same statistics.
+// this thread (serial) or a worker (cli/calibrate-worker; 'shared' with the worker is the
+// default, as the CLI runs it), and 'auto' (shared or derived by the first batch's tensor
+// sizes) with the worker; per method, all give the same statistics.
 // Then where a serial percentile calibration's time goes: fp32 runs, copying the tensors out,
 // observing, the rest. Goals (issue 15): recognizer <= 1.5x fp32, classifier <= 2x (default
 // method, percentile). Samples are rendered lines (CALIBRATION_SEED), 128 by default.
@@ -151,7 +151,7 @@ async function benchModel(
     ),
     ...runs.values(),
     ...modes.flatMap((f) => [serial.get(f)!, calibrateCase('percentile', f, true)]),
-    calibrateCase('percentile', 'auto', true), // the default, as the CLI runs it
+    calibrateCase('percentile', 'auto', true),
     ...modes.filter((f) => f !== 'derived').map((f) => calibrateCase('minmax', f, false)),
   ];
   for (let r = 0; r < rounds; r++) {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import { distill } from './distill-loss.js';
-import { beats, HeldOutTally, type HeldOutFigures } from './held-out-judge.js';
+import { beats, HeldOutTally, replaces, type HeldOutFigures } from './held-out-judge.js';
 
 const f32 = (dims: number[], values: number[]): RuntimeTensor => ({
   type: 'float32',
@@ -66,6 +66,22 @@ describe('beats', () => {
     expect(beats('sqnr', f(0.5, 0.1, 31), f(0.9, 0.0, 30))).toBe(true);
     expect(beats('top1', f(null, null, 31), f(null, null, 30))).toBe(true);
     expect(beats('auto', f(1, 0, Number.NaN), f(1, 0, 3))).toBe(false);
+  });
+});
+
+describe('replaces', () => {
+  const f = (top1: number | null, kl: number | null, sqnr: number): HeldOutFigures => ({
+    top1,
+    kl,
+    sqnr,
+  });
+  it('replaces PTQ only when it beats it and loses on no other figure', () => {
+    // The recognizer's case: KL fell, top-1 agreement and SQNR fell with it.
+    expect(replaces('auto', f(0.9724, 0.098, 14.34), f(0.9753, 0.117, 14.12))).toBe(false);
+    expect(replaces('auto', f(0.9753, 0.098, 14.0), f(0.9753, 0.117, 14.12))).toBe(false);
+    expect(replaces('auto', f(0.9753, 0.098, 14.12), f(0.9753, 0.117, 14.12))).toBe(true);
+    expect(replaces('auto', f(0.98, 0.118, 15), f(0.9753, 0.117, 14.12))).toBe(false);
+    expect(replaces('auto', f(null, null, 31), f(null, null, 30))).toBe(true);
   });
 });
 

@@ -12,7 +12,7 @@ import type { AdamParam } from './adam.js';
 import type { DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
-import { beats, formatFigures, rankedBy, type HeldOutFigures } from './held-out-judge.js';
+import { formatFigures, rankedBy, replaces, type HeldOutFigures } from './held-out-judge.js';
 import { chooseObjective, judgeBytes, type HeldOutScore, type LossFunction } from './objective.js';
 
 export type { LearnMode } from './learned.js';
@@ -301,11 +301,11 @@ export async function runQatRecipe(
   const after = await judgeBytes(built.bytes, heldSamples, outputs, objective, threads);
   const improved = byLoss
     ? after.loss < judged.loss
-    : beats('auto', figures(after), figures(judged));
+    : replaces('auto', figures(after), figures(judged));
   if (!improved) {
     const why = byLoss
       ? `held-out loss did not improve (${after.loss.toPrecision(4)} vs PTQ's ${judged.loss.toPrecision(4)})`
-      : `held-out agreement did not improve (${formatFigures(after)} vs PTQ's ${formatFigures(judged)})`;
+      : `held-out figures did not all hold or improve (${formatFigures(after)} vs PTQ's ${formatFigures(judged)})`;
     return {
       static: ptq,
       bytes: ptq.bytes,

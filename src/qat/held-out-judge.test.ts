@@ -48,12 +48,13 @@ describe('HeldOutTally', () => {
   });
 });
 
+const f = (top1: number | null, kl: number | null, sqnr: number): HeldOutFigures => ({
+  top1,
+  kl,
+  sqnr,
+});
+
 describe('beats', () => {
-  const f = (top1: number | null, kl: number | null, sqnr: number): HeldOutFigures => ({
-    top1,
-    kl,
-    sqnr,
-  });
   it('ranks by top-1 when asked, SQNR breaking a tie', () => {
     expect(beats('top1', f(0.9, 1, 10), f(0.8, 0, 30))).toBe(true);
     expect(beats('top1', f(0.9, 1, 31), f(0.9, 1, 30))).toBe(true);
@@ -70,11 +71,6 @@ describe('beats', () => {
 });
 
 describe('replaces', () => {
-  const f = (top1: number | null, kl: number | null, sqnr: number): HeldOutFigures => ({
-    top1,
-    kl,
-    sqnr,
-  });
   it('replaces PTQ only when it beats it and loses on no other figure', () => {
     // The recognizer's case: KL fell, top-1 agreement and SQNR fell with it.
     expect(replaces('auto', f(0.9724, 0.098, 14.34), f(0.9753, 0.117, 14.12))).toBe(false);

@@ -57,6 +57,15 @@ export function isDistribution(dims: readonly number[], ref: ArrayLike<number>):
   return rowsAreDistributions(dims, ref);
 }
 
+/** Whether an output has classes along its last axis for top-1 under `rule`. */
+export function hasClasses(
+  rule: Top1Rule,
+  dims: readonly number[],
+  ref: ArrayLike<number>,
+): boolean {
+  return rule === 'last-axis' ? (dims[dims.length - 1] ?? 0) >= 2 : isDistribution(dims, ref);
+}
+
 /** A tensor's values as float64 (float16 decoded, integers and bigints converted). */
 function numbers(t: RuntimeTensor): Float64Array {
   if (t.type === 'float16') return Float64Array.from(t.data as Uint16Array, float16ToNumber);
@@ -130,7 +139,7 @@ export class AgreementTally {
         if (d > s.maxAbs || Number.isNaN(d)) s.maxAbs = d;
       }
       const classes = ref.dims[ref.dims.length - 1] ?? 0;
-      s.top1 &&= this.options.top1 === 'last-axis' ? classes >= 2 : isDistribution(ref.dims, r);
+      s.top1 &&= hasClasses(this.options.top1 ?? 'distributions', ref.dims, r);
       if (!s.top1) return;
       for (let row = 0; row + classes <= r.length; row += classes) {
         s.rows++;

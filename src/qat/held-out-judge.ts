@@ -2,7 +2,7 @@
 // with the fp32 teacher (ptq's AgreementTally, so `bench` and QAT count alike) and KL between the
 // teacher's and the student's distributions (softmax of logits, or the rows as they are when
 // they already are distributions). Not the training loop, and not an accuracy on labels.
-import { AgreementTally, rowsAreDistributions, type Top1Rule } from '../ptq/index.js';
+import { AgreementTally, hasClasses, rowsAreDistributions, type Top1Rule } from '../ptq/index.js';
 import { createSession, type RuntimeTensor } from '../runtime/onnxruntime.js';
 import { softmax } from './distill-loss.js';
 import type { Sample } from './samples.js';
@@ -63,13 +63,8 @@ export class HeldOutTally {
     for (const [name, t] of Object.entries(teacher)) {
       const classes = t.dims[t.dims.length - 1] ?? 0;
       const data = t.data as Float32Array;
+      if (!hasClasses(this.rule, t.dims, data)) continue;
       const probabilities = rowsAreDistributions(t.dims, data);
-      // As the tally's rule (isDistribution, or any last axis of two or more).
-      const hasClasses =
-        this.rule === 'last-axis' || t.dims.length === 2
-          ? classes >= 2
-          : t.dims.length > 2 && probabilities;
-      if (!hasClasses) continue;
       const s = this.kl.get(name) ?? { sum: 0, rows: 0 };
       this.kl.set(name, s);
       s.sum += rowKl(data, student[name]!.data as Float32Array, classes, probabilities);

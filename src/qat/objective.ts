@@ -9,7 +9,7 @@ import type { RuntimeTensor } from '../runtime/onnxruntime.js';
 import { distill, type DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
 import { judgeModel, type HeldOutFigures } from './held-out-judge.js';
-import { byShape, joinSamples, type Sample } from './samples.js';
+import { byShape, joinSamples, joinTensors, type Sample } from './samples.js';
 
 /** One calibration sample as a loss function sees it. */
 export interface LossSample {
@@ -50,8 +50,15 @@ export interface Objective {
   ): { loss: number; grads: Record<string, Float32Array> };
 }
 
-/** Distillation against the teacher outputs joined in the same order as `samples`. */
-export function distillObjective(kind: DistillLoss, outputs: readonly string[]): Objective {
+/**
+ * Distillation against the teacher outputs joined in the same order as `samples` (`temperature`:
+ * the 'kl-logits' softmax's).
+ */
+export function distillObjective(
+  kind: DistillLoss,
+  outputs: readonly string[],
+  temperature = 1,
+): Objective {
   return {
     kind,
     evaluate(values, samples) {
@@ -59,26 +66,15 @@ export function distillObjective(kind: DistillLoss, outputs: readonly string[]):
       const grads: Record<string, Float32Array> = {};
       for (const o of outputs) {
         const y = values[o]!.data;
-        const t = joined(samples.map((s) => s.teacher[o]!.data as Float32Array));
+        const t = joinTensors(samples.map((s) => s.teacher[o]!)).data as Float32Array;
         const dims = samples[0]!.teacher[o]!.dims;
-        const d = distill(kind, y, t, [samples.length, ...dims.slice(1)]);
+        const d = distill(kind, y, t, [samples.length, ...dims.slice(1)], temperature);
         loss += d.loss;
         grads[o] = d.grad;
       }
       return { loss, grads };
     },
   };
-}
-
-function joined(parts: readonly Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

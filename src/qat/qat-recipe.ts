@@ -264,8 +264,8 @@ export async function runQatRecipe(
     kept,
     ...(reason === undefined ? {} : { reason }),
     losses,
-    graphBefore: loop.startSqnr,
-    graphBest: loop.bestSqnr,
+    graphBefore: loop.start.sqnr,
+    graphBest: loop.best.sqnr,
     bestStep: loop.bestStep,
     clipped: loop.clipped,
     trainMs,
@@ -288,7 +288,7 @@ export async function runQatRecipe(
         undefined,
         'ptq',
         byLoss
-          ? `no measured step lowered the held-out loss below the start (${loop.startLoss!.toPrecision(4)} in the training graph); the PTQ model is kept`
+          ? `no measured step lowered the held-out loss below the start (${loop.start.loss!.toPrecision(4)} in the training graph); the PTQ model is kept`
           : `no measured step improved on the start's held-out agreement (${formatFigures(loop.start)} in the training graph); the PTQ model is kept`,
       ),
     };

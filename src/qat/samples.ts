@@ -84,7 +84,8 @@ export function* shuffledIndices(count: number, random: () => number): Generator
   }
 }
 
-function concat(parts: readonly RuntimeTensor[]): RuntimeTensor {
+/** Tensors of single samples stacked along a new leading axis of parts.length. */
+export function joinTensors(parts: readonly RuntimeTensor[]): RuntimeTensor {
   const length = parts.reduce((n, p) => n + p.data.length, 0);
   const first = parts[0]!;
   const Make = first.data.constructor as new (n: number) => RuntimeTensor['data'];
@@ -105,7 +106,7 @@ export function joinSamples(
   const names = Object.keys(samples[0]!.feeds);
   const feeds: Record<string, Value> = {};
   for (const name of names) {
-    const t = concat(samples.map((s) => s.feeds[name]!));
+    const t = joinTensors(samples.map((s) => s.feeds[name]!));
     feeds[name] =
       t.type === 'float32'
         ? tensor(t.dims, t.data as Float32Array)
@@ -116,7 +117,7 @@ export function joinSamples(
           };
   }
   const teacher = Object.fromEntries(
-    outputs.map((o) => [o, concat(samples.map((s) => s.teacher[o]!))]),
+    outputs.map((o) => [o, joinTensors(samples.map((s) => s.teacher[o]!))]),
   );
   return { feeds, teacher };
 }

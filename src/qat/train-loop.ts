@@ -1,15 +1,16 @@
-// QAT's optimisation loop over a compiled training graph: seeded batches, distillation loss,
-// gradient accumulation over micro-batches, clipping of gradient-norm spikes, Adam with warm-up
-// + cosine, held-out figures (held-out-judge.ts: top-1 agreement, KL, SQNR) measured at the
-// start and every few steps, and the best measured parameters restored at the end (keep-best). Not the graph building, the PTQ start or the
-// write-back (qat-recipe.ts), and not the optimizer's arithmetic (adam.ts).
+// QAT's optimisation loop over a compiled training graph: seeded batches, the objective
+// (distillation, or a user's loss: objective.ts), gradient accumulation over micro-batches,
+// clipping of gradient-norm spikes, Adam with warm-up + cosine, held-out figures
+// (held-out-judge.ts: top-1 agreement, KL, SQNR) measured at the start and every few steps, and
+// the best measured parameters restored at the end (keep-best). Not the graph building, the PTQ
+// start or the write-back (qat-recipe.ts), and not the optimizer's arithmetic (adam.ts).
 import { fail } from '../core/index.js';
 import { Adam, learningRate, type AdamParam } from './adam.js';
 import type { Top1Rule } from '../ptq/index.js';
-import { distill, type DistillLoss } from './distill-loss.js';
+import type { DistillLoss } from './distill-loss.js';
 import type { TrainingProgram } from './executor.js';
 import { beats, HeldOutTally, type HeldOutFigures, type KeepBy } from './held-out-judge.js';
-import { programLoss, type Objective } from './objective.js';
+import { distillObjective, programLoss, type Objective } from './objective.js';
 import { byShape, joinSamples, seededRandom, shuffledIndices, type Sample } from './samples.js';
 import { tensor } from './tensor.js';
 
@@ -56,16 +57,13 @@ export interface LoopResult {
   readonly losses: readonly number[];
   /** Whether a loss or an updated parameter was not finite (the parameters are then restored). */
   readonly nan: boolean;
-  /** Held-out SQNR (training graph) before the first step, and the best step's (0: the start). */
-  readonly startSqnr: number;
-  readonly bestSqnr: number;
-  /** All held-out figures (training graph) at the start and at the kept step. */
+  /**
+   * Held-out figures (training graph) before the first step and at the kept step (0: the start);
+   * with an objective, `loss` is its held-out loss.
+   */
   readonly start: HeldOutFigures;
   readonly best: HeldOutFigures;
   readonly bestStep: number;
-  /** With an objective: its held-out loss (training graph) at the start and at the kept step. */
-  readonly startLoss?: number;
-  readonly bestLoss?: number;
   /** Steps whose gradient norm was clipped. */
   readonly clipped: number;
   readonly trainMs: number;
@@ -102,36 +100,23 @@ function microBatch(
   program: TrainingProgram,
   picked: readonly Sample[],
   outputs: readonly string[],
-  loss: DistillLoss,
+  objective: Objective,
   weight: number,
   grads: Map<string, Float32Array>,
-  objective?: Objective,
-  temperature = 1,
 ): number {
   let total = 0;
   for (const group of byShape(picked)) {
-    const { feeds, teacher } = joinSamples(group, outputs);
+    const { feeds } = joinSamples(group, []);
     const pass = program.forward(feeds);
     const share = (weight * group.length) / picked.length;
+    const value = objective.evaluate(pass.outputs, group);
+    total += value.loss * share;
     const gradOutputs: Record<string, ReturnType<typeof tensor>> = {};
-    if (objective !== undefined) {
-      const value = objective.evaluate(pass.outputs, group);
-      total += value.loss * share;
-      for (const o of outputs) {
-        const y = pass.outputs[o]!;
-        gradOutputs[o] = tensor(
-          y.shape,
-          value.grads[o]!.map((g) => g * share),
-        );
-      }
-    }
-    for (const o of objective === undefined ? outputs : []) {
-      const y = pass.outputs[o]!;
-      const d = distill(loss, y.data, teacher[o]!.data as Float32Array, y.shape, temperature);
-      total += d.loss * share;
+    for (const o of outputs) {
+      const g = value.grads[o]!;
       gradOutputs[o] = tensor(
-        y.shape,
-        d.grad.map((g) => g * share),
+        pass.outputs[o]!.shape,
+        g.map((x) => x * share),
       );
     }
     for (const [name, g] of program.backward(pass, gradOutputs)) {
@@ -171,6 +156,7 @@ export function trainLoop(
   const losses: number[] = [];
   const started = Date.now();
   const keepBy = s.keepBy ?? 'auto';
+  const objective = s.objective ?? distillObjective(s.loss, outputs, s.temperature);
   // A user's loss decides by its held-out value (beats), distillation by keepBy.
   const judge = (): HeldOutFigures => ({
     ...programFigures(program, heldOut, outputs, s.top1Rule, s.batchSize),
@@ -193,7 +179,7 @@ export function trainLoop(
         () => train[order.next().value as number]!,
       );
       const w = 1 / s.accumulate;
-      total += microBatch(program, picked, outputs, s.loss, w, grads, s.objective, s.temperature);
+      total += microBatch(program, picked, outputs, objective, w, grads);
     }
     losses.push(total);
     const size = norm(grads);
@@ -228,12 +214,9 @@ export function trainLoop(
   return {
     losses,
     nan,
-    startSqnr: start.sqnr,
-    bestSqnr: best.figures.sqnr,
     start,
     best: best.figures,
     bestStep: best.step,
-    ...(start.loss === undefined ? {} : { startLoss: start.loss, bestLoss: best.figures.loss! }),
     clipped,
     trainMs: Date.now() - started,
   };

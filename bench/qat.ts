@@ -10,37 +10,27 @@
 import { readFileSync } from 'node:fs';
 import type { Feeds } from '../src/ptq/index.js';
 import { runQatRecipe, type LearnMode } from '../src/qat/qat-recipe.js';
-import { printTable } from './harness.js';
+import { numberFlag, printTable, textFlag } from './harness.js';
 import { recBench, type OcrMetric, type RunSession } from './ocr/index.js';
 import { evaluateOtherSources } from './ocr/other-sources.js';
 import { ortRunner } from './ocr/ort.js';
 import { instrument } from './qat-step.js';
 
-function flag(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
-
-function text(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 3);
-}
-
 export async function run(): Promise<void> {
-  const steps = flag('steps', 16);
-  const samples = flag('samples', 128);
-  const holdout = flag('holdout', 16);
-  const evalCount = flag('eval', 400);
-  const hardCount = flag('hard', 400);
-  const lr = flag('lr', 1e-5);
-  const batchSize = flag('batch', 8);
-  const accumulate = flag('accumulate', 1);
-  const clip = flag('clip', 0);
-  const scaleRate = flag('scale-rate', 100);
-  const weightRate = text('weight-rate', 'grid') as 'grid' | 'uniform';
-  const learn = text('learn', 'both') as LearnMode;
-  const loss = text('loss', 'auto') as 'auto' | 'mse' | 'kl';
-  const evalEvery = flag('eval-every', Math.max(1, Math.round(steps / 8)));
+  const steps = numberFlag('steps', 16);
+  const samples = numberFlag('samples', 128);
+  const holdout = numberFlag('holdout', 16);
+  const evalCount = numberFlag('eval', 400);
+  const hardCount = numberFlag('hard', 400);
+  const lr = numberFlag('lr', 1e-5);
+  const batchSize = numberFlag('batch', 8);
+  const accumulate = numberFlag('accumulate', 1);
+  const clip = numberFlag('clip', 0);
+  const scaleRate = numberFlag('scale-rate', 100);
+  const weightRate = textFlag('weight-rate', 'grid') as 'grid' | 'uniform';
+  const learn = textFlag('learn', 'both') as LearnMode;
+  const loss = textFlag('loss', 'auto') as 'auto' | 'mse' | 'kl';
+  const evalEvery = numberFlag('eval-every', Math.max(1, Math.round(steps / 8)));
   const fp32 = new Uint8Array(readFileSync(recBench.modelPath));
   const feeds: Feeds[] = recBench.calibrationInputs(samples).map(([t]) => ({
     [t!.name]: { type: 'float32', dims: t!.dims, data: t!.data },

@@ -64,6 +64,13 @@ beforeAll(() => {
   writeFileSync(at('huge.onnx'), writeModel(huge));
 });
 
+/** Expects the models at `actual` and `expected` to hold the same initializers, byte for byte. */
+function expectSameTensors(actual: string, expected: string): void {
+  const [got, want] = [tensorBytes(actual), tensorBytes(expected)];
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [name, bytes] of want) expect(got.get(name), name).toEqual(bytes);
+}
+
 /** Every initializer's raw bytes by name (external ones read from the files beside `path`). */
 function tensorBytes(path: string): Map<string, Uint8Array> {
   const folder = join(path, '..');
@@ -95,14 +102,11 @@ describe.concurrent('external data', () => {
   it('--weights int4 streams a model with external data to out.onnx + out.onnx.data', async () => {
     const cli = await runCli('quantize', at('m.onnx'), '--weights', 'int4', '-o', at('w.onnx'));
     expect(cli.stderr).toBe('');
-    const streamed = tensorBytes(at('w.onnx'));
     const inMemory = await quantizeWeights(new Uint8Array(readFileSync(at('inline.onnx'))), {
       bits: 4,
     });
     writeFileSync(at('w-inline.onnx'), inMemory.model);
-    const expected = tensorBytes(at('w-inline.onnx'));
-    expect([...streamed.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [name, bytes] of expected) expect(streamed.get(name), name).toEqual(bytes);
+    expectSameTensors(at('w.onnx'), at('w-inline.onnx'));
     expect(statSync(at('w.onnx.data')).size).toBeGreaterThan(statSync(at('w.onnx')).size);
     const [fp32, q] = await Promise.all([run(at('m.onnx')), run(at('w.onnx'))]);
     expect(maxDiff(q, await run(at('w-inline.onnx')))).toBe(0);
@@ -187,9 +191,7 @@ describe.concurrent('external data', () => {
     expect(external.stderr).toBe('');
     expect(inline.stderr).toBe('');
     expect(external.stdout).toMatch(/algorithm: gptq/);
-    const [streamed, expected] = [tensorBytes(at('g.onnx')), tensorBytes(at('g-inline.onnx'))];
-    expect([...streamed.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [name, bytes] of expected) expect(streamed.get(name), name).toEqual(bytes);
+    expectSameTensors(at('g.onnx'), at('g-inline.onnx'));
     expect(maxDiff(await run(at('g.onnx')), await run(at('g-inline.onnx')))).toBe(0);
   });
 
@@ -219,9 +221,7 @@ describe.concurrent('external data', () => {
     expect(byDefault.stderr).toBe('');
     expect(hqq.stderr).toBe('');
     expect(byDefault.stdout).toMatch(/algorithm: hqq/);
-    const [streamed, expected] = [tensorBytes(at('hd.onnx')), tensorBytes(at('hq.onnx'))];
-    expect([...streamed.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [name, bytes] of expected) expect(streamed.get(name), name).toEqual(bytes);
+    expectSameTensors(at('hd.onnx'), at('hq.onnx'));
   });
 
   it('--weights --calib on a model past 2 GB is refused naming the data-free algorithms', async () => {

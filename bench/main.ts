@@ -16,6 +16,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['calibrate', () => import('./calibrate.js')],
   ['loops', () => import('./loops.js')],
   ['latency', () => import('./latency.js')],
+  ['elementwise-forms', () => import('./elementwise-forms.js')],
   ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
   ['transformers', () => import('./transformers/index.js')],

@@ -18,5 +18,7 @@ export { quantizeConvWeights } from './dynamic-conv-weights.js';
 export { dynamicGather } from './dynamic-gather.js';
 export { readFloatInputs } from './read-float-inputs.js';
 export * from './pad-depthwise.js';
+export * from './integer-upsample.js';
+export * from './pad-input-channels.js';
 export * from './equalize.js';
 export type { SmoothDecision } from './smooth-quant.js';

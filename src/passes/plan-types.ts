@@ -60,6 +60,12 @@ export interface PlanOptions {
    * the x86 kernel's SIMD width; pad-depthwise.ts); false: never pad. Off with bias correction.
    */
   readonly padChannels?: number | false;
+  /**
+   * Exact rewrites of the QDQ graph that unlock faster integer kernels (default true): nearest
+   * Resize by whole factors as integer data movement (integer-upsample.ts), 3-channel convs'
+   * input padded to 4 (pad-input-channels.ts). false: the plain QDQ graph.
+   */
+  readonly integerRewrites?: boolean;
 }
 
 /** Activation parameters shared by a set of tensors (through scale-preserving ops and folds). */

@@ -17,15 +17,19 @@ import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
   insertQdq,
+  padInputChannels,
   padQuantizedDepthwise,
   planQuantization,
   readFloatInputs,
   requiredOpset,
   type ChannelPad,
+  type InputChannelPad,
   type InsertReport,
   type LearnedParams,
   type PlanOptions,
   type QuantPlan,
+  type Upsample,
+  upsampleOnIntegers,
 } from '../passes/index.js';
 import type { ObserverKind, TensorRange } from '../observers/index.js';
 import type { NarrowReport } from '../passes/float16-narrow.js';
@@ -62,6 +66,11 @@ export interface BuiltModel {
   readonly fallbacks: readonly RangeFallback[];
   /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
   readonly pads: readonly ChannelPad[];
+  /** Exact integer rewrites done on the QDQ graph (PlanOptions.integerRewrites). */
+  readonly rewrites: {
+    readonly upsamples: readonly Upsample[];
+    readonly inputPads: readonly InputChannelPad[];
+  };
   /** For a float16 model (widened by prepareModel): how the result was narrowed back. */
   readonly float16?: NarrowReport;
 }
@@ -135,7 +144,9 @@ function integerGroups(graph: Graph, plan: QuantPlan): (node: NodeProto) => stri
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
- * convs (pad-depthwise.ts); upgrades the opset only when 16-bit types need it; verifies the graph.
+ * convs (pad-depthwise.ts); rewrites nearest upsamples and 3-channel convs' input into exact
+ * faster integer forms (integer-upsample.ts, pad-input-channels.ts); upgrades the opset only
+ * when 16-bit types need it; verifies the graph.
  * `learned` (qat/) replaces weights, biases and the parameters it names.
  */
 export function buildQuantized(
@@ -154,9 +165,15 @@ export function buildQuantized(
     tensors: plan.calibrate,
   });
   const insert = insertQdq(graph, plan, ranges, calibration.channelMeans(), learned);
+  const rewrite = options.integerRewrites !== false;
+  const rewrites = {
+    upsamples: rewrite ? upsampleOnIntegers(graph) : [],
+    inputPads: rewrite ? padInputChannels(graph) : [],
+  };
   readFloatInputs(graph, options.exclude ?? []);
   const float16 = restoreFloat16(graph, integerGroups(graph, plan));
   verifyGraph(graph);
   const narrowed = float16 === undefined ? {} : { float16 };
-  return { bytes: writeModel(model), plan, insert, ranges, fallbacks, pads, ...narrowed };
+  const bytes = writeModel(model);
+  return { bytes, plan, insert, ranges, fallbacks, pads, rewrites, ...narrowed };
 }

@@ -242,3 +242,35 @@ export function histogramChunk(
     bump(hp + ((<usize>bin1(t, bins, start, invF, tTop, atTop)) << 2));
   }
 }
+
+/**
+ * Adds the lane-private counts histogramChunk left at hp (i32 [4][bins + 1]) into f64 counts at
+ * cp ([bins]): cp[j] += h0[j] + h1[j] + h2[j] + h3[j], the four summed as u32 (one call bins
+ * fewer than 2^32 values), so each sum is exact and the f64 add is the caller's loop's own.
+ * The trash slot (index bins) is left out.
+ */
+export function histogramFlush(hp: usize, bins: i32, cp: usize): void {
+  const stride = (<usize>(bins + 1)) << 2;
+  let j: i32 = 0;
+  for (; j + 4 <= bins; j += 4) {
+    const at = hp + ((<usize>j) << 2);
+    const s = i32x4.add(
+      i32x4.add(v128.load(at), v128.load(at + stride)),
+      i32x4.add(v128.load(at + 2 * stride), v128.load(at + 3 * stride)),
+    );
+    const c = cp + ((<usize>j) << 3);
+    v128.store(c, f64x2.add(v128.load(c), f64x2.convert_low_i32x4_u(s)));
+    const high = v128.shuffle<i32>(s, s, 2, 3, 0, 1);
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.convert_low_i32x4_u(high)), 16);
+  }
+  for (; j < bins; j++) {
+    const at = hp + ((<usize>j) << 2);
+    const s: u32 =
+      <u32>load<i32>(at) +
+      <u32>load<i32>(at + stride) +
+      <u32>load<i32>(at + 2 * stride) +
+      <u32>load<i32>(at + 3 * stride);
+    const c = cp + ((<usize>j) << 3);
+    store<f64>(c, load<f64>(c) + <f64>s);
+  }
+}

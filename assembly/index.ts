@@ -3,7 +3,7 @@
 // heapBase() up; nothing here allocates.
 export { quantizeChunk } from './quantize';
 export { minmaxChunk } from './scan';
-export { histogramChunk } from './histogram';
+export { histogramChunk, histogramFlush } from './histogram';
 export { packChunk, unpackChunk } from './pack';
 
 /** First free byte after the module's static data. */

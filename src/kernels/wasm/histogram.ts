@@ -53,10 +53,15 @@ export function histogramAddFast(
   const stride = bins + 1;
   const atTop = Math.floor((bins - 1 - g.start) * invF);
   if (!(atTop >= 0 && atTop < bins)) return false;
-  // four lane-private counts, then 176 bytes the kernel keeps its loop constants in
-  const [hp, xp] = k.reserve([4 * stride * 4 + 176, CHUNK * 4]) as [number, number];
+  // four lane-private counts, then 176 bytes the kernel keeps its loop constants in; the f64
+  // counts, which the kernel adds the lanes into (histogramFlush)
+  const [hp, cp, xp] = k.reserve([4 * stride * 4 + 176, bins * 8, CHUNK * 4]) as [
+    number,
+    number,
+    number,
+  ];
   const buffer = k.buffer;
-  const h = new Int32Array(buffer, hp, 4 * stride).fill(0);
+  new Int32Array(buffer, hp, 4 * stride).fill(0);
   const view = new Float32Array(buffer, xp, CHUNK);
   const span = Math.fround(g.top - g.origin);
   const tTop = position(g, g.top);
@@ -81,8 +86,9 @@ export function histogramAddFast(
       belowTop,
     );
   }
-  for (let j = 0; j < bins; j++) {
-    counts[j]! += h[j]! + h[j + stride]! + h[j + 2 * stride]! + h[j + 3 * stride]!;
-  }
+  const sums = new Float64Array(buffer, cp, bins);
+  sums.set(counts);
+  k.exports.histogramFlush(hp, bins, cp);
+  counts.set(sums);
   return true;
 }

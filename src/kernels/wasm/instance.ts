@@ -52,6 +52,8 @@ export interface KernelExports {
     finite: number,
     belowTop: number,
   ): void;
+  /** f64 counts[bins] at cp += the four i32 lane counts histogramChunk left at hp. */
+  histogramFlush(hp: number, bins: number, cp: number): void;
   packChunk(vp: number, op: number, n: number, bits: number): void;
   unpackChunk(bp: number, op: number, n: number, bits: number, signed: number): void;
   passChunk(xp: number, op: number, n: number): void;

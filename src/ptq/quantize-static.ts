@@ -36,7 +36,7 @@ import type { WidenReport } from '../passes/float16-widen.js';
 import { calibrate } from './calibrate.js';
 import type { ObserveHostFactory } from './observe-host.js';
 import { checkCalibrationCache } from './calibration-cache.js';
-import { buildQuantized, type RangeSource } from './build-quantized.js';
+import { buildQuantized, type BuiltModel, type RangeSource } from './build-quantized.js';
 import type { CalibrationResult } from './calibration-result.js';
 import type { RangeFallback } from './output-ranges.js';
 import {
@@ -98,6 +98,8 @@ export interface StaticResult {
   readonly keptFloat: readonly { readonly node: string; readonly reason: string }[];
   /** Depthwise convs padded to the kernel's channel multiple, or left alone and why. */
   readonly pads: readonly ChannelPad[];
+  /** Exact integer rewrites of the QDQ graph (buildQuantized's, PlanOptions.integerRewrites). */
+  readonly rewrites: BuiltModel['rewrites'];
   /** What cross-layer equalization did (with `equalize`). */
   readonly equalize?: EqualizeReport;
   /** What SmoothQuant did, and how alpha was chosen (with `smoothQuant`). */
@@ -238,6 +240,7 @@ export async function runStaticRecipe(
     calibrationMs,
     keptFloat,
     pads: built.pads,
+    rewrites: built.rewrites,
     build: { prepared, options: buildOptions, source },
     ...(rewrites.equalize === undefined ? {} : { equalize: rewrites.equalize }),
     ...(rewrites.smoothQuant === undefined ? {} : { smoothQuant: rewrites.smoothQuant }),

@@ -38,6 +38,8 @@ export interface QuantizeReport {
   readonly equalize?: EqualizeReport;
   /** With --smooth-quant: alpha, how it was chosen, and each MatMul input smoothed or not. */
   readonly smoothQuant?: SmoothReport;
+  /** Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded. */
+  readonly integerRewrites?: BuiltModel['rewrites'];
 }
 
 /** What a static run produced, as quantizeReport takes it. */
@@ -47,7 +49,8 @@ export interface StaticRun {
   readonly cache: string | undefined;
   readonly method: string;
   readonly sizeBefore: number;
-  readonly built: Pick<BuiltModel, 'bytes' | 'plan' | 'insert' | 'fallbacks'>;
+  readonly built: Pick<BuiltModel, 'bytes' | 'plan' | 'insert' | 'fallbacks'> &
+    Partial<Pick<BuiltModel, 'rewrites'>>;
   readonly samples: number;
   /** 0 when the statistics came from a cache. */
   readonly calibrationMs: number;
@@ -102,6 +105,7 @@ export function quantizeReport(run: StaticRun): QuantizeReport {
     ...(run.advice === undefined ? {} : { advice: run.advice }),
     ...(run.equalize === undefined ? {} : { equalize: run.equalize }),
     ...(run.smoothQuant === undefined ? {} : { smoothQuant: run.smoothQuant }),
+    ...(built.rewrites === undefined ? {} : { integerRewrites: built.rewrites }),
   };
 }
 

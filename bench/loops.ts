@@ -33,6 +33,7 @@ import { browserLoopTimings } from '../src/web/browser-loops.js';
 import { chromiumAvailable } from '../src/web/browser-kernels.js';
 import { loopCases, loopData, timeLoopCases } from '../src/web/loop-cases.js';
 import { benchData, memoryBoundPass, perSecond, printTable } from './harness.js';
+import { histogramParts } from './histogram-parts.js';
 import { torchTimings } from './observe.js';
 
 const N = 16 * 1024 * 1024;
@@ -246,6 +247,7 @@ export async function run(): Promise<void> {
   }
   minmaxAgainstTorch(x, xr);
   kernelsAlone(x, p8.scale[0]!);
+  histogramParts(x, xr);
   await browserVsNode();
   console.log(
     '\ngoals: quantize int8 per tensor >= 2.5e9/s and >= onnxruntime; dequantize >= 2e9/s; ' +

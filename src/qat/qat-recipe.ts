@@ -6,7 +6,7 @@
 // Not the engine (executor.ts), not the loop, and not I/O.
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions, StaticResult } from '../ptq/index.js';
-import { buildQuantized, prepareBuild, runStaticRecipe } from '../ptq/index.js';
+import { buildQuantized, runStaticRecipe } from '../ptq/index.js';
 import { createSession } from '../runtime/onnxruntime.js';
 import type { AdamParam } from './adam.js';
 import type { DistillLoss } from './distill-loss.js';
@@ -18,7 +18,7 @@ import { chooseObjective, judgeBytes, type HeldOutScore, type LossFunction } fro
 export type { LearnMode } from './learned.js';
 import { collectSamples, type Sample } from './samples.js';
 import { trainLoop } from './train-loop.js';
-import { buildTrainingGraph } from './training-graph.js';
+import { trainingGraphOf } from './training-graph.js';
 
 /** Training settings of runQatRecipe (every field has a default). */
 export interface QatSettings {
@@ -180,11 +180,7 @@ export async function runQatRecipe(
     fail('bad-calibration-data', 'QAT needs held-out data to judge the fine-tuning');
   const ptq = await runStaticRecipe(modelBytes, train, options);
   const { prepared, options: buildOptions, source } = ptq.build;
-  const training = buildTrainingGraph(
-    ptq.bytes,
-    prepareBuild(prepared, buildOptions).graph,
-    ptq.plan,
-  );
+  const training = trainingGraphOf(ptq);
   const names = trainableNames(training, learn);
   const program = compileTrainingGraph(training.graph, new Set(names.keys()));
   const outputs = program.outputNames;

@@ -6,12 +6,12 @@ import { GraphBuilder } from '../../test/helpers/graph-builder.js';
 import { convInputs } from '../../test/helpers/conv-chain.js';
 import { attr } from '../onnx/graph-node.js';
 import { gaussian } from '../observers/test-data.js';
-import { prepareBuild, runStaticRecipe } from '../ptq/index.js';
+import { runStaticRecipe } from '../ptq/index.js';
 import { createSession } from '../runtime/onnxruntime.js';
 import { Sqnr } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { tensor } from './tensor.js';
-import { buildTrainingGraph } from './training-graph.js';
+import { trainingGraphOf } from './training-graph.js';
 
 /** x [N, 3, 8, 8] -> Conv -> c x c -> Add(0.37) -> Conv -> y, both convs 3x3 with biases. */
 function convOffsetConv(): Uint8Array {
@@ -45,8 +45,7 @@ describe('buildTrainingGraph with a folded offset', () => {
     const model = convOffsetConv();
     const ptq = await runStaticRecipe(model, convInputs(8, 100));
     expect(ptq.plan.scaled.map((s) => s.offset)).toEqual([Math.fround(0.37)]);
-    const { prepared, options } = ptq.build;
-    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const training = trainingGraphOf(ptq);
     const program = compileTrainingGraph(training.graph, new Set());
     const session = await createSession(ptq.bytes);
     const sqnr = new Sqnr();

@@ -3,21 +3,20 @@
 // with the QDQ model's output, and it has one FakeQuant per weight and per activation pair.
 import { describe, expect, it } from 'vitest';
 import { convChain, convInputs } from '../../test/helpers/conv-chain.js';
-import { prepareBuild, runStaticRecipe } from '../ptq/index.js';
+import { runStaticRecipe } from '../ptq/index.js';
 import { createSession } from '../runtime/onnxruntime.js';
 import { Sqnr } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { tensor } from './tensor.js';
 import { weightGridRates } from './learned.js';
-import { buildTrainingGraph } from './training-graph.js';
+import { trainingGraphOf } from './training-graph.js';
 import { buildGraph, readModel } from '../onnx/index.js';
 
 describe('buildTrainingGraph', () => {
   it('agrees with the QDQ model in onnxruntime and lists every learnable value', async () => {
     const model = convChain();
     const ptq = await runStaticRecipe(model, convInputs(8, 100));
-    const { prepared, options } = ptq.build;
-    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const training = trainingGraphOf(ptq);
     const ops = training.graph.nodes.map((n) => n.opType);
     expect(ops.filter((o) => o === 'QuantizeLinear' || o === 'DequantizeLinear')).toEqual([]);
     expect(training.weights.size).toBe(3);
@@ -48,8 +47,7 @@ describe('buildTrainingGraph', () => {
     // Issue 12: a float bias differed from storeBias's int32 rounding by up to 0.0034 on the
     // recognizer's depthwise convs, enough to flip one line's output from 50 dB to 10 dB.
     const ptq = await runStaticRecipe(convChain(), convInputs(8, 100));
-    const { prepared, options } = ptq.build;
-    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const training = trainingGraphOf(ptq);
     const qdq = buildGraph(readModel(ptq.bytes));
     const stored = ptq.plan.constants
       .filter((c) => c.role === 'bias')
@@ -74,8 +72,7 @@ describe('buildTrainingGraph', () => {
 
   it("weightGridRates: each weight value's rate is its channel's scale over the median weight scale", async () => {
     const ptq = await runStaticRecipe(convChain(), convInputs(8, 100));
-    const { prepared, options } = ptq.build;
-    const training = buildTrainingGraph(ptq.bytes, prepareBuild(prepared, options).graph, ptq.plan);
+    const training = trainingGraphOf(ptq);
     const program = compileTrainingGraph(training.graph, new Set(training.weights.keys()));
     const rates = weightGridRates(training, program);
     const scales = [...training.weights.values()].map(

@@ -17,6 +17,7 @@ import {
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { opSpec } from '../onnx/op-specs.js';
 import type { QuantPlan } from '../passes/index.js';
+import { buildQuantized, prepareBuild, type StaticResult } from '../ptq/index.js';
 import { FAKE_QUANT, STOP_GRADIENT } from './fake-quant-op.js';
 
 /** A learned activation grid: one scale initializer and the groups whose Q/DQ pairs use it. */
@@ -289,4 +290,18 @@ export function buildTrainingGraph(
 function zeroPointOf(graph: Graph, name: string | undefined): number {
   const value = name === undefined || name === '' ? undefined : graph.constantValue(name);
   return value === undefined ? 0 : Number(value.data[0]);
+}
+
+/**
+ * The training graph of a static PTQ result: its QDQ graph without the builder's exact integer
+ * rewrites (a Pad or an upsample on integers has no fake-quant form; writing back applies them
+ * again), over prepareBuild's float weights.
+ */
+export function trainingGraphOf(ptq: StaticResult): TrainingGraph {
+  const { prepared, options, source } = ptq.build;
+  const plain =
+    options.integerRewrites === false
+      ? ptq.bytes
+      : buildQuantized(prepared, { ...options, integerRewrites: false }, source).bytes;
+  return buildTrainingGraph(plain, prepareBuild(prepared, options).graph, ptq.plan);
 }

@@ -2,7 +2,8 @@
 // placement and ranges), its QDQ model turned into a fake-quant training graph, weights,
 // biases and scales fine-tuned by distillation against the fp32 model's outputs (onnxruntime)
 // in train-loop.ts (keep-best); then the one builder writes the learned values into the same
-// QDQ model. Keeps the PTQ model when held-out SQNR does not improve or the loss turns NaN.
+// QDQ model. Keeps the PTQ model, recalibrated on all the data, when the held-out figures do not
+// improve or the loss turns NaN.
 // Not the engine (executor.ts), not the loop, and not I/O.
 import { fail } from '../core/index.js';
 import type { Feeds, StaticOptions, StaticResult } from '../ptq/index.js';
@@ -133,7 +134,10 @@ export interface QatReport {
 /** The distillation figures of a held-out score (its loss left out: beats ranks a loss first). */
 const figures = (s: HeldOutScore): HeldOutFigures => ({ sqnr: s.sqnr, top1: s.top1, kl: s.kl });
 
-/** The returned model (the fine-tuned one, or PTQ's when kept), the PTQ run and the report. */
+/**
+ * The returned model (the fine-tuned one, or PTQ's when kept: calibrated on train and held-out
+ * batches together), the PTQ run it comes from (train only for QAT) and the report.
+ */
 export interface QatResult {
   readonly bytes: Uint8Array;
   readonly static: StaticResult;
@@ -266,28 +270,25 @@ export async function runQatRecipe(
     clipped: loop.clipped,
     trainMs,
   });
-  if (nan)
+  // PTQ kept: calibrated on every sample, held-out ones included, as the same data without --qat.
+  const keepPtq = async (why: string, tuned?: { bytes: Uint8Array; score: HeldOutScore }) => {
+    const whole = await ptqOnAll(modelBytes, train, heldOut, options, ptq);
+    const all =
+      whole === ptq ? '' : ` (calibrated on all ${train.length + heldOut.length} batches)`;
     return {
-      static: ptq,
-      bytes: ptq.bytes,
-      report: report(
-        undefined,
-        'ptq',
-        `the loss or a parameter was not finite at step ${losses.length}; the PTQ model is kept`,
-      ),
+      static: whole,
+      bytes: whole.bytes,
+      ...(tuned === undefined ? {} : { tuned: tuned.bytes }),
+      report: report(tuned?.score, 'ptq', `${why}; the PTQ model is kept${all}`),
     };
+  };
+  if (nan) return keepPtq(`the loss or a parameter was not finite at step ${losses.length}`);
   if (loop.bestStep === 0 && steps > 0)
-    return {
-      static: ptq,
-      bytes: ptq.bytes,
-      report: report(
-        undefined,
-        'ptq',
-        byLoss
-          ? `no measured step lowered the held-out loss below the start (${loop.start.loss!.toPrecision(4)} in the training graph); the PTQ model is kept`
-          : `no measured step improved on the start's held-out agreement (${formatFigures(loop.start)} in the training graph); the PTQ model is kept`,
-      ),
-    };
+    return keepPtq(
+      byLoss
+        ? `no measured step lowered the held-out loss below the start (${loop.start.loss!.toPrecision(4)} in the training graph)`
+        : `no measured step improved on the start's held-out agreement (${formatFigures(loop.start)} in the training graph)`,
+    );
   const built = buildQuantized(
     prepared,
     buildOptions,
@@ -302,12 +303,22 @@ export async function runQatRecipe(
     const why = byLoss
       ? `held-out loss did not improve (${after.loss.toPrecision(4)} vs PTQ's ${judged.loss.toPrecision(4)})`
       : `held-out figures did not all hold or improve (${formatFigures(after)} vs PTQ's ${formatFigures(judged)})`;
-    return {
-      static: ptq,
-      bytes: ptq.bytes,
-      tuned: built.bytes,
-      report: report(after, 'ptq', `${why}; the PTQ model is kept`),
-    };
+    return keepPtq(why, { bytes: built.bytes, score: after });
   }
   return { static: ptq, bytes: built.bytes, tuned: built.bytes, report: report(after, 'qat') };
+}
+
+/**
+ * PTQ on the training and held-out batches together (`ptq` itself when they are the same
+ * batches): the model a static run on all the data writes, which is what keeping PTQ returns.
+ */
+async function ptqOnAll(
+  modelBytes: Uint8Array,
+  train: readonly Feeds[],
+  heldOut: readonly Feeds[],
+  options: StaticOptions,
+  ptq: StaticResult,
+): Promise<StaticResult> {
+  if (heldOut === train) return ptq;
+  return runStaticRecipe(modelBytes, [...train, ...heldOut], options);
 }

@@ -137,6 +137,7 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       'rangeFallbacks',
       'plan',
       'notes',
+      'integerRewrites',
     ]);
     expect(report).toMatchObject({
       input: MODEL,
@@ -151,6 +152,9 @@ describe('zeropoint quantize on the PP-OCR classifier', () => {
       rangeFallbacks: { count: 0, byMethod: {}, tensors: [] },
       notes: [],
     });
+    expect(report.integerRewrites?.inputPads).toEqual([
+      { node: 'p2o.Conv.0', channels: 3, padded: 4 },
+    ]);
     expect(['minmax', 'ema', 'histogram', 'percentile', 'entropy', 'mse']).toContain(report.method);
     expect(report.sizeAfter).toBeLessThan(report.sizeBefore / 2);
     expect(report.plan.integer + report.plan.float).toBe(report.plan.nodes);

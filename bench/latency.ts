@@ -1,7 +1,8 @@
 // `npm run bench -- latency [--quick] [--repeat=N] [--only-weights|--only-transformers|--only-conv]`:
 // per model of the accuracy bench (CASES; ZP_MODELS=rec,det picks by name), the default static
 // output's latency against fp32 before and after the rewrites that unlock fast kernels (depthwise
-// channel padding, integer MaxPool/Resize/Mul/Add only where they pay off), with size ratio and
+// channel padding, the builder's exact integer rewrites, integer MaxPool/Resize/Mul/Add only
+// where they pay off), with size ratio and
 // accuracy, and the verdict line `zeropoint quantize` prints; then the same for the transformers
 // (latency-transformers.ts). Latency: one thread, process CPU time, models interleaved in a
 // rotating order on the case's latency input, the median of per-round ratios to fp32 with their
@@ -41,7 +42,11 @@ export async function run(): Promise<void> {
     const batches = readCalibrationData(c.calib, inputs, {});
     const first = await runStaticRecipe(fp32, batches, { alsoCalibrate: weighedExcludes() });
     const cache = first.calibration;
-    const before = await runStaticRecipe(fp32, undefined, { cache, padChannels: false });
+    const before = await runStaticRecipe(fp32, undefined, {
+      cache,
+      padChannels: false,
+      integerRewrites: false,
+    });
     const data = new Float32Array(c.latencyShape.reduce((a, b) => a * b, 1)).map((_, i) =>
       Math.sin(i),
     );

@@ -3,10 +3,10 @@
 // output's latency against fp32 before and after the rewrites that unlock fast kernels (depthwise
 // channel padding, the builder's exact integer rewrites, integer MaxPool/Resize/Mul/Add only
 // where they pay off), with size ratio and accuracy, and the verdict line `zeropoint quantize`
-// prints; then the same for the transformers (latency-transformers.ts). Latency: one thread, process CPU time, models interleaved in a
-// rotating order on the case's latency input, the median of per-round ratios to fp32 with their
-// interquartile spread and the load average beside it; --repeat=N times the same models N times
-// to show how far one figure moves. Asserts nothing.
+// prints; then the same for the transformers (latency-transformers.ts). Latency: one thread,
+// process CPU time, models interleaved in a rotating order on the case's latency input, the
+// median of per-round ratios to fp32 with their interquartile spread and the load average beside
+// it; --repeat=N times the same models N times to show how far one figure moves. Asserts nothing.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { weighedExcludes } from '../src/advise/op-payoff.js';

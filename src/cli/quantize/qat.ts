@@ -31,7 +31,8 @@ export const QAT_OPTIONS: readonly (readonly [string, string])[] = [
     '--qat',
     'after static quantization, fine-tune weights, biases and scales on --calib by distillation ' +
       'from the fp32 outputs (quantization-aware training; the last --holdout batches judge it, ' +
-      'and the PTQ model is kept unless QAT improves their KL from fp32 where outputs are ' +
+      'and the PTQ model, calibrated on all of --calib, is kept unless QAT improves their KL ' +
+      'from fp32 where outputs are ' +
       'distributions or logits, else their output SQNR, with no other held-out figure worse); ' +
       'with --weights: ' +
       'the block codes are fine-tuned instead (weight-only QAT, blocked DequantizeLinear)',

@@ -1,6 +1,7 @@
 // `npm run bench -- qat-labels [--samples=128] [--holdout=16] [--steps=16] [--batch=8]
 // [--lr=1e-5] [--lambda=1] [--eval=200] [--other=400]` (ZP_RUNS=fp32,ptq,distill,ctc,mix picks
-// runs; ZP_RESULTS=FILE appends each run's JSON line): issue 12's recognizer goal with labels.
+// runs, ptq-all is PTQ on every sample: with --samples=16 --holdout=4 npm start's model, byte for
+// byte; ZP_RESULTS=FILE appends each run's JSON line): issue 12's recognizer goal with labels.
 // PP-OCRv4 recognizer calibrated on rendered lines whose text is known (seed 1): PTQ, --qat by
 // distillation, --qat with the example CTC loss module (examples/ppocr-ctc-loss.mjs), and CTC +
 // lambda x KL; each scored by character and line accuracy on the project's held-out lines

@@ -17,6 +17,7 @@ const BENCHES = new Map<string, () => Promise<{ run: () => Promise<void> | void 
   ['loops', () => import('./loops.js')],
   ['latency', () => import('./latency.js')],
   ['elementwise-forms', () => import('./elementwise-forms.js')],
+  ['recognizer-files', () => import('./recognizer-files.js')],
   ['studio', () => import('./studio.js')],
   ['placement', () => import('./placement.js')],
   ['transformers', () => import('./transformers/index.js')],

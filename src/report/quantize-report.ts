@@ -38,7 +38,10 @@ export interface QuantizeReport {
   readonly equalize?: EqualizeReport;
   /** With --smooth-quant: alpha, how it was chosen, and each MatMul input smoothed or not. */
   readonly smoothQuant?: SmoothReport;
-  /** Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded. */
+  /**
+   * Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded,
+   * average pools as depthwise convs.
+   */
   readonly integerRewrites?: BuiltModel['rewrites'];
 }
 

@@ -14,7 +14,8 @@
 // pattern off, and into pre-allocated outputs (one buffer per tensor, views per shape; the
 // binding still returns a copy). Then where a serial percentile calibration's time goes: fp32
 // runs, copying the tensors out, observing, the rest; and the default (shared, worker) against
-// the floor. Goals (issue 15): recognizer <= 1.5x fp32, classifier <= 2x (default method,
+// the floor: what is above it, split by a run of the same pipeline whose worker observes
+// nothing (collecting and transferring the tensors) and the rest (observing, waiting for it). Goals (issue 15): recognizer <= 1.5x fp32, classifier <= 2x (default method,
 // percentile). Samples are rendered lines (CALIBRATION_SEED), 128 by default.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -143,6 +144,15 @@ async function benchModel(
   const fp32Case = make('fp32 inference', () => runAll(fp32, feeds, []));
   const floor = await ortFloorCases(exposed.shared.bytes, [...exposed.shared.fetch], feeds);
   const runs = new Map(modes.map((f) => [f, runsCase(f)]));
+  // The default's pipeline with a worker that observes nothing: runs, collecting, transfers.
+  const transferOnly = make('percentile, fetch shared, worker observing nothing', async () => {
+    await calibrate(prepared, plan.calibrate, feeds, {
+      method: 'percentile',
+      means: plan.channelMeans,
+      fetch: 'shared',
+      observeHost: (spec) => workerObserveHost({ ...spec, observe: [], means: [], derive: [] }),
+    });
+  });
   const serial = new Map(modes.map((f) => [f, calibrateCase('percentile', f, false)]));
   const cases = [
     fp32Case,
@@ -154,6 +164,7 @@ async function benchModel(
       ? [
           make(`${runs.get('shared')!.name}, memory pattern off`, floor.noPattern),
           make(`${runs.get('shared')!.name}, into pre-allocated outputs`, floor.preallocated),
+          transferOnly,
         ]
       : []),
     ...modes.flatMap((f) => [serial.get(f)!, calibrateCase('percentile', f, true)]),
@@ -221,6 +232,16 @@ async function benchModel(
         observe.cpu / rounds,
       ),
       row('  default: above the floor', median(worker.wall) - w, median(worker.cpu) - c),
+      row(
+        '  default: of which the pipeline and transfers',
+        median(transferOnly.wall) - w,
+        median(transferOnly.cpu) - c,
+      ),
+      row(
+        '  default: of which observing and waiting for it',
+        median(worker.wall) - median(transferOnly.wall),
+        median(worker.cpu) - median(transferOnly.cpu),
+      ),
     ];
   };
   return [

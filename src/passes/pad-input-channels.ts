@@ -39,9 +39,12 @@ export function padInputChannels(graph: Graph): InputChannelPad[] {
     if (conv.opType !== 'Conv' || conv.domain !== '' || attrInt(conv, 'group', 1) !== 1) continue;
     const dqx = soleDequantize(graph, conv, 0);
     const dqw = soleDequantize(graph, conv, 1);
-    const weight = dqw && graph.constantValue(dqw.input[0] ?? '');
-    if (dqx === undefined || dqw === undefined || weight === undefined) continue;
-    if (graph.initializer(dqw.input[0]!) === undefined) continue;
+    // The stored dims first: decoding every conv's weights would cost each build its weights.
+    const dims = dqw && graph.initializer(dqw.input[0] ?? '')?.dims;
+    if (dqx === undefined || dqw === undefined || dims?.length !== 4) continue;
+    if (!PADDED.has(Number(dims[1]))) continue;
+    const weight = graph.constantValue(dqw.input[0]!);
+    if (weight === undefined) continue;
     if (weight.dtype !== 'int8' && weight.dtype !== 'uint8') continue;
     const [outputs, channels] = weight.shape;
     const padded = PADDED.get(channels ?? 0);

@@ -13,7 +13,6 @@ import { foldClamps, foldScales, keepClampedOffsets, type FoldState } from './pl
 import { FLOAT32, inferElementTypes } from './element-types.js';
 import { buildGroups, TensorSets } from './plan-groups.js';
 import { MASK_STAYS_FLOAT, maskReaders } from './plan-masks.js';
-import { LAYERNORM_STAYS_FLOAT, writtenOutLayerNorms } from './plan-layernorm.js';
 import {
   ACTIVATION_MATMUL_FUSED_REASON,
   ACTIVATION_MATMUL_REASON,
@@ -64,11 +63,6 @@ export function planQuantization(graph: Graph, options: PlanOptions = {}): Quant
   const kinds = new Map<NodeProto, Classified>(nodes.map((n) => [n, classifyNode(n, env)]));
   for (const node of maskReaders(graph, kinds)) {
     kinds.set(node, { kind: 'float', reason: MASK_STAYS_FLOAT });
-  }
-  for (const node of writtenOutLayerNorms(graph)) {
-    if (kinds.get(node)?.kind !== 'float') {
-      kinds.set(node, { kind: 'float', reason: LAYERNORM_STAYS_FLOAT });
-    }
   }
   keepClampedOffsets(env, kinds);
   const decisions = new Map<NodeProto, Omit<NodeDecision, 'label' | 'node' | 'opType'>>();

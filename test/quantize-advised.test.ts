@@ -66,7 +66,7 @@ describe('one recipe on the PP-OCR classifier', () => {
     expect((await given).built.insert.correctedBias).toBe(corrected);
     const auto = await advised({ biasCorrection: true }, true);
     expect(auto.built.insert.correctedBias).toBe(corrected);
-  });
+  }, 240_000);
 
   it('keeps the logits at their full range with --target and a given --activations', async () => {
     const { built, profiled } = await given;

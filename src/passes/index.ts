@@ -20,6 +20,5 @@ export { readFloatInputs } from './read-float-inputs.js';
 export * from './pad-depthwise.js';
 export * from './integer-upsample.js';
 export * from './pad-input-channels.js';
-export * from './average-pool-conv.js';
 export * from './equalize.js';
 export type { SmoothDecision } from './smooth-quant.js';

@@ -63,8 +63,7 @@ export interface PlanOptions {
   /**
    * Exact rewrites of the QDQ graph that unlock faster integer kernels (default true): nearest
    * Resize by whole factors as integer data movement (integer-upsample.ts), 3-channel convs'
-   * input padded to 4 (pad-input-channels.ts), AveragePool as a depthwise QLinearConv
-   * (average-pool-conv.ts). false: the plain QDQ graph.
+   * input padded to 4 (pad-input-channels.ts). false: the plain QDQ graph.
    */
   readonly integerRewrites?: boolean;
 }

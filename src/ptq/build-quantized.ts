@@ -16,7 +16,6 @@ import {
 import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
-  averagePoolsAsConvs,
   insertQdq,
   padInputChannels,
   padQuantizedDepthwise,
@@ -29,7 +28,6 @@ import {
   type LearnedParams,
   type PlanOptions,
   type QuantPlan,
-  type PoolConv,
   type Upsample,
   upsampleOnIntegers,
 } from '../passes/index.js';
@@ -72,7 +70,6 @@ export interface BuiltModel {
   readonly rewrites: {
     readonly upsamples: readonly Upsample[];
     readonly inputPads: readonly InputChannelPad[];
-    readonly pools: readonly PoolConv[];
   };
   /** For a float16 model (widened by prepareModel): how the result was narrowed back. */
   readonly float16?: NarrowReport;
@@ -148,8 +145,7 @@ function integerGroups(graph: Graph, plan: QuantPlan): (node: NodeProto) => stri
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
  * convs (pad-depthwise.ts); rewrites nearest upsamples and 3-channel convs' input into exact
- * faster integer forms (integer-upsample.ts, pad-input-channels.ts), average pools as depthwise
- * convs (average-pool-conv.ts); upgrades the opset only when 16-bit types need it; verifies
+ * faster integer forms (integer-upsample.ts, pad-input-channels.ts); upgrades the opset only when 16-bit types need it; verifies
  * the graph.
  * `learned` (qat/) replaces weights, biases and the parameters it names.
  */
@@ -173,7 +169,6 @@ export function buildQuantized(
   const rewrites = {
     upsamples: rewrite ? upsampleOnIntegers(graph) : [],
     inputPads: rewrite ? padInputChannels(graph) : [],
-    pools: rewrite ? averagePoolsAsConvs(graph) : [],
   };
   readFloatInputs(graph, options.exclude ?? []);
   const float16 = restoreFloat16(graph, integerGroups(graph, plan));

@@ -39,8 +39,7 @@ export interface QuantizeReport {
   /** With --smooth-quant: alpha, how it was chosen, and each MatMul input smoothed or not. */
   readonly smoothQuant?: SmoothReport;
   /**
-   * Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded,
-   * average pools as depthwise convs.
+   * Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded.
    */
   readonly integerRewrites?: BuiltModel['rewrites'];
 }

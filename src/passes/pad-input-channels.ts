@@ -29,7 +29,7 @@ function soleDequantize(graph: Graph, node: NodeProto, index: number): NodeProto
 
 /**
  * Pads the input channels of every quantized Conv (group 1, int8 or uint8 weights dequantized
- * per output channel or per tensor, per-tensor input) that reads 3 of them to 4: a Pad of the
+ * per output channel or per tensor, per-tensor 8-bit input) that reads 3 of them to 4: a Pad of the
  * input's integers with its zero point, and weights grown with their zero point, so each new
  * product is (zp - zp) x (w - zw) = 0.
  */
@@ -53,6 +53,9 @@ export function padInputChannels(graph: Graph): InputChannelPad[] {
     if (padded === undefined || weight.shape.length !== 4 || outputs === undefined) continue;
     if (perAxis && attrInt(dqw, 'axis', 1) !== 0) continue;
     if ((graph.constantValue(dqx.input[1] ?? '')?.data.length ?? 0) !== 1) continue;
+    // onnxruntime's Pad has uint8 and int8 kernels, not 16-bit or 4-bit ones.
+    const inputType = graph.constantValue(dqx.input[2] ?? '')?.dtype ?? 'uint8';
+    if (inputType !== 'int8' && inputType !== 'uint8') continue;
     const inner = weight.shape[2]! * weight.shape[3]!;
     const size = outputs * padded * inner;
     const data = weight.dtype === 'int8' ? new Int8Array(size) : new Uint8Array(size);

@@ -25,6 +25,7 @@ import {
   type AdaroundSkip,
 } from './adaround-sites.js';
 import { collectMoments, type MomentOptions } from './adaround-stats.js';
+import { plainQdq } from './training-graph.js';
 
 /** Settings of runAdaroundRecipe (every field has a default). */
 export interface AdaroundSettings extends AdaroundOptions, MomentOptions {
@@ -122,12 +123,15 @@ export async function runAdaroundRecipe(
   const { prepared, options: buildOptions, source } = ptq.build;
   const { model, graph } = prepareBuild(prepared, buildOptions);
   const floatBytes = writeModel(model);
-  const { sites, skipped } = adaroundSites(graph, buildGraph(readModel(ptq.bytes)), ptq.plan);
+  // Layers are matched and measured on the QDQ graph without the builder's integer rewrites
+  // (a padded input is not the float conv's input); the result gets them back.
+  const plain = plainQdq(ptq);
+  const { sites, skipped } = adaroundSites(graph, buildGraph(readModel(plain)), ptq.plan);
   const values = new Map<string, Float32Array>();
   const weightScales = new Map<string, Float32Array>();
   const codes = new Map<string, Int32Array>();
   const layers: AdaroundLayerReport[] = [];
-  let current = ptq.bytes;
+  let current = plain;
   for (let at = 0; at < sites.length; at += layersPerPass) {
     const chunk = sites.slice(at, at + layersPerPass);
     const moments = await collectMoments(floatBytes, current, chunk, train, {
@@ -168,10 +172,14 @@ export async function runAdaroundRecipe(
       });
       settings.onLayer?.(layers.length, sites.length, site.node);
     }
-    current = buildQuantized(prepared, buildOptions, source, { values, weightScales }).bytes;
+    current = plainQdq(ptq, { values, weightScales });
   }
+  const tuned =
+    sites.length === 0
+      ? ptq.bytes
+      : buildQuantized(prepared, buildOptions, source, { values, weightScales }).bytes;
   const before = await heldOutSqnr(modelBytes, ptq.bytes, heldOut, threads);
-  const after = await heldOutSqnr(modelBytes, current, heldOut, threads);
+  const after = await heldOutSqnr(modelBytes, tuned, heldOut, threads);
   const keep = !(after > before);
   const report: AdaroundReport = {
     settings: {
@@ -196,5 +204,5 @@ export async function runAdaroundRecipe(
       : {}),
     ms: Date.now() - started,
   };
-  return { bytes: keep ? ptq.bytes : current, static: ptq, tuned: current, codes, report };
+  return { bytes: keep ? ptq.bytes : tuned, static: ptq, tuned, codes, report };
 }

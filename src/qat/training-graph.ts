@@ -17,7 +17,12 @@ import {
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { opSpec } from '../onnx/op-specs.js';
 import type { QuantPlan } from '../passes/index.js';
-import { buildQuantized, prepareBuild, type StaticResult } from '../ptq/index.js';
+import {
+  buildQuantized,
+  prepareBuild,
+  type LearnedValues,
+  type StaticResult,
+} from '../ptq/index.js';
 import { FAKE_QUANT, STOP_GRADIENT } from './fake-quant-op.js';
 
 /** A learned activation grid: one scale initializer and the groups whose Q/DQ pairs use it. */
@@ -298,10 +303,16 @@ function zeroPointOf(graph: Graph, name: string | undefined): number {
  * again), over prepareBuild's float weights.
  */
 export function trainingGraphOf(ptq: StaticResult): TrainingGraph {
+  const { prepared, options } = ptq.build;
+  return buildTrainingGraph(plainQdq(ptq), prepareBuild(prepared, options).graph, ptq.plan);
+}
+
+/**
+ * A static PTQ result's model without the builder's exact integer rewrites: its QDQ nodes
+ * follow the float graph's nodes one to one (the same outputs; the rewrites are exact).
+ */
+export function plainQdq(ptq: StaticResult, learned: LearnedValues = {}): Uint8Array {
   const { prepared, options, source } = ptq.build;
-  const plain =
-    options.integerRewrites === false
-      ? ptq.bytes
-      : buildQuantized(prepared, { ...options, integerRewrites: false }, source).bytes;
-  return buildTrainingGraph(plain, prepareBuild(prepared, options).graph, ptq.plan);
+  if (options.integerRewrites === false && learned.values === undefined) return ptq.bytes;
+  return buildQuantized(prepared, { ...options, integerRewrites: false }, source, learned).bytes;
 }

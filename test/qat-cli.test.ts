@@ -70,6 +70,14 @@ describe('zeropoint quantize --qat', () => {
     expect(readFileSync(out).length).toBe(report.sizeAfter);
   });
 
+  it('prints a caution when few held-out samples judge QAT against PTQ', async () => {
+    const out = join(dir, 'chain.few.onnx');
+    const flags = ['--qat', '--steps', '2', '--batch-size', '2', '--no-verdict'];
+    const run = await runCli('quantize', model, '--calib', calib, '-o', out, ...flags);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('caution: 4 held-out samples judged QAT against PTQ');
+  });
+
   it('refuses --steps without --qat', async () => {
     const run = await runCli(
       'quantize',

@@ -145,8 +145,8 @@ function integerGroups(graph: Graph, plan: QuantPlan): (node: NodeProto) => stri
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
  * convs (pad-depthwise.ts); rewrites nearest upsamples and 3-channel convs' input into exact
- * faster integer forms (integer-upsample.ts, pad-input-channels.ts); upgrades the opset only when 16-bit types need it; verifies
- * the graph.
+ * faster integer forms (integer-upsample.ts, pad-input-channels.ts); upgrades the opset only
+ * when 16-bit types need it; verifies the graph.
  * `learned` (qat/) replaces weights, biases and the parameters it names.
  */
 export function buildQuantized(

@@ -91,6 +91,21 @@ describe('Histogram', () => {
     expect(h.seen).toEqual({ finite: 0, nan: 1, infinite: 0 });
   });
 
+  it('a point mass merged with a lattice too fine to reach it keeps the other histogram counts', () => {
+    // The lattice of two subnormals cannot hold 7.45e-9 in float32 units, so the merge lays a
+    // new one and spreads the old counts; they must be spread as the other histogram's.
+    const point = new Histogram({ bins: 64 });
+    point.observe(Float32Array.from([7.450580596923828e-9]));
+    const tiny = new Histogram({ bins: 64 });
+    tiny.observe(Float32Array.from([-2.802596928649634e-45]));
+    tiny.observe(Float32Array.from([-1.401298464324817e-45]));
+    point.merge(tiny);
+    const s = point.snapshot();
+    expect([s.min, s.max, s.total]).toEqual([-2.802596928649634e-45, 7.450580596923828e-9, 3]);
+    expect(s.counts[0]).toBe(2);
+    expect(s.counts[63]).toBe(1);
+  });
+
   it('merging histograms on different grids moves no value by more than a bin', () => {
     const x = gaussian(4000, 7);
     const y = gaussian(4000, 8, 2);

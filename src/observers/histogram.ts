@@ -114,6 +114,9 @@ export class Histogram {
         this.fixed = other.fixed;
         this.grid = other.grid;
         this.counts = other.counts.slice();
+        // Until the point mass is added the state is other's: cover() may spread a snapshot.
+        this.min = other.min;
+        this.max = other.max;
         this.cover(lo, hi);
         if (count > 0) this.counts[binOf(this.lattice, this.grid, value)]! += count;
       } else {

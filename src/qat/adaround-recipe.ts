@@ -4,7 +4,8 @@
 // quantized model whose earlier layers are already rounded (the paper's asymmetric
 // reconstruction: the QDQ model is rebuilt after every `layersPerPass` layers). Codes go through
 // the one builder as grid values at PTQ's scales, so the model holds exactly the learned codes.
-// Keeps the PTQ model when held-out output SQNR does not improve. Not the per-layer arithmetic.
+// Keeps PTQ, recalibrated on all the data, when held-out output SQNR does not improve. Not the
+// per-layer arithmetic.
 import { fail } from '../core/index.js';
 import { buildGraph, readModel, writeModel } from '../onnx/index.js';
 import {
@@ -25,6 +26,7 @@ import {
   type AdaroundSkip,
 } from './adaround-sites.js';
 import { collectMoments, type MomentOptions } from './adaround-stats.js';
+import { allBatchesNote, ptqOnAll } from './ptq-on-all.js';
 import { plainQdq } from './training-graph.js';
 
 /** Settings of runAdaroundRecipe (every field has a default). */
@@ -70,11 +72,22 @@ export interface AdaroundReport {
   readonly ms: number;
 }
 
-/** The returned model, the PTQ run, the rounded model and its codes by weight ([rows, k]). */
+/**
+ * The returned model (the rounded one, or PTQ's when kept: calibrated on train and held-out
+ * batches together, as a static run on the same data), the PTQ run it comes from, the rounded
+ * model, the training-split PTQ run it was rounded from and its codes by weight ([rows, k]).
+ */
 export interface AdaroundResult {
   readonly bytes: Uint8Array;
+  /**
+   * The PTQ run `bytes` comes from, as for QAT: the report of the written model (its sample
+   * count, ranges and notes) is built from it, so when PTQ is kept it is the all-data run.
+   */
   readonly static: StaticResult;
+  /** The rounded model, also when PTQ's was kept. */
   readonly tuned: Uint8Array;
+  /** The PTQ run on the training batches whose grids `tuned` rounds on (compare tuned to it). */
+  readonly tunedFrom: StaticResult;
   readonly codes: ReadonlyMap<string, Int32Array>;
   readonly report: AdaroundReport;
 }
@@ -181,6 +194,9 @@ export async function runAdaroundRecipe(
   const before = await heldOutSqnr(modelBytes, ptq.bytes, heldOut, threads);
   const after = await heldOutSqnr(modelBytes, tuned, heldOut, threads);
   const keep = !(after > before);
+  // PTQ kept: calibrated on every batch, held-out ones included, as the same data without
+  // --adaround (the training-split PTQ above is only what the rounding started from).
+  const whole = keep ? await ptqOnAll(modelBytes, train, heldOut, options, ptq) : ptq;
   const report: AdaroundReport = {
     settings: {
       iterations,
@@ -199,10 +215,13 @@ export async function runAdaroundRecipe(
     kept: keep ? 'ptq' : 'adaround',
     ...(keep
       ? {
-          reason: `held-out SQNR did not improve (${after.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB); the PTQ model is kept`,
+          reason:
+            `held-out SQNR did not improve (${after.toFixed(2)} dB vs PTQ's ${before.toFixed(2)} dB); ` +
+            `the PTQ model is kept${allBatchesNote(whole, ptq, train, heldOut)}`,
         }
       : {}),
     ms: Date.now() - started,
   };
-  return { bytes: keep ? ptq.bytes : tuned, static: ptq, tuned, codes, report };
+  const bytes = keep ? whole.bytes : tuned;
+  return { bytes, static: whole, tuned, tunedFrom: ptq, codes, report };
 }

@@ -14,6 +14,7 @@ import type { DistillLoss } from './distill-loss.js';
 import { compileTrainingGraph } from './executor.js';
 import { learnedValues, trainableNames, weightGridRates, type LearnMode } from './learned.js';
 import { formatFigures, rankedBy, replaces, type HeldOutFigures } from './held-out-judge.js';
+import { allBatchesNote, ptqOnAll } from './ptq-on-all.js';
 import { chooseObjective, judgeBytes, type HeldOutScore, type LossFunction } from './objective.js';
 
 export type { LearnMode } from './learned.js';
@@ -273,8 +274,7 @@ export async function runQatRecipe(
   // PTQ kept: calibrated on every sample, held-out ones included, as the same data without --qat.
   const keepPtq = async (why: string, tuned?: { bytes: Uint8Array; score: HeldOutScore }) => {
     const whole = await ptqOnAll(modelBytes, train, heldOut, options, ptq);
-    const all =
-      whole === ptq ? '' : ` (calibrated on all ${train.length + heldOut.length} batches)`;
+    const all = allBatchesNote(whole, ptq, train, heldOut);
     return {
       static: whole,
       bytes: whole.bytes,
@@ -306,19 +306,4 @@ export async function runQatRecipe(
     return keepPtq(why, { bytes: built.bytes, score: after });
   }
   return { static: ptq, bytes: built.bytes, tuned: built.bytes, report: report(after, 'qat') };
-}
-
-/**
- * PTQ on the training and held-out batches together (`ptq` itself when they are the same
- * batches): the model a static run on all the data writes, which is what keeping PTQ returns.
- */
-async function ptqOnAll(
-  modelBytes: Uint8Array,
-  train: readonly Feeds[],
-  heldOut: readonly Feeds[],
-  options: StaticOptions,
-  ptq: StaticResult,
-): Promise<StaticResult> {
-  if (heldOut === train) return ptq;
-  return runStaticRecipe(modelBytes, [...train, ...heldOut], options);
 }

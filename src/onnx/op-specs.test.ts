@@ -29,13 +29,12 @@ describe('OP_SPECS', () => {
       expect(spec(op).bias).toEqual({ input: 2, activation: 0, weight: 1 });
   });
 
-  it('marks the ops onnxruntime fuses, drops, or has no integer kernel for', () => {
+  it('marks the ops onnxruntime fuses, drops, runs on integers unfused, or has no kernel for', () => {
     expect(spec('Conv').kernel).toBe('QLinearConv');
     expect(spec('Add').kernel).toBe('com.microsoft.QLinearAdd');
     expect(spec('Reshape')).toMatchObject({ kernel: 'drop', preservesScale: true });
-    expect(spec('DepthToSpace')).toMatchObject({ preservesScale: true });
-    expect(spec('DepthToSpace').kernel).toBeUndefined();
-    for (const op of ['LSTM', 'Div', 'HardSigmoid', 'ConvTranspose', 'ReduceMean']) {
+    expect(spec('DepthToSpace')).toMatchObject({ kernel: 'moved', preservesScale: true });
+    for (const op of ['LSTM', 'Div', 'HardSigmoid', 'ConvTranspose', 'ReduceMean', 'Pad']) {
       expect(spec(op).kernel).toBeUndefined();
     }
   });

@@ -30,7 +30,9 @@ export interface OpSpec {
   readonly bias?: BiasSpec;
   /**
    * The op ONNX Runtime's CPU provider turns a DQ -> op -> Q group into ('drop' when it removes
-   * the DQ/Q pair and runs the op itself on integers); undefined: no integer kernel there.
+   * the DQ/Q pair and runs the op itself on integers; 'moved' when it has no such rule but its
+   * kernel takes 8-bit integers, and the builder's integer-movement pass moves the group onto
+   * them); undefined: no integer kernel there.
    */
   readonly kernel?: string;
   /** Why the op stays float, where the plan should say more than "no integer kernel". */
@@ -193,10 +195,11 @@ export const OP_SPECS: ReadonlyMap<string, OpSpec> = new Map<string, OpSpec>([
   ['MaxPool', dropped()],
   ['Resize', dropped()],
   ['Split', dropped()],
-  // Scale-preserving without an integer path: "DepthToSpace and SpaceToDepth not included
-  // because there are no integer implementations" (onnxruntime issue 21287).
-  ['DepthToSpace', float(first, { preservesScale: true })],
-  ['SpaceToDepth', float(first, { preservesScale: true })],
+  // Scale-preserving without a QDQ rule ("DepthToSpace and SpaceToDepth not included because
+  // there are no integer implementations", onnxruntime issue 21287), though onnxruntime 1.30's
+  // CPU kernels take uint8 and int8 (not 16-bit): passes/integer-movement.ts.
+  ['DepthToSpace', { activations: first, kernel: 'moved', preservesScale: true }],
+  ['SpaceToDepth', { activations: first, kernel: 'moved', preservesScale: true }],
   ['Pad', float(first, { preservesScale: true })],
   ['Identity', float(first, { preservesScale: true })],
   // Clamps, folded into the QuantizeLinear of their input's producer when that is exact.

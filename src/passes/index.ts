@@ -19,6 +19,8 @@ export { dynamicGather } from './dynamic-gather.js';
 export { readFloatInputs } from './read-float-inputs.js';
 export * from './pad-depthwise.js';
 export * from './integer-upsample.js';
+export * from './integer-movement.js';
 export * from './pad-input-channels.js';
+export * from './conv-transpose-as-conv.js';
 export * from './equalize.js';
 export type { SmoothDecision } from './smooth-quant.js';

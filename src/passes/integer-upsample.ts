@@ -48,7 +48,7 @@ export function nearestFactors(graph: Graph, node: NodeProto): [number, number] 
 }
 
 /** Whether two Q/DQ nodes read the same scale and zero point (per tensor). */
-function sameParams(graph: Graph, a: NodeProto, b: NodeProto): boolean {
+export function sameParams(graph: Graph, a: NodeProto, b: NodeProto): boolean {
   const same = (i: number) => {
     const [x, y] = [a.input[i] ?? '', b.input[i] ?? ''];
     if (x === y) return true;

@@ -17,6 +17,7 @@ import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
   insertQdq,
+  moveOnIntegers,
   padInputChannels,
   padQuantizedDepthwise,
   planQuantization,
@@ -70,6 +71,8 @@ export interface BuiltModel {
   readonly rewrites: {
     readonly upsamples: readonly Upsample[];
     readonly inputPads: readonly InputChannelPad[];
+    /** DepthToSpace/SpaceToDepth run on the 8-bit integers (integer-movement.ts), by name. */
+    readonly moved: readonly string[];
   };
   /** For a float16 model (widened by prepareModel): how the result was narrowed back. */
   readonly float16?: NarrowReport;
@@ -144,8 +147,9 @@ function integerGroups(graph: Graph, plan: QuantPlan): (node: NodeProto) => stri
  * Quantizes `prepared` (bytes from prepareModel, not modified) under `options`, reading ranges
  * from `source` (logits and ranges the guard rejects keep their full range, see
  * output-ranges.ts) and bias-correction means from its calibration; pads quantized depthwise
- * convs (pad-depthwise.ts); rewrites nearest upsamples and 3-channel convs' input into exact
- * faster integer forms (integer-upsample.ts, pad-input-channels.ts); upgrades the opset only
+ * convs (pad-depthwise.ts); rewrites nearest upsamples, 3-channel convs' input and DepthToSpace
+ * into exact faster integer forms (integer-upsample.ts, pad-input-channels.ts,
+ * integer-movement.ts); upgrades the opset only
  * when 16-bit types need it; verifies the graph.
  * `learned` (qat/) replaces weights, biases and the parameters it names.
  */
@@ -169,6 +173,7 @@ export function buildQuantized(
   const rewrites = {
     upsamples: rewrite ? upsampleOnIntegers(graph) : [],
     inputPads: rewrite ? padInputChannels(graph) : [],
+    moved: rewrite ? moveOnIntegers(graph) : [],
   };
   readFloatInputs(graph, options.exclude ?? []);
   const float16 = restoreFloat16(graph, integerGroups(graph, plan));

@@ -18,6 +18,8 @@ import {
 import type { ModelProto } from '../onnx/gen/onnx_pb.js';
 import {
   constantsToInitializers,
+  convTransposeAsConv,
+  type ConvTransposeRewrite,
   equalizeConvPairs,
   type EqualizeReport,
   foldBatchNorm,
@@ -79,6 +81,8 @@ export interface PrepareReport {
   readonly upgrade: UpgradeReport | undefined;
   readonly constantsMoved: number;
   readonly foldedNodes: number;
+  /** ConvTransposes rewritten as a 1x1 Conv and DepthToSpace (conv-transpose-as-conv.ts). */
+  readonly convTransposes?: readonly ConvTransposeRewrite[];
   /** For a float16 model: what was widened to float32 (the result is narrowed back). */
   readonly float16?: WidenReport;
 }
@@ -129,6 +133,8 @@ export function prepareModel(
   const graph = buildGraph(model);
   const constants = constantsToInitializers(graph);
   const folds = [...foldBatchNorm(graph), ...foldConvAffine(graph)];
+  // After the folds, which fold a ConvTranspose's bias and BatchNorm into it.
+  const convTransposes = convTransposeAsConv(graph);
   verifyGraph(graph);
   return {
     model,
@@ -137,6 +143,7 @@ export function prepareModel(
       upgrade,
       constantsMoved: constants.converted,
       foldedNodes: folds.length,
+      ...(convTransposes.length === 0 ? {} : { convTransposes }),
       ...(float16 === undefined ? {} : { float16 }),
     },
   };

@@ -39,7 +39,8 @@ export interface QuantizeReport {
   /** With --smooth-quant: alpha, how it was chosen, and each MatMul input smoothed or not. */
   readonly smoothQuant?: SmoothReport;
   /**
-   * Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded.
+   * Exact integer rewrites of the QDQ graph: nearest upsamples, 3-channel conv inputs padded,
+   * DepthToSpace on integers.
    */
   readonly integerRewrites?: BuiltModel['rewrites'];
 }

@@ -2,7 +2,7 @@
 // backwards from the clamped end, and a zero step refused rather than sized as NaN.
 import { describe, expect, it } from 'vitest';
 import { isZeropointError } from '../core/index.js';
-import { makeNode } from '../onnx/index.js';
+import { attr, makeNode } from '../onnx/index.js';
 import { LAYOUT_OPS } from './ops-layout.js';
 import { intTensor, tensor, type QTensor } from './tensor.js';
 
@@ -42,5 +42,49 @@ describe('Slice', () => {
     }
     expect(isZeropointError(error, 'bad-shape')).toBe(true);
     expect(String(error)).toMatch(/sl.*step 0/);
+  });
+});
+
+describe('DepthToSpace and SpaceToDepth', () => {
+  const ops = new Map(LAYOUT_OPS);
+  const shuffle = (op: string, input: QTensor, mode?: string) =>
+    ops.get(op)!.forward(
+      [input],
+      makeNode({
+        opType: op,
+        inputs: ['x'],
+        outputs: ['y'],
+        name: op,
+        attributes: [attr.int('blocksize', 2), ...(mode ? [attr.string('mode', mode)] : [])],
+      }),
+      { opset: 13 },
+    ).outputs[0] as QTensor;
+  const [c, h, w, b] = [3, 2, 3, 2];
+  const x = tensor(
+    [1, c * b * b, h, w],
+    Float32Array.from({ length: c * b * b * h * w }, (_, i) => i),
+  );
+
+  it('moves pixels as Operators.md writes each mode', () => {
+    for (const mode of ['CRD', 'DCR']) {
+      const y = shuffle('DepthToSpace', x, mode);
+      expect(y.shape).toEqual([1, c, h * b, w * b]);
+      for (let k = 0; k < c; k++) {
+        for (let r = 0; r < h * b; r++) {
+          for (let q = 0; q < w * b; q++) {
+            const [i, j] = [r % b, q % b];
+            const channel = mode === 'CRD' ? k * b * b + i * b + j : (i * b + j) * c + k;
+            const from = (channel * h + (r - i) / b) * w + (q - j) / b;
+            expect(y.data[(k * h * b + r) * w * b + q]).toBe(from);
+          }
+        }
+      }
+    }
+  });
+
+  it('SpaceToDepth undoes DepthToSpace in DCR mode', () => {
+    const back = shuffle('SpaceToDepth', shuffle('DepthToSpace', x, 'DCR'));
+    expect(back.shape).toEqual(x.shape);
+    expect(Array.from(back.data)).toEqual(Array.from(x.data));
   });
 });

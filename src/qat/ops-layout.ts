@@ -4,7 +4,7 @@
 // map). Attribute forms before opset 10/13 and input forms after are both read. Not Concat
 // and Split (ops-join.ts).
 import { sizeOf } from '../core/index.js';
-import { attrInt, attrInts } from '../onnx/index.js';
+import { attrInt, attrInts, attrString } from '../onnx/index.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 import type { DiffOp, OpContext } from './diff-op.js';
 import {
@@ -149,6 +149,51 @@ const transpose: MapResolve = (inputs, node) => {
   return { shape, map: walk(shape, permStrides, 0) };
 };
 
+/** A transpose of `from` viewed as `view`, read out as `shape`: the rank-6 pixel shuffles. */
+function shuffled(view: readonly number[], perm: readonly number[], shape: number[]) {
+  const strides = stridesOf(view);
+  const moved = perm.map((p) => view[p] as number);
+  return {
+    shape,
+    map: walk(
+      moved,
+      perm.map((p) => strides[p] as number),
+      0,
+    ),
+  };
+}
+
+/** The blocksize of a rank-4 shuffle whose input it fits (`fits`), else a shape error. */
+function blockOf(node: GraphNode, from: readonly number[], fits: (b: number) => boolean): number {
+  const b = attrInt(node, 'blocksize', 0);
+  if (from.length !== 4 || b < 1 || !fits(b)) {
+    return shapeError(node, `blocksize ${b} does not fit the input shape [${from.join(', ')}]`);
+  }
+  return b;
+}
+
+// DepthToSpace-13: CRD views x as [N, C, b, b, H, W] and moves it to [N, C, H, b, W, b]; DCR
+// views it as [N, b, b, C, H, W].
+const depthToSpace: MapResolve = (inputs, node) => {
+  const from = shapeOf(inputs, node);
+  const [n, cb, h, w] = from as [number, number, number, number];
+  const b = blockOf(node, from, (k) => cb % (k * k) === 0);
+  const c = cb / (b * b);
+  const shape = [n, c, h * b, w * b];
+  return attrString(node, 'mode', 'DCR') === 'CRD'
+    ? shuffled([n, c, b, b, h, w], [0, 1, 4, 2, 5, 3], shape)
+    : shuffled([n, b, b, c, h, w], [0, 3, 4, 1, 5, 2], shape);
+};
+
+// SpaceToDepth-13: x viewed as [N, C, H/b, b, W/b, b] moves to [N, b, b, C, H/b, W/b].
+const spaceToDepth: MapResolve = (inputs, node) => {
+  const from = shapeOf(inputs, node);
+  const [n, c, h, w] = from as [number, number, number, number];
+  const b = blockOf(node, from, (k) => h % k === 0 && w % k === 0);
+  const view = [n, c, h / b, b, w / b, b];
+  return shuffled(view, [0, 3, 5, 1, 2, 4], [n, c * b * b, h / b, w / b]);
+};
+
 /** Flat positions visited by a row-major walk over `shape` with per-axis `strides` from `start`. */
 function walk(shape: readonly number[], strides: readonly number[], start: number): Int32Array {
   const size = sizeOf(shape);
@@ -244,6 +289,8 @@ export const LAYOUT_OPS: readonly (readonly [string, DiffOp])[] = [
   ['Squeeze', reshaping(squeeze)],
   ['Unsqueeze', reshaping(unsqueeze)],
   ['Transpose', mapping(transpose)],
+  ['DepthToSpace', mapping(depthToSpace)],
+  ['SpaceToDepth', mapping(spaceToDepth)],
   ['Slice', mapping(slice)],
   ['Expand', mapping(expand)],
   ['Gather', mapping(gather)],

@@ -20,6 +20,7 @@ export { readFloatInputs } from './read-float-inputs.js';
 export * from './pad-depthwise.js';
 export * from './integer-upsample.js';
 export * from './integer-movement.js';
+export * from './float-guard.js';
 export * from './pad-input-channels.js';
 export * from './conv-transpose-as-conv.js';
 export * from './equalize.js';

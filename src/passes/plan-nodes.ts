@@ -82,6 +82,9 @@ export function classifyNode(node: NodeProto, env: PlanEnv): Classified {
   const { options } = env;
   const spec = opSpec(node);
   if (listed(node, options.exclude)) return float('excluded by the exclude option');
+  if (listed(node, options.keptFloat)) {
+    return float('onnxruntime could not run its quantized form (--json notes give its error)');
+  }
   if (spec === undefined) return float('not in the op table: no known integer kernel');
   // `include` picks the integer kernels; folds and scale-preserving ops still follow them.
   const kind = classifySpec(node, spec, env);

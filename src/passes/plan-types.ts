@@ -29,6 +29,11 @@ export interface PlanOptions {
   /** Node names or op types never to quantize. */
   readonly exclude?: readonly string[];
   /**
+   * Node names or op types kept float because onnxruntime could not run their quantized form
+   * (runStaticRecipe's retry): as `exclude`, with that reason in the plan.
+   */
+  readonly keptFloat?: readonly string[];
+  /**
    * When given, only these node names or op types run as integer kernels; Relu/Clip and Mul/Div
    * folds and scale-preserving ops next to them still follow.
    */

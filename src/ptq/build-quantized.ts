@@ -17,6 +17,7 @@ import type { ModelProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import {
   activationQuant,
   insertQdq,
+  guardExcluded,
   moveOnIntegers,
   padInputChannels,
   padQuantizedDepthwise,
@@ -74,6 +75,11 @@ export interface BuiltModel {
     /** DepthToSpace/SpaceToDepth run on the 8-bit integers (integer-movement.ts), by name. */
     readonly moved: readonly string[];
   };
+  /**
+   * Excluded nodes given a guard so that onnxruntime runs them in float rather than fusing
+   * them with their quantized neighbours (float-guard.ts), by label.
+   */
+  readonly floatGuards: readonly string[];
   /** For a float16 model (widened by prepareModel): how the result was narrowed back. */
   readonly float16?: NarrowReport;
 }
@@ -169,6 +175,10 @@ export function buildQuantized(
     tensors: plan.calibrate,
   });
   const insert = insertQdq(graph, plan, ranges, calibration.channelMeans(), learned);
+  const floatGuards = guardExcluded(graph, [
+    ...(options.exclude ?? []),
+    ...(options.keptFloat ?? []),
+  ]);
   const rewrite = options.integerRewrites !== false;
   const rewrites = {
     upsamples: rewrite ? upsampleOnIntegers(graph) : [],
@@ -180,5 +190,5 @@ export function buildQuantized(
   verifyGraph(graph);
   const narrowed = float16 === undefined ? {} : { float16 };
   const bytes = writeModel(model);
-  return { bytes, plan, insert, ranges, fallbacks, pads, rewrites, ...narrowed };
+  return { bytes, plan, insert, ranges, fallbacks, pads, rewrites, floatGuards, ...narrowed };
 }

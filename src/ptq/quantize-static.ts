@@ -111,7 +111,7 @@ export interface StaticResult {
   /** What rebuilds this model with buildQuantized (qat/ writes fine-tuned values through it). */
   readonly build: {
     readonly prepared: Uint8Array;
-    /** The options, with keptFloat's nodes excluded. */
+    /** The options, with keptFloat's nodes in PlanOptions.keptFloat. */
     readonly options: PlanOptions;
     readonly source: RangeSource;
   };
@@ -211,13 +211,15 @@ export async function runStaticRecipe(
   let buildOptions: PlanOptions = options;
   // onnxruntime checks some kernels' parameters only at run time (QLinearGlobalAveragePool's
   // scale ratio must lie in [2^-32, 256)): run the model once on a calibration batch, and keep
-  // float each node it refuses, a few at most.
+  // float each node it refuses, a few at most. A kernel missing for the types it was given (a
+  // 16-bit Resize, after onnxruntime drops the Q/DQ around it) keeps that op type float.
   const keptFloat: { node: string; reason: string }[] = [];
   for (
     let failure = await runFailure(built.bytes, asBuilt(first), options.threads);
     failure !== undefined;
   ) {
-    const node = /Name:'([^']+)'/.exec(failure)?.[1];
+    const missing = MISSING_KERNEL.exec(failure);
+    const node = missing?.[1] ?? /Name:'([^']+)'/.exec(failure)?.[1];
     if (
       node === undefined ||
       keptFloat.length >= MAX_KEPT_FLOAT ||
@@ -232,8 +234,7 @@ export async function runStaticRecipe(
       );
     }
     keptFloat.push({ node, reason: failure });
-    const exclude = [...(options.exclude ?? []), ...keptFloat.map((k) => k.node)];
-    buildOptions = { ...options, exclude };
+    buildOptions = { ...options, keptFloat: keptFloat.map((k) => k.node) };
     built = buildQuantized(prepared, buildOptions, source);
     failure = await runFailure(built.bytes, asBuilt(first), options.threads);
   }
@@ -310,6 +311,8 @@ async function rewriteFloat(
 
 /** Nodes runStaticRecipe keeps float, at most, before it gives up on a model onnxruntime refuses. */
 const MAX_KEPT_FLOAT = 4;
+/** onnxruntime's load error for an op without a kernel for its types; group 1: the op type. */
+const MISSING_KERNEL = /Could not find an implementation for (\w+)\(\d+\) node/;
 
 /** What onnxruntime says running `bytes` on `feeds` (undefined: it ran, or no feeds). */
 async function runFailure(
@@ -318,7 +321,14 @@ async function runFailure(
   threads = 1,
 ): Promise<string | undefined> {
   if (feeds === undefined) return undefined;
-  const session = await createSession(bytes, { threads });
+  let session;
+  try {
+    session = await createSession(bytes, { threads });
+  } catch (error) {
+    // A kernel missing for the types it was given; other load failures stay errors.
+    if (!isZeropointError(error, 'bad-model') || !MISSING_KERNEL.test(error.message)) throw error;
+    return error.message;
+  }
   try {
     await session.run(feeds);
     return undefined;

@@ -8,6 +8,7 @@ import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { makeNode, nodeLabel } from '../onnx/graph-node.js';
 import type { Graph } from '../onnx/graph.js';
 import { opSpec } from '../onnx/op-specs.js';
+import { listed } from './plan-nodes.js';
 
 /** Whether `node` is one onnxruntime's QDQ rules could fuse: a DQ in, a Q reading its output. */
 function fusable(graph: Graph, node: NodeProto): boolean {
@@ -28,8 +29,7 @@ export function guardExcluded(graph: Graph, exclude: readonly string[]): string[
   if (exclude.length === 0) return [];
   const done: string[] = [];
   for (const node of [...graph.nodes]) {
-    if (!exclude.includes(node.name) && !exclude.includes(node.opType)) continue;
-    if (!fusable(graph, node)) continue;
+    if (!listed(node, exclude) || !fusable(graph, node)) continue;
     const out = node.output[0]!;
     const guard = graph.uniqueName(`${out}_float_guard`);
     graph.addNode(makeNode({ opType: 'Shape', inputs: [out], outputs: [guard], name: guard }));

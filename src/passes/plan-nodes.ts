@@ -66,7 +66,8 @@ export function nodeKey(node: NodeProto): string {
   return node.output[0] ?? nodeLabel(node);
 }
 
-function listed(node: NodeProto, names: readonly string[] | undefined): boolean {
+/** Whether `names` (an exclude or include list) names `node` or its op type. */
+export function listed(node: NodeProto, names: readonly string[] | undefined): boolean {
   return names !== undefined && (names.includes(node.name) || names.includes(node.opType));
 }
 

@@ -1,5 +1,5 @@
 // convTransposeAsConv: which ConvTransposes it replaces, that onnxruntime computes the same
-// floats before and after (a lone 2x2, a 2x2 then 3x3 chain joined into one 9x9-block shuffle
+// floats before and after (a lone 2x2, a 2x2 then 3x3 chain joined into one 6x6-block shuffle
 // with the activations between them), and the QDQ movement pass that puts the shuffle on uint8.
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './helpers/graph-builder.js';

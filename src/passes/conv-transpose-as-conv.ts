@@ -36,12 +36,21 @@ const ELEMENTWISE = new Set([
 const allEqual = (values: readonly number[] | undefined, to: number): boolean =>
   values === undefined || values.every((v) => v === to);
 
-/** The stride s when `node` is a ConvTranspose the pass can replace, else undefined. */
-function blockStride(graph: Graph, node: NodeProto): number | undefined {
+/** What the pass reads of a ConvTranspose it can replace: stride, weight [C, M, s, s], bias. */
+interface Replaceable {
+  readonly stride: number;
+  readonly weight: Float32Array;
+  readonly channels: number;
+  readonly outputs: number;
+  readonly bias: Float32Array | undefined;
+}
+
+/** The ConvTranspose's stride and constants (each decoded once) when the pass can replace it. */
+function replaceable(graph: Graph, node: NodeProto): Replaceable | undefined {
   if (node.opType !== 'ConvTranspose' || !isDefaultDomain(node.domain)) return undefined;
   const weight = graph.constantValue(node.input[1] ?? '');
   if (weight?.dtype !== 'float32' || weight.shape.length !== 4) return undefined;
-  const [, , kh, kw] = weight.shape as [number, number, number, number];
+  const [channels, outputs, kh, kw] = weight.shape as [number, number, number, number];
   const strides = attrInts(node, 'strides') ?? [1, 1];
   const kernel = attrInts(node, 'kernel_shape') ?? [kh, kw];
   const square = kh === kw && kh > 1 && strides[0] === kh && strides[1] === kw;
@@ -53,14 +62,15 @@ function blockStride(graph: Graph, node: NodeProto): number | undefined {
   if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return undefined;
   const geometry = ['pads', 'output_padding'].every((a) => allEqual(attrInts(node, a), 0));
   if (!geometry || !allEqual(attrInts(node, 'dilations'), 1)) return undefined;
-  const bias = node.input[2] ?? '';
-  if (bias !== '' && floatConstant(graph, bias) === undefined) return undefined;
-  return kh;
+  const biasName = node.input[2] ?? '';
+  const bias = floatConstant(graph, biasName);
+  if (biasName !== '' && bias === undefined) return undefined;
+  return { stride: kh, weight: weight.data, channels, outputs, bias };
 }
 
 /**
- * The CRD DepthToSpace (block > 1) that alone writes `x` for `reader` only, if one does: its
- * pixels can be read before they are moved (the Conv's weights take the block's positions).
+ * The CRD DepthToSpace (block > 1) that writes `x` when `x` has no other reader: its pixels can
+ * be read before they are moved (the Conv's weights take the block's positions).
  */
 function upstreamShuffle(graph: Graph, x: string): NodeProto | undefined {
   const node = graph.producer(x);
@@ -111,10 +121,9 @@ function blockWeights(w: Float32Array, shape: readonly number[], s1: number): Fl
 export function convTransposeAsConv(graph: Graph): ConvTransposeRewrite[] {
   const done: ConvTransposeRewrite[] = [];
   for (const node of [...graph.nodes]) {
-    const s2 = blockStride(graph, node);
-    const weight = s2 === undefined ? undefined : floatConstant(graph, node.input[1]!);
-    if (s2 === undefined || weight === undefined) continue;
-    const [channels, outputs] = graph.constantValue(node.input[1]!)!.shape as [number, number];
+    const found = replaceable(graph, node);
+    if (found === undefined) continue;
+    const { stride: s2, weight, channels, outputs, bias } = found;
     const shuffle = upstreamShuffle(graph, node.input[0]!);
     const s1 = shuffle === undefined ? 1 : attrInt(shuffle, 'blocksize', 1);
     const big = s1 * s2;
@@ -125,7 +134,6 @@ export function convTransposeAsConv(graph: Graph): ConvTransposeRewrite[] {
       shuffle?.input[0] ?? node.input[0]!,
       constant(graph, `${base}_as_conv_w`, w, [rows, channels * s1 * s1, 1, 1]),
     ];
-    const bias = floatConstant(graph, node.input[2] ?? '');
     if (bias !== undefined) {
       const per = big * big;
       const b = Float32Array.from({ length: rows }, (_, i) => bias[(i / per) | 0]!);
@@ -136,8 +144,7 @@ export function convTransposeAsConv(graph: Graph): ConvTransposeRewrite[] {
     for (const name of node.input.slice(1)) dropIfUnused(graph, name);
     if (shuffle !== undefined) {
       graph.removeNode(shuffle);
-      const info = graph.proto.valueInfo.findIndex((v) => v.name === shuffle.output[0]);
-      if (info >= 0) graph.proto.valueInfo.splice(info, 1);
+      dropValueInfo(graph, shuffle.output[0]!);
     }
     const depth = graph.uniqueName(`${y}_depth`);
     const conv = makeNode({ opType: 'Conv', inputs, outputs: [depth], name: node.name });
@@ -159,6 +166,12 @@ export function convTransposeAsConv(graph: Graph): ConvTransposeRewrite[] {
     });
   }
   return done;
+}
+
+/** Forgets the recorded shape of a tensor the pass removed (its shape was another's). */
+function dropValueInfo(graph: Graph, name: string): void {
+  const info = graph.proto.valueInfo.findIndex((v) => v.name === name);
+  if (info >= 0) graph.proto.valueInfo.splice(info, 1);
 }
 
 function constant(graph: Graph, base: string, data: Float32Array, shape: number[]): string {
@@ -189,8 +202,7 @@ function moveBelowElementwise(graph: Graph, move: NodeProto): string[] {
     op.output[0] = inner;
     move.input[0] = inner;
     move.output[0] = result;
-    const info = graph.proto.valueInfo.findIndex((v) => v.name === out);
-    if (info >= 0) graph.proto.valueInfo.splice(info, 1);
+    dropValueInfo(graph, out);
     graph.addNode(op);
     graph.addNode(move);
     moved.push(nodeLabel(op));
